@@ -1,0 +1,1 @@
+"""Static analysis: sources, parsing, name resolution, dataflow and the rule engine."""

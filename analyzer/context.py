@@ -1,0 +1,83 @@
+"""Per-file state shared by all rules: the parsed module, imports, and lazily computed metadata.
+
+Everything expensive is computed on first use and cached here, so rules that run on the same
+file share one parse, one import map and one dataflow pass, and a file with nothing to report
+never pays for position metadata.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from gradlint.analyzer.findings import Finding, Fix
+from gradlint.analyzer.names import ImportMap
+from gradlint.analyzer.sources import SourceUnit
+
+
+class ModuleContext:
+    def __init__(self, unit: SourceUnit, module: cst.Module) -> None:
+        self.unit = unit
+        self.module = module
+        #: Analyses shared between rules, keyed by the analysis' name.
+        self.shared: dict[str, Any] = {}
+
+    @cached_property
+    def imports(self) -> ImportMap:
+        return ImportMap(self.module)
+
+    @cached_property
+    def _positions(self) -> Any:
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        return wrapper.resolve(PositionProvider)
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        return self._positions[node]
+
+    def finding(
+        self,
+        code: str,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        severity: str = "error",
+        end_node: cst.CSTNode | None = None,
+    ) -> Finding:
+        start = self.position(node).start
+        end = self.position(end_node or node).end
+        return self.finding_at(code, start.line, start.column + 1, end.line, end.column + 1,
+                               message, fix=fix, severity=severity)
+
+    def finding_at(
+        self,
+        code: str,
+        line: int,
+        column: int,
+        end_line: int,
+        end_column: int,
+        message: str,
+        *,
+        fix: Fix | None = None,
+        severity: str = "error",
+    ) -> Finding:
+        """A finding from positions in the analyzed text (1-based columns), mapped to cells."""
+        cell, cell_line, file_line = self.unit.locate(line)
+        _, cell_end_line, file_end_line = self.unit.locate(end_line)
+        return Finding(
+            code=code,
+            message=message,
+            path=self.unit.path,
+            line=cell_line,
+            column=column,
+            end_line=cell_end_line,
+            end_column=end_column,
+            severity=severity,
+            cell=cell,
+            fix=fix,
+            file_line=file_line,
+            file_end_line=file_end_line,
+        )

@@ -1,0 +1,96 @@
+"""Turns a file on disk into the Python text the analyzer reads.
+
+A ``.py`` file is its own text. A notebook (``.ipynb``) becomes its code cells joined in stored
+order, with a map back to (cell, line in cell, line of the raw file) so findings point at what
+the user sees. Reading never raises: every problem becomes a :class:`SourceError` that the
+engine reports as ``GL000``.
+"""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class CellSpan:
+    """Where one notebook code cell sits inside :attr:`SourceUnit.text`.
+
+    ``first_line`` is the 1-based line of ``text`` holding the cell's first source line;
+    ``file_lines[i]`` is the 1-based line of the raw ``.ipynb`` file holding source line ``i``.
+    """
+
+    cell: int
+    first_line: int
+    line_count: int
+    file_lines: tuple[int, ...] = ()
+
+
+@dataclass
+class SourceUnit:
+    path: str
+    text: str
+    kind: str = "python"  # "python" or "notebook"
+    encoding: str = "utf-8"
+    newline: str = "\n"
+    cells: list[CellSpan] = field(default_factory=list)
+    raw: bytes = b""
+
+    def locate(self, line: int) -> tuple[int | None, int, int | None]:
+        """Map a line of ``text`` to ``(cell, line within cell, raw file line)``."""
+        if self.kind != "notebook":
+            return None, line, None
+        for span in self.cells:
+            if span.first_line <= line < span.first_line + max(span.line_count, 1):
+                offset = line - span.first_line
+                file_line = span.file_lines[offset] if offset < len(span.file_lines) else None
+                return span.cell, offset + 1, file_line
+        return None, line, None
+
+
+@dataclass(frozen=True)
+class SourceError:
+    """A file that cannot be analyzed; ``line`` is where the problem is, when known."""
+
+    path: str
+    message: str
+    line: int = 1
+    column: int = 1
+
+
+def decode_python(raw: bytes, path: str) -> SourceUnit | SourceError:
+    """Decode like the interpreter does: BOM, then PEP 263 coding cookie, else UTF-8."""
+    if b"\x00" in raw:
+        return SourceError(path, "not a text file (contains NUL bytes)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError as exc:
+        return SourceError(path, f"cannot decode: {exc}")
+    try:
+        text = raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        line = raw[: getattr(exc, "start", 0)].count(b"\n") + 1
+        return SourceError(path, f"cannot decode as {encoding}: {exc.reason}", line=line)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    newline = "\r\n" if "\r\n" in text else ("\r" if "\r" in text and "\n" not in text else "\n")
+    return SourceUnit(path=path, text=text, encoding=encoding, newline=newline, raw=raw)
+
+
+def load_source(fs_path: Path, display_path: str) -> SourceUnit | SourceError:
+    """Read one file. Notebooks are delegated to :mod:`gradlint.analyzer.notebooks`."""
+    try:
+        raw = fs_path.read_bytes()
+    except FileNotFoundError:
+        return SourceError(display_path, "file vanished before it could be read")
+    except IsADirectoryError:
+        return SourceError(display_path, "is a directory")
+    except OSError as exc:
+        return SourceError(display_path, f"cannot read: {exc.strerror or exc}")
+    if fs_path.suffix == ".ipynb":
+        from gradlint.analyzer import notebooks
+
+        return notebooks.load_notebook(raw, display_path)
+    return decode_python(raw, display_path)

@@ -1,0 +1,61 @@
+"""The rule registry: one module per rule, each exposing a single :class:`Rule` subclass.
+
+Rules are listed here explicitly (not discovered by import scanning) so ``gradlint rules`` and
+the prefilter know every rule's metadata without importing LibCST.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from gradlint.rules.base import Rule
+
+#: code -> "module:ClassName", in code order. Only metadata modules are imported on lookup.
+RULE_MODULES: dict[str, str] = {
+    "GL000": "gradlint.rules.gl000_unparsable:Unparsable",
+    "GL001": "gradlint.rules.gl001_unapplied_gradients:UnappliedGradients",
+}
+
+
+@cache
+def get_rule(code: str) -> type[Rule]:
+    module_name, class_name = RULE_MODULES[code].split(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def all_rules() -> list[type[Rule]]:
+    return [get_rule(code) for code in RULE_MODULES]
+
+
+def select_codes(select: list[str] | None, ignore: list[str] | None) -> list[str]:
+    """Codes enabled by ``--select``/``--ignore`` prefixes, like ruff and flake8.
+
+    The longest matching prefix wins, so ``--select GL --ignore GL00 --select GL001``-style
+    combinations behave predictably; GL000 (unreadable file) is always on unless ignored.
+    """
+    chosen = []
+    for code in RULE_MODULES:
+        sel = _longest_prefix(code, select) if select else 0
+        ign = _longest_prefix(code, ignore or [])
+        enabled = (sel > 0 or not select or code == "GL000") and not (ign and ign >= sel)
+        if enabled:
+            chosen.append(code)
+    return chosen
+
+
+def _longest_prefix(code: str, prefixes: list[str]) -> int:
+    best = 0
+    for prefix in prefixes:
+        prefix = prefix.strip().upper()
+        if prefix == "ALL":
+            prefix = ""
+            best = max(best, 1)
+        elif prefix and code.startswith(prefix):
+            best = max(best, len(prefix) + 1)
+    return best
+
+
+def is_known_prefix(prefix: str) -> bool:
+    prefix = prefix.strip().upper()
+    return prefix == "ALL" or any(code.startswith(prefix) for code in RULE_MODULES)

@@ -1,0 +1,81 @@
+"""What every rule declares: identity, docs, examples that run as tests, and a check.
+
+Modelled on Fixit/TorchFix (VALID/INVALID examples live beside the rule) and ruff's rule docs
+(what it does / why is it bad / example / use instead). The class body holds only data, so the
+CLI can print docs and the prefilter can read ``required_text`` without importing LibCST;
+``check`` imports the analyzer lazily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from gradlint.analyzer.context import ModuleContext
+    from gradlint.analyzer.findings import Finding
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """An example that must produce this rule's finding at ``line`` (1-based, in ``code``).
+
+    ``fixed`` is the expected source after ``--fix`` for fixable rules.
+    """
+
+    code: str
+    line: int
+    column: int | None = None
+    fixed: str | None = None
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    what_it_does: ClassVar[str]
+    why_bad: ClassVar[str]
+    example: ClassVar[str]
+    use_instead: ClassVar[str]
+    severity: ClassVar[str] = "error"
+    fixable: ClassVar[bool] = False
+    #: A file must contain one of these strings for the rule to possibly fire (prefilter).
+    required_text: ClassVar[tuple[str, ...]] = ("GradientTape",)
+    VALID: ClassVar[list[str]] = []
+    INVALID: ClassVar[list[Invalid]] = []
+
+    def check(self, ctx: ModuleContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def help_url(cls) -> str:
+        return f"https://github.com/gradlint/gradlint/blob/main/docs/rules.md#{cls.code.lower()}"
+
+    @classmethod
+    def render_docs(cls) -> str:
+        """The text of ``gradlint rule CODE``: ruff's four headings, in Markdown."""
+        parts = [
+            f"# {cls.name} ({cls.code})",
+            "",
+            cls.summary,
+            "",
+            "## What it does",
+            cls.what_it_does.strip(),
+            "",
+            "## Why is this bad?",
+            cls.why_bad.strip(),
+            "",
+            "## Example",
+            "```python",
+            cls.example.strip("\n"),
+            "```",
+            "",
+            "## Use instead",
+            "```python",
+            cls.use_instead.strip("\n"),
+            "```",
+        ]
+        if cls.fixable:
+            parts += ["", "Fix: available with `gradlint --fix` (preview with `--diff`)."]
+        return "\n".join(parts) + "\n"
