@@ -1,0 +1,772 @@
+"""Where do gradient values go? A small abstract interpreter over one scope.
+
+Each ``tape.gradient`` call is a *site*; the value it returns is tracked through names,
+containers, unpacking, comprehensions, loops and known pure functions. A site is *used* when
+its value reaches something that can change weights or outlive the scope:
+
+- an update (``apply_gradients``, Keras 3 ``apply``, ``assign*``, ``scatter_*``, ...),
+- ``return``/``yield``, storage in an attribute, a global or a caller's container,
+- a call gradlint cannot prove only observes its argument (unknown helpers, imported code,
+  lambdas and nested functions that close over it). Same-module helpers are looked into.
+- an assertion (a test that checks gradient values is using them as intended).
+
+Observers (``print``, ``tf.print``, logging, ``tf.summary``, norms, ``len``, string formatting)
+do not count. The analysis is flow-sensitive (a rebinding kills the old value; code after an
+unconditional ``return``/``raise``/``break``/``continue`` is dead) and joins branches by union,
+so every uncertainty leans towards "used": a missed bug is better than a false alarm.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from gradlint.analyzer.context import ModuleContext
+from gradlint.analyzer.names import dotted_name
+from gradlint.analyzer.scopes import Scope, body_statements
+
+Sites = frozenset[int]
+EMPTY: Sites = frozenset()
+
+
+@dataclass(frozen=True)
+class Val:
+    """The sites a value may carry; ``parts`` when it is a tuple/list of known shape."""
+
+    sites: Sites = EMPTY
+    parts: tuple[Val, ...] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.sites)
+
+    def join(self, other: Val) -> Val:
+        if not other.sites and other.parts is None:
+            return self
+        return Val(self.sites | other.sites)
+
+
+NOTHING = Val()
+State = dict[str, Val]
+
+#: Method names that change a variable or apply an optimizer step.
+_UPDATE_METHOD = re.compile(r"^(_?apply\w*|minimize|assign(_add|_sub)?|scatter_\w+|batch_scatter_\w+)$")
+#: Methods that put their argument into the receiver container.
+_CONTAINER_MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft",
+                       "extendleft", "put", "push"}
+#: Methods that return (part of) their receiver or argument without side effects.
+_PURE_METHODS = {
+    "numpy", "astype", "reshape", "flatten", "ravel", "copy", "items", "values", "keys", "get",
+    "get_unscaled_gradients", "get_scaled_loss", "with_values", "to_tensor", "read_value",
+    "value", "indices", "dense_shape", "squeeze", "transpose", "sum", "mean", "tolist", "item",
+    "pop", "index", "count", "split", "numpy_", "__getitem__",
+}
+_OBSERVER_BUILTINS = {"print", "len", "repr", "str", "format", "isinstance", "type", "id",
+                      "hasattr", "callable", "pprint", "bool", "hash"}
+_PURE_BUILTINS = {"zip", "list", "tuple", "dict", "set", "frozenset", "enumerate", "reversed",
+                  "sorted", "map", "filter", "iter", "next", "sum", "min", "max", "abs", "float",
+                  "int", "round", "any", "all", "range"}
+#: TensorFlow functions that only observe (result is not a gradient value).
+_TF_OBSERVERS = ("tensorflow.print", "tensorflow.norm", "tensorflow.linalg.norm",
+                 "tensorflow.linalg.global_norm", "tensorflow.shape", "tensorflow.rank",
+                 "tensorflow.size", "tensorflow.is_tensor")
+_TF_OBSERVER_MODULES = ("tensorflow.summary.", "tensorflow.debugging.assert", "tensorflow.io.",
+                        "tensorflow.get_logger")
+#: TensorFlow calls that run code or move values somewhere gradlint cannot follow.
+_TF_EFFECTFUL = {"cond", "case", "switch_case", "while_loop", "py_function", "numpy_function",
+                 "py_func", "map_fn", "scan", "foldl", "foldr", "group", "control_dependencies",
+                 "Variable", "function", "tuple", "vectorized_map", "custom_gradient",
+                 "recompute_grad"}
+_TF_EFFECTFUL_MODULES = ("distribute", "keras", "raw_ops", "saved_model", "train", "data",
+                         "experimental", "queue", "lookup", "tpu", "xla")
+_PURE_MODULE_ROOTS = ("numpy", "math", "operator", "copy", "itertools", "functools", "jax.numpy",
+                      "keras.ops", "tf_keras.ops")
+_LOGGER_NAME = re.compile(r"(^|\.|_)(log|logger|logging|logs|writer|summary_writer|tb|wandb|"
+                          r"mlflow|tqdm|pbar|progbar|progress_bar|console)$", re.IGNORECASE)
+_LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log",
+                "print", "write", "set_postfix", "set_description"}
+
+
+@dataclass
+class FlowResult:
+    """What happened to each site's value in one scope."""
+
+    #: site index -> why it counts as used ("applied by apply_gradients", "returned", ...)
+    used: dict[int, str] = field(default_factory=dict)
+    #: site index -> names that held the value (for messages)
+    holders: dict[int, list[str]] = field(default_factory=dict)
+
+
+class _Terminated(Exception):
+    pass
+
+
+class FlowAnalysis:
+    """Runs over one scope's statements. ``seeds`` pre-taints names (helper summaries)."""
+
+    MAX_HELPER_DEPTH = 3
+
+    def __init__(
+        self,
+        ctx: ModuleContext,
+        scope: Scope,
+        site_of: dict[cst.Call, int],
+        helpers: HelperIndex,
+        seeds: State | None = None,
+        depth: int = 0,
+    ) -> None:
+        self.ctx = ctx
+        self.scope = scope
+        self.site_of = site_of
+        self.helpers = helpers
+        self.depth = depth
+        self.result = FlowResult()
+        self.initial: State = dict(seeds or {})
+        self.params = set(scope.params())
+        self.globals: set[str] = set()
+        self.assigned = _assigned_names(scope)
+
+    # ----------------------------------------------------------------- entry point
+    def run(self) -> FlowResult:
+        self._block(self.scope.body(), dict(self.initial))
+        return self.result
+
+    # ----------------------------------------------------------------- recording
+    def _use(self, val: Val, reason: str) -> None:
+        for site in val.sites:
+            self.result.used.setdefault(site, reason)
+        for part in val.parts or ():
+            self._use(part, reason)
+
+    def _all_sites(self, val: Val) -> Sites:
+        sites = set(val.sites)
+        for part in val.parts or ():
+            sites |= self._all_sites(part)
+        return frozenset(sites)
+
+    def _bind(self, state: State, name: str, val: Val) -> None:
+        if name in self.globals or (not self.scope.is_module and name not in self.assigned):
+            self._use(val, f"stored in global '{name}'")
+        state[name] = val
+        for site in self._all_sites(val):
+            holders = self.result.holders.setdefault(site, [])
+            if name not in holders:
+                holders.append(name)
+
+    def _is_local_container(self, name: str) -> bool:
+        if name in self.globals or name in self.params:
+            return False
+        return self.scope.is_module or name in self.assigned
+
+    # ----------------------------------------------------------------- statements
+    def _block(self, stmts: Iterable[cst.CSTNode], state: State) -> tuple[State, bool]:
+        """Returns the state after the block and whether the block always leaves early."""
+        for stmt in stmts:
+            state, terminated = self._stmt(stmt, state)
+            if terminated:
+                return state, True
+        return state, False
+
+    def _stmt(self, stmt: cst.CSTNode, state: State) -> tuple[State, bool]:
+        if isinstance(stmt, cst.SimpleStatementLine | cst.SimpleStatementSuite):
+            for small in stmt.body:
+                if self._small(small, state):
+                    return state, True
+            return state, False
+        if isinstance(stmt, cst.If):
+            return self._if(stmt, state)
+        if isinstance(stmt, cst.For):
+            iterable = self._eval(stmt.iter, state)
+            return self._loop(stmt, state, lambda s: self._assign_target(stmt.target, iterable, s))
+        if isinstance(stmt, cst.While):
+            self._eval(stmt.test, state)
+            return self._loop(stmt, state, None)
+        if isinstance(stmt, cst.With):
+            for item in stmt.items:
+                val = self._eval(item.item, state)
+                if item.asname is not None:
+                    self._assign_target(item.asname.name, val, state)
+            return self._block(body_statements(stmt), state)
+        if isinstance(stmt, cst.Try | cst.TryStar):
+            return self._try(stmt, state)
+        if isinstance(stmt, cst.FunctionDef):
+            self._closure(stmt, state, f"nested function '{stmt.name.value}'")
+            for deco in stmt.decorators:
+                self._eval(deco.decorator, state)
+            return state, False
+        if isinstance(stmt, cst.ClassDef):
+            self._closure(stmt, state, f"class '{stmt.name.value}'")
+            return state, False
+        if isinstance(stmt, cst.Match):
+            self._eval(stmt.subject, state)
+            outs = []
+            for case in stmt.cases:
+                out, _ = self._block(body_statements(case), dict(state))
+                outs.append(out)
+            return _join(state, *outs), False
+        return state, False
+
+    def _small(self, small: cst.BaseSmallStatement, state: State) -> bool:
+        """Handles one simple statement; returns True when it leaves the block."""
+        if isinstance(small, cst.Expr):
+            self._eval(small.value, state)
+        elif isinstance(small, cst.Assign):
+            val = self._eval(small.value, state)
+            for target in small.targets:
+                self._assign_target(target.target, val, state)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self._assign_target(small.target, self._eval(small.value, state), state)
+        elif isinstance(small, cst.AugAssign):
+            val = self._eval(small.value, state)
+            self._augment(small.target, val, state)
+        elif isinstance(small, cst.Return):
+            if small.value is not None:
+                self._use(self._eval(small.value, state), "returned")
+            return True
+        elif isinstance(small, cst.Raise):
+            if small.exc is not None:
+                self._use(self._eval(small.exc, state), "raised")
+            return True
+        elif isinstance(small, cst.Break | cst.Continue):
+            return True
+        elif isinstance(small, cst.Assert):
+            self._use(self._eval(small.test, state), "asserted")
+            if small.msg is not None:
+                self._eval(small.msg, state)
+        elif isinstance(small, cst.Global | cst.Nonlocal):
+            self.globals.update(n.name.value for n in small.names)
+        elif isinstance(small, cst.Del):
+            pass
+        return False
+
+    def _if(self, stmt: cst.If, state: State) -> tuple[State, bool]:
+        self._eval(stmt.test, state)
+        body_state, body_term = self._block(body_statements(stmt), dict(state))
+        orelse = stmt.orelse
+        if isinstance(orelse, cst.If):
+            else_state, else_term = self._if(orelse, dict(state))
+        elif isinstance(orelse, cst.Else):
+            else_state, else_term = self._block(body_statements(orelse), dict(state))
+        else:
+            else_state, else_term = dict(state), False
+        return _join(body_state, else_state), body_term and else_term
+
+    def _loop(self, stmt: cst.For | cst.While, state: State, bind) -> tuple[State, bool]:
+        current = dict(state)
+        for _ in range(2):  # a second pass lets values flow around the back edge
+            iteration = dict(current)
+            if bind is not None:
+                bind(iteration)
+            after, _ = self._block(body_statements(stmt), iteration)
+            current = _join(current, after)
+        if stmt.orelse is not None:
+            current, _ = self._block(body_statements(stmt.orelse), current)
+        return current, False
+
+    def _try(self, stmt: cst.Try | cst.TryStar, state: State) -> tuple[State, bool]:
+        body_state, _ = self._block(body_statements(stmt), dict(state))
+        merged = _join(state, body_state)
+        outs = [body_state]
+        for handler in stmt.handlers:
+            out, _ = self._block(body_statements(handler), dict(merged))
+            outs.append(out)
+        if stmt.orelse is not None:
+            out, _ = self._block(body_statements(stmt.orelse), dict(body_state))
+            outs.append(out)
+        final = _join(merged, *outs)
+        if stmt.finalbody is not None:
+            final, _ = self._block(body_statements(stmt.finalbody), final)
+        return final, False
+
+    # ----------------------------------------------------------------- assignment
+    def _assign_target(self, target: cst.BaseExpression, val: Val, state: State) -> None:
+        if isinstance(target, cst.Name):
+            self._bind(state, target.value, val)
+        elif isinstance(target, cst.Tuple | cst.List):
+            elements = target.elements
+            parts = val.parts if val.parts is not None and len(val.parts) == len(elements) else None
+            for i, element in enumerate(elements):
+                if isinstance(element, cst.StarredElement):
+                    self._assign_target(element.value, Val(self._all_sites(val)), state)
+                elif parts is not None:
+                    self._assign_target(element.value, parts[i], state)
+                else:
+                    self._assign_target(element.value, Val(self._all_sites(val)), state)
+        elif isinstance(target, cst.StarredElement):
+            self._assign_target(target.value, val, state)
+        elif isinstance(target, cst.Subscript):
+            self._eval_slices(target, state)
+            self._store_into(target.value, val, state)
+        elif isinstance(target, cst.Attribute):
+            self._eval(target.value, state)
+            self._use(val, f"stored in attribute '{target.attr.value}'")
+
+    def _augment(self, target: cst.BaseExpression, val: Val, state: State) -> None:
+        if isinstance(target, cst.Name):
+            old = state.get(target.value, NOTHING)
+            self._bind(state, target.value, Val(old.sites | self._all_sites(val)))
+        else:
+            self._assign_target(target, val, state)
+
+    def _store_into(self, container: cst.BaseExpression, val: Val, state: State) -> None:
+        """``container[k] = val`` or ``container.append(val)``."""
+        if not self._all_sites(val):
+            return
+        base = container
+        while isinstance(base, cst.Subscript):
+            base = base.value
+        if isinstance(base, cst.Name) and self._is_local_container(base.value):
+            old = state.get(base.value, NOTHING)
+            self._bind(state, base.value, Val(old.sites | self._all_sites(val)))
+        else:
+            what = dotted_name(base) or "a container"
+            self._use(val, f"stored in '{what}'")
+
+    # ----------------------------------------------------------------- expressions
+    def _eval(self, expr: cst.CSTNode | None, state: State) -> Val:
+        if expr is None:
+            return NOTHING
+        if isinstance(expr, cst.Name):
+            return state.get(expr.value, NOTHING)
+        if isinstance(expr, cst.Call):
+            return self._call(expr, state)
+        if isinstance(expr, cst.Attribute):
+            return Val(self._all_sites(self._eval(expr.value, state)))
+        if isinstance(expr, cst.Subscript):
+            base = self._eval(expr.value, state)
+            self._eval_slices(expr, state)
+            index = _constant_index(expr)
+            if base.parts is not None and index is not None and -len(base.parts) <= index < len(
+                base.parts
+            ):
+                return base.parts[index]
+            return Val(self._all_sites(base))
+        if isinstance(expr, cst.Tuple | cst.List):
+            parts = []
+            starred = False
+            for element in expr.elements:
+                parts.append(self._eval(element.value, state))
+                starred = starred or isinstance(element, cst.StarredElement)
+            sites = frozenset().union(*(self._all_sites(p) for p in parts)) if parts else EMPTY
+            return Val(sites, None if starred else tuple(parts))
+        if isinstance(expr, cst.Set):
+            return self._union(self._eval(e.value, state) for e in expr.elements)
+        if isinstance(expr, cst.Dict):
+            vals = []
+            for element in expr.elements:
+                if isinstance(element, cst.DictElement):
+                    vals.append(self._eval(element.key, state))
+                vals.append(self._eval(element.value, state))
+            return self._union(vals)
+        if isinstance(expr, cst.BinaryOperation):
+            left = self._eval(expr.left, state)
+            right = self._eval(expr.right, state)
+            if isinstance(expr.operator, cst.Modulo) and isinstance(
+                expr.left, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString
+            ):
+                return NOTHING  # "%s" % grads: string formatting only observes
+            return self._union((left, right))
+        if isinstance(expr, cst.UnaryOperation):
+            return Val(self._all_sites(self._eval(expr.expression, state)))
+        if isinstance(expr, cst.BooleanOperation):
+            return self._union((self._eval(expr.left, state), self._eval(expr.right, state)))
+        if isinstance(expr, cst.Comparison):
+            self._eval(expr.left, state)
+            for comp in expr.comparisons:
+                self._eval(comp.comparator, state)
+            return NOTHING
+        if isinstance(expr, cst.IfExp):
+            self._eval(expr.test, state)
+            return self._union((self._eval(expr.body, state), self._eval(expr.orelse, state)))
+        if isinstance(expr, cst.NamedExpr):
+            val = self._eval(expr.value, state)
+            self._assign_target(expr.target, val, state)
+            return val
+        if isinstance(expr, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
+            return self._comprehension(expr, state)
+        if isinstance(expr, cst.Lambda):
+            self._closure(expr, state, "a lambda")
+            return NOTHING
+        if isinstance(expr, cst.Await):
+            return self._eval(expr.expression, state)
+        if isinstance(expr, cst.Yield):
+            value = expr.value
+            if isinstance(value, cst.From):
+                value = value.item
+            self._use(self._eval(value, state), "yielded")
+            return NOTHING
+        if isinstance(expr, cst.StarredElement):
+            return self._eval(expr.value, state)
+        if isinstance(expr, cst.FormattedString):
+            for part in expr.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    self._eval(part.expression, state)
+            return NOTHING
+        if isinstance(expr, cst.Slice):
+            for piece in (expr.lower, expr.upper, expr.step):
+                self._eval(piece, state)
+            return NOTHING
+        return NOTHING
+
+    def _eval_slices(self, node: cst.Subscript, state: State) -> None:
+        for element in node.slice:
+            inner = element.slice
+            if isinstance(inner, cst.Index):
+                self._eval(inner.value, state)
+            else:
+                self._eval(inner, state)
+
+    def _union(self, vals: Iterable[Val]) -> Val:
+        sites: set[int] = set()
+        for val in vals:
+            sites |= self._all_sites(val)
+        return Val(frozenset(sites))
+
+    def _comprehension(self, expr: cst.BaseComp, state: State) -> Val:
+        inner = dict(state)
+        sites: set[int] = set()
+        clause = expr.for_in
+        while clause is not None:
+            iterable = self._eval(clause.iter, inner)
+            sites |= self._all_sites(iterable)
+            self._assign_target(clause.target, Val(self._all_sites(iterable)), inner)
+            for cond in clause.ifs:
+                self._eval(cond.test, inner)
+            clause = clause.inner_for_in
+        if isinstance(expr, cst.DictComp):
+            sites |= self._all_sites(self._eval(expr.key, inner))
+            sites |= self._all_sites(self._eval(expr.value, inner))
+        else:
+            sites |= self._all_sites(self._eval(expr.elt, inner))
+        return Val(frozenset(sites))
+
+    def _closure(self, node: cst.CSTNode, state: State, what: str) -> None:
+        """A nested function or lambda that mentions a gradient value may do anything with it."""
+        tainted = {name for name, val in state.items() if self._all_sites(val)}
+        if not tainted:
+            return
+        collector = _NameCollector()
+        node.visit(collector)
+        for name in collector.names & tainted:
+            self._use(state[name], f"used in {what}")
+
+    # ----------------------------------------------------------------- calls
+    def _call(self, call: cst.Call, state: State) -> Val:
+        site = self.site_of.get(call)
+        func = call.func
+        receiver = NOTHING
+        if isinstance(func, cst.Attribute):
+            receiver = self._eval(func.value, state)
+        elif not isinstance(func, cst.Name):
+            receiver = self._eval(func, state)
+        args = [self._eval(arg.value, state) for arg in call.args]
+        if site is not None:
+            return Val(frozenset({site}))
+        arg_val = self._union(args)
+        if not arg_val and not receiver:
+            return NOTHING
+        kind, label = self._classify(call)
+        if kind == "update":
+            self._use(arg_val, f"applied by {label}")
+            self._use(receiver, f"applied by {label}")
+            return NOTHING
+        if kind == "observe":
+            return NOTHING
+        if kind == "assert":
+            self._use(arg_val, "asserted")
+            return NOTHING
+        if kind == "pure":
+            if label == "clip_by_global_norm" and args:
+                return Val(arg_val.sites, (Val(self._all_sites(args[0])), NOTHING))
+            return self._union((arg_val, receiver))
+        if kind == "mutate":
+            assert isinstance(func, cst.Attribute)
+            self._store_into(func.value, arg_val, state)
+            return NOTHING
+        if kind == "helper":
+            return self._helper_call(call, label, args, state)
+        # Unknown: it may apply, store or return the gradients; assume it does.
+        self._use(arg_val, f"passed to {label}")
+        if receiver and isinstance(func, cst.Attribute):
+            return Val(self._all_sites(receiver))
+        return NOTHING
+
+    def _classify(self, call: cst.Call) -> tuple[str, str]:
+        func = call.func
+        imports = self.ctx.imports
+        if isinstance(func, cst.Name):
+            name = func.value
+            qualified = imports.qualify(func) or name
+            if name in self.helpers.functions and name not in imports.aliases:
+                return "helper", name
+            if name in _OBSERVER_BUILTINS and name not in self.assigned:
+                return "observe", name
+            if name in _PURE_BUILTINS and name not in self.assigned:
+                return "pure", name
+            return self._classify_qualified(qualified, name)
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if _UPDATE_METHOD.match(method):
+                return "update", method
+            owner = dotted_name(func.value)
+            if owner == "self" and method in self.helpers.methods_of(self.scope):
+                return "helper", f"self.{method}"
+            if method.startswith("assert") or method in {"fail", "expectEqual"}:
+                return "assert", method
+            if owner and (owner.startswith("np.testing") or owner.endswith(".testing")):
+                return "assert", method
+            if method == "format" and isinstance(
+                func.value, cst.SimpleString | cst.ConcatenatedString
+            ):
+                return "observe", "str.format"
+            if owner is not None:
+                qualified = imports.qualify(func)
+                if qualified is not None:
+                    kind, label = self._classify_qualified(qualified, method)
+                    if kind != "unknown":
+                        return kind, label
+                if _LOGGER_NAME.search(owner) and method in _LOG_METHODS:
+                    return "observe", f"{owner}.{method}"
+                if owner in self.helpers.classes_or_modules_logging:
+                    return "observe", f"{owner}.{method}"
+            if method in _CONTAINER_MUTATORS:
+                return "mutate", method
+            if method in _PURE_METHODS:
+                return "pure", method
+            return "unknown", f"{dotted_name(func) or method}()"
+        return "unknown", "a call"
+
+    def _classify_qualified(self, qualified: str, label: str) -> tuple[str, str]:
+        short = qualified.rsplit(".", 1)[-1]
+        if qualified.startswith("logging.") or qualified.startswith("absl.logging."):
+            return "observe", qualified
+        if qualified.startswith("tensorflow."):
+            if qualified in _TF_OBSERVERS or qualified.startswith(_TF_OBSERVER_MODULES):
+                return "observe", qualified.replace("tensorflow.", "tf.", 1)
+            if short.startswith("assert"):
+                return "assert", short
+            if short.startswith(("clip_by_global_norm",)):
+                return "pure", "clip_by_global_norm"
+            segments = qualified.split(".")[1:-1]
+            if _UPDATE_METHOD.match(short) or short in _TF_EFFECTFUL:
+                return "unknown", qualified.replace("tensorflow.", "tf.", 1)
+            if any(seg in _TF_EFFECTFUL_MODULES for seg in segments):
+                return "unknown", qualified.replace("tensorflow.", "tf.", 1)
+            return "pure", short
+        if qualified.startswith(_PURE_MODULE_ROOTS):
+            if ".testing." in qualified:
+                return "assert", short
+            return "pure", short
+        return "unknown", f"{label}()"
+
+    def _helper_call(self, call: cst.Call, label: str, args: list[Val], state: State) -> Val:
+        helper = self.helpers.resolve(label, self.scope)
+        if helper is None or self.depth >= self.MAX_HELPER_DEPTH or helper in self.helpers.active:
+            self._use(self._union(args), f"passed to {label}()")
+            return NOTHING
+        summary = self.helpers.summary(self.ctx, helper, self.depth + 1)
+        params = helper.params()
+        if params and params[0] in {"self", "cls"} and label.startswith("self."):
+            params = params[1:]
+        result_sites: set[int] = set()
+        positional = [(a, v) for a, v in zip(call.args, args, strict=True) if a.keyword is None]
+        for i, (arg, val) in enumerate(positional):
+            if arg.star:
+                self._use(val, f"passed to {label}()")
+                continue
+            name = params[i] if i < len(params) else None
+            self._apply_summary(summary, name, val, label, result_sites)
+        for arg, val in zip(call.args, args, strict=True):
+            if arg.keyword is not None:
+                self._apply_summary(summary, arg.keyword.value, val, label, result_sites)
+        return Val(frozenset(result_sites))
+
+    def _apply_summary(self, summary: dict[str, str], param: str | None, val: Val, label: str,
+                       result_sites: set[int]) -> None:
+        if not self._all_sites(val):
+            return
+        effect = summary.get(param or "", "used") if param is not None else "used"
+        if effect == "returned":
+            result_sites |= self._all_sites(val)
+        elif effect != "observed":
+            self._use(val, f"{effect} in {label}()" if effect != "used" else f"passed to {label}()")
+
+
+class HelperIndex:
+    """Same-module functions and methods, and what each does with its parameters."""
+
+    def __init__(self, scopes: list[Scope]) -> None:
+        self.functions: dict[str, Scope] = {}
+        self.methods: dict[cst.ClassDef, dict[str, Scope]] = {}
+        self.active: set[Scope] = set()
+        self._summaries: dict[Scope, dict[str, str]] = {}
+        self.classes_or_modules_logging: set[str] = set()
+        for scope in scopes:
+            if scope.is_module:
+                continue
+            if scope.parent is not None and scope.parent.is_module and scope.class_node is None:
+                self.functions.setdefault(scope.name, scope)
+            elif scope.class_node is not None:
+                self.methods.setdefault(scope.class_node, {}).setdefault(scope.name, scope)
+
+    def _class_of(self, scope: Scope) -> cst.ClassDef | None:
+        for s in scope.chain():
+            if s.class_node is not None:
+                return s.class_node
+        return None
+
+    def methods_of(self, scope: Scope) -> dict[str, Scope]:
+        cls = self._class_of(scope)
+        return self.methods.get(cls, {}) if cls is not None else {}
+
+    def resolve(self, label: str, scope: Scope) -> Scope | None:
+        if label.startswith("self."):
+            return self.methods_of(scope).get(label[5:])
+        return self.functions.get(label)
+
+    def summary(self, ctx: ModuleContext, helper: Scope, depth: int) -> dict[str, str]:
+        """param -> "observed" | "returned" | "<why it is used>" for a same-module helper."""
+        if helper in self._summaries:
+            return self._summaries[helper]
+        params = helper.params()
+        seeds = {name: Val(frozenset({-(i + 1)})) for i, name in enumerate(params)}
+        self.active.add(helper)
+        try:
+            analysis = FlowAnalysis(ctx, helper, {}, self, seeds=seeds, depth=depth)
+            result = analysis.run()
+        finally:
+            self.active.discard(helper)
+        summary: dict[str, str] = {}
+        for i, name in enumerate(params):
+            reason = result.used.get(-(i + 1))
+            if reason is None:
+                summary[name] = "observed"
+            elif reason == "returned":
+                summary[name] = "returned"
+            else:
+                summary[name] = "used"
+        self._summaries[helper] = summary
+        return summary
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+class _AssignedNames(cst.CSTVisitor):
+    """Names a function binds itself (so they are locals, not globals or closures)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.names.add(node.name.value)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.names.add(node.name.value)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._targets(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._targets(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._targets(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._targets(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._targets(node.target)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._targets(node.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._targets(node.target)
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        if node.asname is None:
+            name = dotted_name(node.name)
+            if name:
+                self.names.add(name.split(".")[0])
+
+    def _targets(self, target: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name):
+            self.names.add(target.value)
+        elif isinstance(target, cst.Tuple | cst.List):
+            for element in target.elements:
+                self._targets(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._targets(target.value)
+
+
+def _assigned_names(scope: Scope) -> set[str]:
+    collector = _AssignedNames()
+    for stmt in scope.body():
+        stmt.visit(collector)
+    return collector.names | set(scope.params())
+
+
+def _join(base: State, *others: State) -> State:
+    merged = dict(base)
+    for other in others:
+        for name, val in other.items():
+            old = merged.get(name)
+            merged[name] = val if old is None else _join_val(old, val)
+    return merged
+
+
+def _join_val(a: Val, b: Val) -> Val:
+    if a == b:
+        return a
+    if a.parts is not None and b.parts is not None and len(a.parts) == len(b.parts):
+        return Val(a.sites | b.sites, tuple(_join_val(x, y) for x, y in zip(a.parts, b.parts,
+                                                                               strict=True)))
+    return Val(a.sites | b.sites)
+
+
+def _constant_index(node: cst.Subscript) -> int | None:
+    if len(node.slice) != 1:
+        return None
+    inner = node.slice[0].slice
+    if not isinstance(inner, cst.Index):
+        return None
+    value = inner.value
+    negative = False
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        negative, value = True, value.expression
+    if isinstance(value, cst.Integer):
+        number = int(value.value, 0)
+        return -number if negative else number
+    return None
+
+
+def analyze_scopes(ctx: ModuleContext, scopes: list[Scope], site_of: dict[cst.Call, int],
+                   wanted: Iterable[Scope]) -> FlowResult:
+    """Runs the flow analysis over each scope in ``wanted``; results are merged by site."""
+    helpers = ctx.shared.get("helpers")
+    if helpers is None:
+        helpers = ctx.shared["helpers"] = HelperIndex(scopes)
+    merged = FlowResult()
+    for scope in wanted:
+        result = FlowAnalysis(ctx, scope, site_of, helpers).run()
+        for site, reason in result.used.items():
+            merged.used.setdefault(site, reason)
+        for site, names in result.holders.items():
+            merged.holders.setdefault(site, []).extend(n for n in names
+                                                       if n not in merged.holders.get(site, []))
+    return merged

@@ -1,0 +1,186 @@
+"""Finds ``tf.GradientTape`` objects and the ``tape.gradient``/``jacobian`` calls made on them.
+
+A tape is a name bound by ``with GradientTape(...) as tape`` or ``tape = GradientTape(...)``,
+and keeps being one when rebound through a wrapper (``tape = hvd.DistributedGradientTape(tape)``).
+Tapes are visible in the scope that creates them and in functions nested inside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from gradlint.analyzer.context import ModuleContext
+from gradlint.analyzer.scopes import Scope, ShallowVisitor, build_scopes, walk_scope
+
+GRADIENT_METHODS = ("gradient", "jacobian", "batch_jacobian")
+RAISES_CONTEXTS = ("assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "raises")
+
+
+@dataclass(eq=False)
+class Tape:
+    name: str
+    scope: Scope
+    creation: cst.Call
+    persistent: bool
+    #: Every ``with`` statement that records on this tape (usually one).
+    with_nodes: list[cst.With] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class GradientSite:
+    """One ``tape.gradient(target, sources)`` (or jacobian) call."""
+
+    index: int
+    call: cst.Call
+    method: str
+    tape: Tape
+    scope: Scope
+    target: cst.BaseExpression | None
+    sources: cst.BaseExpression | None
+    #: Inside ``with self.assertRaises(...)``/``pytest.raises``: the call is meant to fail.
+    expects_error: bool = False
+
+
+@dataclass
+class TapeIndex:
+    scopes: list[Scope]
+    tapes: list[Tape]
+    sites: list[GradientSite]
+
+    def sites_in(self, scope: Scope) -> list[GradientSite]:
+        return [s for s in self.sites if s.scope is scope]
+
+
+def tape_index(ctx: ModuleContext) -> TapeIndex:
+    """Computed once per file and shared by every rule."""
+    cached = ctx.shared.get("tapes")
+    if cached is None:
+        cached = ctx.shared["tapes"] = _build(ctx)
+    return cached
+
+
+def _bool_kwarg(call: cst.Call, name: str) -> bool:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return isinstance(arg.value, cst.Name) and arg.value.value == "True"
+    return False
+
+
+def _build(ctx: ModuleContext) -> TapeIndex:
+    scopes = build_scopes(ctx.module)
+    tapes: list[Tape] = []
+    visible: dict[Scope, dict[str, Tape]] = {}
+    sites: list[GradientSite] = []
+    for scope in scopes:  # parents come before children
+        inherited = dict(visible.get(scope.parent, {})) if scope.parent else {}
+        finder = _TapeFinder(ctx, scope, inherited)
+        walk_scope(scope, finder)
+        tapes.extend(finder.created)
+        visible[scope] = finder.names
+        site_finder = _SiteFinder(scope, finder.names, len(sites))
+        walk_scope(scope, site_finder)
+        sites.extend(site_finder.sites)
+    return TapeIndex(scopes=scopes, tapes=tapes, sites=sites)
+
+
+class _TapeFinder(ShallowVisitor):
+    def __init__(self, ctx: ModuleContext, scope: Scope, inherited: dict[str, Tape]) -> None:
+        self.ctx = ctx
+        self.scope = scope
+        self.names: dict[str, Tape] = inherited
+        self.created: list[Tape] = []
+
+    def _tape_from_value(self, value: cst.BaseExpression) -> Tape | None:
+        if not isinstance(value, cst.Call):
+            return None
+        if self.ctx.imports.is_gradient_tape_class(value.func):
+            tape = Tape("", self.scope, value, _bool_kwarg(value, "persistent"))
+            self.created.append(tape)
+            return tape
+        # A wrapper around an existing tape (Horovod's DistributedGradientTape and friends).
+        for arg in value.args:
+            if isinstance(arg.value, cst.Name) and arg.value.value in self.names:
+                return self.names[arg.value.value]
+            if isinstance(arg.value, cst.Call):
+                inner = self._tape_from_value(arg.value)
+                if inner is not None:
+                    return inner
+        return None
+
+    def visit_With(self, node: cst.With) -> None:
+        for item in node.items:
+            tape = None
+            if isinstance(item.item, cst.Name) and item.item.value in self.names:
+                tape = self.names[item.item.value]
+            else:
+                tape = self._tape_from_value(item.item)
+            if tape is None:
+                continue
+            tape.with_nodes.append(node)
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                name = item.asname.name.value
+                tape.name = tape.name or name
+                self.names[name] = tape
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        tape = self._tape_from_value(node.value)
+        if tape is None:
+            return
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                name = target.target.value
+                tape.name = tape.name or name
+                self.names[name] = tape
+
+
+class _SiteFinder(ShallowVisitor):
+    def __init__(self, scope: Scope, tapes: dict[str, Tape], start: int) -> None:
+        self.scope = scope
+        self.tapes = tapes
+        self.sites: list[GradientSite] = []
+        self.start = start
+        self.raises_depth = 0
+
+    def visit_With(self, node: cst.With) -> None:
+        if any(_is_raises_context(item.item) for item in node.items):
+            self.raises_depth += 1
+
+    def leave_With(self, original_node: cst.With) -> None:
+        if any(_is_raises_context(item.item) for item in original_node.items):
+            self.raises_depth -= 1
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in GRADIENT_METHODS
+            and isinstance(func.value, cst.Name)
+            and func.value.value in self.tapes
+        ):
+            return
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        target = keywords.get("target", positional[0] if positional else None)
+        sources = keywords.get("sources", positional[1] if len(positional) > 1 else None)
+        self.sites.append(
+            GradientSite(
+                index=self.start + len(self.sites),
+                call=node,
+                method=func.attr.value,
+                tape=self.tapes[func.value.value],
+                scope=self.scope,
+                target=target,
+                sources=sources,
+                expects_error=self.raises_depth > 0,
+            )
+        )
+
+
+def _is_raises_context(expr: cst.BaseExpression) -> bool:
+    if not isinstance(expr, cst.Call):
+        return False
+    func = expr.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+    return name in RAISES_CONTEXTS

@@ -1,0 +1,306 @@
+"""Training-code facts that several rules need: which expressions are trainable weights,
+whether code shows training intent, and which weight gradients are never used.
+
+These are the guards that keep GL001 quiet on autodiff demos, saliency maps, gradient
+penalties and unit tests: the sources must be weights *and* the code must look like a
+training step before an unused gradient is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+
+from gradlint.analyzer.context import ModuleContext
+from gradlint.analyzer.dataflow import FlowResult, analyze_scopes
+from gradlint.analyzer.names import dotted_name
+from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
+from gradlint.analyzer.tapes import GradientSite, TapeIndex, tape_index
+
+WEIGHT_ATTRIBUTES = {"trainable_variables", "trainable_weights"}
+OPTIMIZER_NAME = re.compile(r"(^|_)(optimi[sz]ers?|opt|optim|opts)(_|$|\d)|optimi[sz]er$",
+                            re.IGNORECASE)
+OPTIMIZER_CLASSES = {
+    "SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "RMSprop", "Nadam", "Ftrl", "Lion",
+    "Adafactor", "LossScaleOptimizer", "GradientDescentOptimizer", "AdamOptimizer",
+    "MomentumOptimizer", "RMSPropOptimizer", "AdagradOptimizer", "Lamb", "LAMB", "Yogi",
+}
+
+
+@dataclass
+class UnappliedSite:
+    site: GradientSite
+    sources_text: str
+    gradient_names: list[str]
+    optimizer_text: str
+
+    def message(self) -> str:
+        grads = ", ".join(self.gradient_names) if self.gradient_names else None
+        subject = f"gradients '{grads}'" if grads else "the result of tape.gradient"
+        grads_expr = self.gradient_names[0] if len(self.gradient_names) == 1 else "grads"
+        sources = self.sources_text
+        fix = f"{self.optimizer_text}.apply_gradients(zip({grads_expr}, {sources}))"
+        return (
+            f"{subject} of '{sources}' never reach an optimizer update; the weights stay frozen "
+            f"(add {fix})"
+        )
+
+
+class ModuleFacts:
+    """Module-wide facts computed once: bindings, loop references, optimizer constructions."""
+
+    def __init__(self, ctx: ModuleContext, index: TapeIndex) -> None:
+        self.ctx = ctx
+        self.index = index
+        self.bindings: dict[Scope, dict[str, list[cst.BaseExpression]]] = {}
+        self.loop_references: set[str] = set()
+        self.module_constructs_optimizer = False
+        collector = _LoopReferences()
+        ctx.module.visit(collector)
+        self.loop_references = collector.names
+        for scope in index.scopes:
+            binder = _Bindings()
+            walk_scope(scope, binder)
+            self.bindings[scope] = binder.values
+        module_scope = index.scopes[0]
+        self.module_constructs_optimizer = any(
+            self.is_optimizer_construction(v)
+            for values in self.bindings[module_scope].values()
+            for v in values
+        )
+
+    # ------------------------------------------------------------------ weights
+    def is_weights(self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 0) -> bool:
+        if expr is None or depth > 4:
+            return False
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value in WEIGHT_ATTRIBUTES:
+                return True
+            return self._attribute_bound_to_weights(expr, scope, depth)
+        if isinstance(expr, cst.List | cst.Tuple):
+            return bool(expr.elements) and all(
+                self.is_weights(e.value, scope, depth + 1) for e in expr.elements
+            )
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            return self.is_weights(expr.left, scope, depth + 1) and self.is_weights(
+                expr.right, scope, depth + 1
+            )
+        if isinstance(expr, cst.Subscript):
+            return self.is_weights(expr.value, scope, depth + 1)
+        if isinstance(expr, cst.ListComp | cst.GeneratorExp):
+            return self.is_weights(expr.for_in.iter, scope, depth + 1)
+        if isinstance(expr, cst.Call):
+            if self.ctx.imports.is_tensorflow(expr.func, "Variable"):
+                return True
+            name = dotted_name(expr.func)
+            if name in {"list", "tuple"} and expr.args:
+                return self.is_weights(expr.args[0].value, scope, depth + 1)
+            return False
+        if isinstance(expr, cst.Name):
+            for s in scope.chain():
+                values = self.bindings.get(s, {}).get(expr.value)
+                if values:
+                    return any(self.is_weights(v, s, depth + 1) for v in values)
+            return False
+        return False
+
+    def _attribute_bound_to_weights(self, expr: cst.Attribute, scope: Scope, depth: int) -> bool:
+        """``self.w`` where the class assigns ``self.w = tf.Variable(...)``."""
+        if dotted_name(expr.value) != "self":
+            return False
+        cls_scope = next((s for s in scope.chain() if s.class_node is not None), None)
+        if cls_scope is None:
+            return False
+        key = f"self.{expr.attr.value}"
+        for s in self.index.scopes:
+            if s.class_node is cls_scope.class_node:
+                for value in self.bindings.get(s, {}).get(key, []):
+                    if isinstance(value, cst.Call) and (
+                        self.ctx.imports.is_tensorflow(value.func, "Variable")
+                        or dotted_name(value.func) == "self.add_weight"
+                    ):
+                        return True
+        return False
+
+    # ------------------------------------------------------------------ intent
+    def is_optimizer_construction(self, expr: cst.BaseExpression) -> bool:
+        if not isinstance(expr, cst.Call):
+            return False
+        name = dotted_name(expr.func)
+        if name is None:
+            return False
+        qualified = self.ctx.imports.qualify(expr.func) or name
+        last = qualified.rsplit(".", 1)[-1]
+        return ".optimizers." in f".{qualified}." or last in OPTIMIZER_CLASSES or (
+            last.endswith("Optimizer") and ".train." in f".{qualified}."
+        )
+
+    def optimizer_in_reach(self, scope: Scope) -> str | None:
+        """The spelling of an optimizer visible from ``scope``, if any."""
+        for s in scope.chain():
+            if s.is_module:
+                break
+            for param in s.params():
+                if OPTIMIZER_NAME.search(param):
+                    return param
+            refs = _OptimizerReferences()
+            walk_scope(s, refs)
+            if refs.found:
+                return refs.found
+            for values in self.bindings.get(s, {}).values():
+                if any(self.is_optimizer_construction(v) for v in values):
+                    return "optimizer"
+        cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
+        if cls is not None:
+            refs = _OptimizerReferences(attributes_only=True)
+            cls.visit(refs)
+            if refs.found:
+                return refs.found
+        module_scope = self.index.scopes[0]
+        for name, values in self.bindings[module_scope].items():
+            if any(self.is_optimizer_construction(v) for v in values):
+                return name
+        return None
+
+    def training_intent(self, site: GradientSite) -> bool:
+        scope = site.scope
+        if self.optimizer_in_reach(scope):
+            return True
+        for s in scope.chain():
+            if not s.is_module and s.name == "train_step" and s.class_node is not None:
+                return True
+            if not s.is_module and s.name in self.loop_references:
+                return True
+        return _inside_loop(site.call, scope)
+
+
+def _inside_loop(call: cst.Call, scope: Scope) -> bool:
+    finder = _LoopContains(call)
+    walk_scope(scope, finder)
+    return finder.found
+
+
+class _LoopContains(ShallowVisitor):
+    def __init__(self, target: cst.CSTNode) -> None:
+        self.target = target
+        self.depth = 0
+        self.found = False
+
+    def visit_For(self, node: cst.For) -> None:
+        self.depth += 1
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self.depth -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self.depth += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.depth -= 1
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if node is self.target and self.depth > 0:
+            self.found = True
+
+
+class _LoopReferences(cst.CSTVisitor):
+    """Every name or attribute mentioned inside a loop body anywhere in the module."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.names: set[str] = set()
+
+    def visit_For(self, node: cst.For) -> None:
+        self.depth += 1
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self.depth -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self.depth += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.depth -= 1
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if self.depth:
+            self.names.add(node.value)
+
+
+class _OptimizerReferences(ShallowVisitor):
+    def __init__(self, attributes_only: bool = False) -> None:
+        self.found: str | None = None
+        self.attributes_only = attributes_only
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return self.attributes_only
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if self.found is None and OPTIMIZER_NAME.search(node.attr.value):
+            self.found = dotted_name(node) or node.attr.value
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if self.found is None and not self.attributes_only and OPTIMIZER_NAME.search(node.value):
+            self.found = node.value
+
+
+class _Bindings(ShallowVisitor):
+    """name (or ``self.attr``) -> every value assigned to it in the scope."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[cst.BaseExpression]] = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._add(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._add(node.target, node.value)
+
+    def _add(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        key = dotted_name(target)
+        if key is not None and (isinstance(target, cst.Name) or key.startswith("self.")):
+            self.values.setdefault(key, []).append(value)
+        elif isinstance(target, cst.Tuple | cst.List) and isinstance(value, cst.Tuple | cst.List):
+            if len(target.elements) == len(value.elements):
+                for t, v in zip(target.elements, value.elements, strict=True):
+                    self._add(t.value, v.value)
+
+
+def _gradient_names(site: GradientSite, flow: FlowResult) -> list[str]:
+    names = flow.holders.get(site.index, [])
+    return names[:3]
+
+
+def unapplied_weight_gradients(ctx: ModuleContext) -> list[UnappliedSite]:
+    index = tape_index(ctx)
+    candidates = [s for s in index.sites if s.method == "gradient" and not s.expects_error]
+    if not candidates:
+        return []
+    facts = ctx.shared.get("facts")
+    if facts is None:
+        facts = ctx.shared["facts"] = ModuleFacts(ctx, index)
+    candidates = [s for s in candidates if facts.is_weights(s.sources, s.scope)]
+    if not candidates:
+        return []
+    site_of = {s.call: s.index for s in index.sites}
+    scopes = {id(s.scope): s.scope for s in candidates}
+    flow = analyze_scopes(ctx, index.scopes, site_of, scopes.values())
+    problems = []
+    for site in candidates:
+        if site.index in flow.used:
+            continue
+        if not facts.training_intent(site):
+            continue
+        sources_text = ctx.module.code_for_node(site.sources).strip() if site.sources else "?"
+        optimizer = facts.optimizer_in_reach(site.scope) or "optimizer"
+        if not OPTIMIZER_NAME.search(optimizer.rsplit(".", 1)[-1]):
+            optimizer = "optimizer"
+        problems.append(
+            UnappliedSite(site, " ".join(sources_text.split()), _gradient_names(site, flow),
+                          optimizer)
+        )
+    return problems

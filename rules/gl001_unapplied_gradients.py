@@ -1,0 +1,62 @@
+"""GL001: gradients of trainable weights that never reach a weight update."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from gradlint.rules.base import Invalid, Rule
+
+if TYPE_CHECKING:
+    from gradlint.analyzer.context import ModuleContext
+    from gradlint.analyzer.findings import Finding
+
+
+class UnappliedGradients(Rule):
+    code = "GL001"
+    name = "unapplied-gradients"
+    summary = "Gradients of trainable weights are computed but never reach a weight update."
+    what_it_does = """
+Flags a `tape.gradient(loss, weights)` call on a `tf.GradientTape` whose result never reaches
+anything that changes the weights: no `optimizer.apply_gradients(...)`, Keras 3
+`optimizer.apply(...)`, `assign_sub`/`assign_add`/`scatter_*`, no `return`/`yield`, no storage
+that outlives the function and no call that might do any of those. It fires only where the
+sources are trainable weights (`*.trainable_variables`, `*.trainable_weights`, `tf.Variable`s)
+and the code is a training step: an optimizer is in reach, the step runs in a loop (or is
+called from one), or it is a Keras `Model.train_step` override.
+
+Printing, logging, `tf.summary`, norms and `len` only observe the gradients; they do not count.
+"""
+    why_bad = """
+Nothing fails. The script runs, prints a loss every step, and the weights stay bit-for-bit at
+their initial values: the classic result of an `apply_gradients` line commented out while
+debugging, a GAN whose discriminator gradients are dropped, or a `train_step` override that
+forgets the update. It can cost hours of GPU time before anyone notices the loss is flat.
+"""
+    example = """
+@tf.function
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_variables)
+    # optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+"""
+    use_instead = """
+@tf.function
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+"""
+
+    VALID = []  # filled from tests/rule_examples/gl001.py by the test-suite
+    INVALID: list[Invalid] = []
+
+    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        from gradlint.analyzer.training import unapplied_weight_gradients
+
+        for problem in unapplied_weight_gradients(ctx):
+            yield ctx.finding(self.code, problem.site.call, problem.message())
