@@ -27,6 +27,7 @@ import libcst as cst
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, body_statements
+from gradlint.analyzer.walk import FastVisitor
 
 Sites = frozenset[int]
 EMPTY: Sites = frozenset()
@@ -449,7 +450,7 @@ class FlowAnalysis:
         if not tainted:
             return
         collector = _NameCollector()
-        node.visit(collector)
+        collector.walk(node)
         for name in collector.names & tainted:
             self._use(state[name], f"used in {what}")
 
@@ -652,7 +653,7 @@ class HelperIndex:
         return summary
 
 
-class _NameCollector(cst.CSTVisitor):
+class _NameCollector(FastVisitor):
     def __init__(self) -> None:
         self.names: set[str] = set()
 
@@ -660,7 +661,7 @@ class _NameCollector(cst.CSTVisitor):
         self.names.add(node.value)
 
 
-class _AssignedNames(cst.CSTVisitor):
+class _AssignedNames(FastVisitor):
     """Names a function binds itself (so they are locals, not globals or closures)."""
 
     def __init__(self) -> None:
@@ -717,7 +718,7 @@ class _AssignedNames(cst.CSTVisitor):
 def _assigned_names(scope: Scope) -> set[str]:
     collector = _AssignedNames()
     for stmt in scope.body():
-        stmt.visit(collector)
+        collector.walk(stmt)
     return collector.names | set(scope.params())
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from gradlint.analyzer.walk import FastVisitor
+
 #: Module path segments that are spelling variants of the same API (tf.compat.v1.X == tf.X).
 _TRANSPARENT_SEGMENTS = {"compat", "v1", "v2"}
 TF_ROOTS = ("tensorflow",)
@@ -47,7 +49,7 @@ class ImportMap:
     def __init__(self, module: cst.Module) -> None:
         self.aliases: dict[str, str] = {}
         self.local_definitions: set[str] = set()
-        module.visit(_ImportCollector(self))
+        _ImportCollector(self).walk(module)
 
     def qualify(self, node: cst.BaseExpression) -> str | None:
         dotted = dotted_name(node)
@@ -81,9 +83,17 @@ class ImportMap:
         )
 
 
-class _ImportCollector(cst.CSTVisitor):
+class _ImportCollector(FastVisitor):
     def __init__(self, target: ImportMap) -> None:
         self.target = target
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        for small in node.body:
+            if isinstance(small, cst.Import):
+                self.visit_Import(small)
+            elif isinstance(small, cst.ImportFrom):
+                self.visit_ImportFrom(small)
+        return False
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:

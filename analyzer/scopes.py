@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from gradlint.analyzer.walk import FastVisitor
+
 
 @dataclass(eq=False)
 class Scope:
@@ -60,11 +62,14 @@ def body_statements(node: cst.CSTNode) -> list:
     return []
 
 
-class _ScopeBuilder(cst.CSTVisitor):
+class _ScopeBuilder(FastVisitor):
     def __init__(self, root: Scope) -> None:
         self.stack = [root]
         self.class_stack: list[cst.ClassDef | None] = [None]
         self.all: list[Scope] = [root]
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        return False  # functions are never inside a simple statement (lambdas are not scopes)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.class_stack.append(node)
@@ -87,11 +92,11 @@ class _ScopeBuilder(cst.CSTVisitor):
 def build_scopes(module: cst.Module) -> list[Scope]:
     """Every scope, the module first, in source order."""
     builder = _ScopeBuilder(Scope(module))
-    module.visit(builder)
+    builder.walk(module)
     return builder.all
 
 
-class ShallowVisitor(cst.CSTVisitor):
+class ShallowVisitor(FastVisitor):
     """Visits one scope's code without entering nested functions, classes or lambdas."""
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -104,7 +109,7 @@ class ShallowVisitor(cst.CSTVisitor):
         return False
 
 
-def walk_scope(scope: Scope, visitor: cst.CSTVisitor) -> None:
+def walk_scope(scope: Scope, visitor: FastVisitor) -> None:
     """Run ``visitor`` over the scope's own statements (the function body, or module body)."""
     for stmt in scope.body():
-        stmt.visit(visitor)
+        visitor.walk(stmt)

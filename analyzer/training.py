@@ -17,6 +17,7 @@ from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.dataflow import FlowResult, analyze_scopes
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
+from gradlint.analyzer.walk import FastVisitor
 from gradlint.analyzer.tapes import GradientSite, TapeIndex, tape_index
 
 WEIGHT_ATTRIBUTES = {"trainable_variables", "trainable_weights"}
@@ -58,7 +59,7 @@ class ModuleFacts:
         self.loop_references: set[str] = set()
         self.module_constructs_optimizer = False
         collector = _LoopReferences()
-        ctx.module.visit(collector)
+        collector.walk(ctx.module)
         self.loop_references = collector.names
         for scope in index.scopes:
             binder = _Bindings()
@@ -155,7 +156,7 @@ class ModuleFacts:
         cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
         if cls is not None:
             refs = _OptimizerReferences(attributes_only=True)
-            cls.visit(refs)
+            refs.walk(cls)
             if refs.found:
                 return refs.found
         module_scope = self.index.scopes[0]
@@ -205,7 +206,7 @@ class _LoopContains(ShallowVisitor):
             self.found = True
 
 
-class _LoopReferences(cst.CSTVisitor):
+class _LoopReferences(FastVisitor):
     """Every name or attribute mentioned inside a loop body anywhere in the module."""
 
     def __init__(self) -> None:

@@ -1,0 +1,97 @@
+"""A read-only LibCST traversal that is several times faster than ``node.visit``.
+
+``CSTNode.visit`` rebuilds every node it passes (it is written for transformers), and it
+descends into whitespace, commas and parentheses. Our rules only read the tree, so this walker
+iterates dataclass fields directly, skips formatting nodes, and dispatches to the same
+``visit_<Node>``/``leave_<Node>`` method names that LibCST visitors use (returning ``False``
+from a ``visit_`` method skips the node's children).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+
+import libcst as cst
+
+_FORMATTING = (
+    cst.BaseParenthesizableWhitespace,
+    cst.TrailingWhitespace,
+    cst.EmptyLine,
+    cst.Newline,
+    cst.Comment,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Comma,
+    cst.Dot,
+    cst.Colon,
+    cst.Semicolon,
+    cst.AssignEqual,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
+    cst.ImportStar,
+    cst.Asynchronous,
+)
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = tuple(
+            f.name
+            for f in dataclasses.fields(cls)
+            if not f.name.startswith(("whitespace", "lpar", "rpar", "lbracket", "rbracket",
+                                      "lbrace", "rbrace", "leading_lines", "header", "footer",
+                                      "trailing_whitespace", "comma", "semicolon", "equal",
+                                      "colon", "dot"))
+        )
+        _FIELDS[cls] = names
+    return names
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            if not isinstance(value, _FORMATTING):
+                yield value
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, cst.CSTNode) and not isinstance(item, _FORMATTING):
+                    yield item
+
+
+class FastVisitor:
+    """Base class: subclasses define ``visit_X``/``leave_X`` like a ``cst.CSTVisitor``."""
+
+    _dispatch: dict[type, tuple[Callable | None, Callable | None]]
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls._dispatch = {}
+
+    def walk(self, node: cst.CSTNode) -> None:
+        table = type(self)._dispatch
+        node_cls = type(node)
+        handlers = table.get(node_cls)
+        if handlers is None:
+            name = node_cls.__name__
+            handlers = (getattr(type(self), "visit_" + name, None),
+                        getattr(type(self), "leave_" + name, None))
+            table[node_cls] = handlers
+        visit, leave = handlers
+        if visit is not None and visit(self, node) is False:
+            return
+        for child in children(node):
+            self.walk(child)
+        if leave is not None:
+            leave(self, node)
