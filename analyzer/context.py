@@ -11,11 +11,10 @@ from functools import cached_property
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
-
 from gradlint.analyzer.findings import Finding, Fix
 from gradlint.analyzer.names import ImportMap
 from gradlint.analyzer.sources import SourceUnit
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 
 class ModuleContext:
@@ -49,8 +48,16 @@ class ModuleContext:
     ) -> Finding:
         start = self.position(node).start
         end = self.position(end_node or node).end
-        return self.finding_at(code, start.line, start.column + 1, end.line, end.column + 1,
-                               message, fix=fix, severity=severity)
+        return self.finding_at(
+            code,
+            start.line,
+            start.column + 1,
+            end.line,
+            end.column + 1,
+            message,
+            fix=fix,
+            severity=severity,
+        )
 
     def finding_at(
         self,

@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import libcst as cst
-
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, body_statements
@@ -53,41 +52,177 @@ NOTHING = Val()
 State = dict[str, Val]
 
 #: Method names that change a variable or apply an optimizer step.
-_UPDATE_METHOD = re.compile(r"^(_?apply\w*|minimize|assign(_add|_sub)?|scatter_\w+|batch_scatter_\w+)$")
+_UPDATE_METHOD = re.compile(
+    r"^(_?apply\w*|minimize|assign(_add|_sub)?|scatter_\w+|batch_scatter_\w+)$"
+)
 #: Methods that put their argument into the receiver container.
-_CONTAINER_MUTATORS = {"append", "extend", "insert", "add", "update", "setdefault", "appendleft",
-                       "extendleft", "put", "push"}
+_CONTAINER_MUTATORS = {
+    "append",
+    "extend",
+    "insert",
+    "add",
+    "update",
+    "setdefault",
+    "appendleft",
+    "extendleft",
+    "put",
+    "push",
+}
 #: Methods that return (part of) their receiver or argument without side effects.
 _PURE_METHODS = {
-    "numpy", "astype", "reshape", "flatten", "ravel", "copy", "items", "values", "keys", "get",
-    "get_unscaled_gradients", "get_scaled_loss", "with_values", "to_tensor", "read_value",
-    "value", "indices", "dense_shape", "squeeze", "transpose", "sum", "mean", "tolist", "item",
-    "pop", "index", "count", "split", "numpy_", "__getitem__",
+    "numpy",
+    "astype",
+    "reshape",
+    "flatten",
+    "ravel",
+    "copy",
+    "items",
+    "values",
+    "keys",
+    "get",
+    "get_unscaled_gradients",
+    "get_scaled_loss",
+    "with_values",
+    "to_tensor",
+    "read_value",
+    "value",
+    "indices",
+    "dense_shape",
+    "squeeze",
+    "transpose",
+    "sum",
+    "mean",
+    "tolist",
+    "item",
+    "pop",
+    "index",
+    "count",
+    "split",
+    "numpy_",
+    "__getitem__",
 }
-_OBSERVER_BUILTINS = {"print", "len", "repr", "str", "format", "isinstance", "type", "id",
-                      "hasattr", "callable", "pprint", "bool", "hash"}
-_PURE_BUILTINS = {"zip", "list", "tuple", "dict", "set", "frozenset", "enumerate", "reversed",
-                  "sorted", "map", "filter", "iter", "next", "sum", "min", "max", "abs", "float",
-                  "int", "round", "any", "all", "range"}
+_OBSERVER_BUILTINS = {
+    "print",
+    "len",
+    "repr",
+    "str",
+    "format",
+    "isinstance",
+    "type",
+    "id",
+    "hasattr",
+    "callable",
+    "pprint",
+    "bool",
+    "hash",
+}
+_PURE_BUILTINS = {
+    "zip",
+    "list",
+    "tuple",
+    "dict",
+    "set",
+    "frozenset",
+    "enumerate",
+    "reversed",
+    "sorted",
+    "map",
+    "filter",
+    "iter",
+    "next",
+    "sum",
+    "min",
+    "max",
+    "abs",
+    "float",
+    "int",
+    "round",
+    "any",
+    "all",
+    "range",
+}
 #: TensorFlow functions that only observe (result is not a gradient value).
-_TF_OBSERVERS = ("tensorflow.print", "tensorflow.norm", "tensorflow.linalg.norm",
-                 "tensorflow.linalg.global_norm", "tensorflow.shape", "tensorflow.rank",
-                 "tensorflow.size", "tensorflow.is_tensor")
-_TF_OBSERVER_MODULES = ("tensorflow.summary.", "tensorflow.debugging.assert", "tensorflow.io.",
-                        "tensorflow.get_logger")
+_TF_OBSERVERS = (
+    "tensorflow.print",
+    "tensorflow.norm",
+    "tensorflow.linalg.norm",
+    "tensorflow.linalg.global_norm",
+    "tensorflow.shape",
+    "tensorflow.rank",
+    "tensorflow.size",
+    "tensorflow.is_tensor",
+)
+_TF_OBSERVER_MODULES = (
+    "tensorflow.summary.",
+    "tensorflow.debugging.assert",
+    "tensorflow.io.",
+    "tensorflow.get_logger",
+)
 #: TensorFlow calls that run code or move values somewhere gradlint cannot follow.
-_TF_EFFECTFUL = {"cond", "case", "switch_case", "while_loop", "py_function", "numpy_function",
-                 "py_func", "map_fn", "scan", "foldl", "foldr", "group", "control_dependencies",
-                 "Variable", "function", "tuple", "vectorized_map", "custom_gradient",
-                 "recompute_grad"}
-_TF_EFFECTFUL_MODULES = ("distribute", "keras", "raw_ops", "saved_model", "train", "data",
-                         "experimental", "queue", "lookup", "tpu", "xla")
-_PURE_MODULE_ROOTS = ("numpy", "math", "operator", "copy", "itertools", "functools", "jax.numpy",
-                      "keras.ops", "tf_keras.ops")
-_LOGGER_NAME = re.compile(r"(^|\.|_)(log|logger|logging|logs|writer|summary_writer|tb|wandb|"
-                          r"mlflow|tqdm|pbar|progbar|progress_bar|console)$", re.IGNORECASE)
-_LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log",
-                "print", "write", "set_postfix", "set_description"}
+_TF_EFFECTFUL = {
+    "cond",
+    "case",
+    "switch_case",
+    "while_loop",
+    "py_function",
+    "numpy_function",
+    "py_func",
+    "map_fn",
+    "scan",
+    "foldl",
+    "foldr",
+    "group",
+    "control_dependencies",
+    "Variable",
+    "function",
+    "tuple",
+    "vectorized_map",
+    "custom_gradient",
+    "recompute_grad",
+}
+_TF_EFFECTFUL_MODULES = (
+    "distribute",
+    "keras",
+    "raw_ops",
+    "saved_model",
+    "train",
+    "data",
+    "experimental",
+    "queue",
+    "lookup",
+    "tpu",
+    "xla",
+)
+_PURE_MODULE_ROOTS = (
+    "numpy",
+    "math",
+    "operator",
+    "copy",
+    "itertools",
+    "functools",
+    "jax.numpy",
+    "keras.ops",
+    "tf_keras.ops",
+)
+_LOGGER_NAME = re.compile(
+    r"(^|\.|_)(log|logger|logging|logs|writer|summary_writer|tb|wandb|"
+    r"mlflow|tqdm|pbar|progbar|progress_bar|console)$",
+    re.IGNORECASE,
+)
+_LOG_METHODS = {
+    "debug",
+    "info",
+    "warning",
+    "warn",
+    "error",
+    "exception",
+    "critical",
+    "log",
+    "print",
+    "write",
+    "set_postfix",
+    "set_description",
+}
 
 
 @dataclass
@@ -340,8 +475,10 @@ class FlowAnalysis:
             base = self._eval(expr.value, state)
             self._eval_slices(expr, state)
             index = _constant_index(expr)
-            if base.parts is not None and index is not None and -len(base.parts) <= index < len(
-                base.parts
+            if (
+                base.parts is not None
+                and index is not None
+                and -len(base.parts) <= index < len(base.parts)
             ):
                 return base.parts[index]
             return Val(self._all_sites(base))
@@ -585,8 +722,14 @@ class FlowAnalysis:
                 self._apply_summary(summary, arg.keyword.value, val, label, result_sites)
         return Val(frozenset(result_sites))
 
-    def _apply_summary(self, summary: dict[str, str], param: str | None, val: Val, label: str,
-                       result_sites: set[int]) -> None:
+    def _apply_summary(
+        self,
+        summary: dict[str, str],
+        param: str | None,
+        val: Val,
+        label: str,
+        result_sites: set[int],
+    ) -> None:
         if not self._all_sites(val):
             return
         effect = summary.get(param or "", "used") if param is not None else "used"
@@ -735,8 +878,9 @@ def _join_val(a: Val, b: Val) -> Val:
     if a == b:
         return a
     if a.parts is not None and b.parts is not None and len(a.parts) == len(b.parts):
-        return Val(a.sites | b.sites, tuple(_join_val(x, y) for x, y in zip(a.parts, b.parts,
-                                                                               strict=True)))
+        return Val(
+            a.sites | b.sites, tuple(_join_val(x, y) for x, y in zip(a.parts, b.parts, strict=True))
+        )
     return Val(a.sites | b.sites)
 
 
@@ -756,8 +900,9 @@ def _constant_index(node: cst.Subscript) -> int | None:
     return None
 
 
-def analyze_scopes(ctx: ModuleContext, scopes: list[Scope], site_of: dict[cst.Call, int],
-                   wanted: Iterable[Scope]) -> FlowResult:
+def analyze_scopes(
+    ctx: ModuleContext, scopes: list[Scope], site_of: dict[cst.Call, int], wanted: Iterable[Scope]
+) -> FlowResult:
     """Runs the flow analysis over each scope in ``wanted``; results are merged by site."""
     helpers = ctx.shared.get("helpers")
     if helpers is None:
@@ -768,6 +913,7 @@ def analyze_scopes(ctx: ModuleContext, scopes: list[Scope], site_of: dict[cst.Ca
         for site, reason in result.used.items():
             merged.used.setdefault(site, reason)
         for site, names in result.holders.items():
-            merged.holders.setdefault(site, []).extend(n for n in names
-                                                       if n not in merged.holders.get(site, []))
+            merged.holders.setdefault(site, []).extend(
+                n for n in names if n not in merged.holders.get(site, [])
+            )
     return merged

@@ -7,7 +7,6 @@ module's import statements once and resolves ``Name``/``Attribute`` chains again
 from __future__ import annotations
 
 import libcst as cst
-
 from gradlint.analyzer.walk import FastVisitor
 
 #: Module path segments that are spelling variants of the same API (tf.compat.v1.X == tf.X).
@@ -32,7 +31,7 @@ def _module_name(node: cst.BaseExpression) -> str:
 
 
 def normalize_tf(qualified: str) -> str:
-    """Drop ``compat.v1``/``compat.v2`` spellings: ``tensorflow.compat.v2.X`` -> ``tensorflow.X``."""
+    """Drop ``compat.v1``/``compat.v2`` spellings (``tensorflow.compat.v2.X`` is ``tensorflow.X``)."""
     parts = qualified.split(".")
     if parts and parts[0] in TF_ROOTS:
         parts = [parts[0]] + [p for p in parts[1:] if p not in _TRANSPARENT_SEGMENTS]
@@ -78,8 +77,10 @@ class ImportMap:
         if not qualified:
             return False
         root = qualified.split(".", 1)[0]
-        return qualified.endswith("GradientTape") and root in TF_ROOTS and (
-            qualified.rsplit(".", 1)[-1] == "GradientTape"
+        return (
+            qualified.endswith("GradientTape")
+            and root in TF_ROOTS
+            and (qualified.rsplit(".", 1)[-1] == "GradientTape")
         )
 
 

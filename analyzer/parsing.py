@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import libcst as cst
-
 from gradlint.analyzer.sources import SourceError, SourceUnit
 
 #: LibCST converts its parse tree recursively; deeply nested expressions need head room.
@@ -20,9 +19,12 @@ def parse_unit(unit: SourceUnit) -> cst.Module | SourceError:
     except cst.ParserSyntaxError as exc:
         cell, line, _ = unit.locate(exc.raw_line)
         where = f"cell {cell}, " if cell is not None else ""
-        message = f"syntax error: {exc.message.splitlines()[0] if exc.message else 'invalid syntax'}"
-        return SourceError(unit.path, f"{message} ({where}line {line})", line=line,
-                           column=exc.raw_column + 1)
+        message = (
+            f"syntax error: {exc.message.splitlines()[0] if exc.message else 'invalid syntax'}"
+        )
+        return SourceError(
+            unit.path, f"{message} ({where}line {line})", line=line, column=exc.raw_column + 1
+        )
     except RecursionError:
         return SourceError(unit.path, "cannot parse: expressions nested too deeply")
     except MemoryError:

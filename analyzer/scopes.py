@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
-
 from gradlint.analyzer.walk import FastVisitor
 
 

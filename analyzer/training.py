@@ -12,21 +12,38 @@ import re
 from dataclasses import dataclass
 
 import libcst as cst
-
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.dataflow import FlowResult, analyze_scopes
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
-from gradlint.analyzer.walk import FastVisitor
 from gradlint.analyzer.tapes import GradientSite, TapeIndex, tape_index
+from gradlint.analyzer.walk import FastVisitor
 
 WEIGHT_ATTRIBUTES = {"trainable_variables", "trainable_weights"}
-OPTIMIZER_NAME = re.compile(r"(^|_)(optimi[sz]ers?|opt|optim|opts)(_|$|\d)|optimi[sz]er$",
-                            re.IGNORECASE)
+OPTIMIZER_NAME = re.compile(
+    r"(^|_)(optimi[sz]ers?|opt|optim|opts)(_|$|\d)|optimi[sz]er$", re.IGNORECASE
+)
 OPTIMIZER_CLASSES = {
-    "SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "RMSprop", "Nadam", "Ftrl", "Lion",
-    "Adafactor", "LossScaleOptimizer", "GradientDescentOptimizer", "AdamOptimizer",
-    "MomentumOptimizer", "RMSPropOptimizer", "AdagradOptimizer", "Lamb", "LAMB", "Yogi",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Adagrad",
+    "Adadelta",
+    "RMSprop",
+    "Nadam",
+    "Ftrl",
+    "Lion",
+    "Adafactor",
+    "LossScaleOptimizer",
+    "GradientDescentOptimizer",
+    "AdamOptimizer",
+    "MomentumOptimizer",
+    "RMSPropOptimizer",
+    "AdagradOptimizer",
+    "Lamb",
+    "LAMB",
+    "Yogi",
 }
 
 
@@ -134,8 +151,10 @@ class ModuleFacts:
             return False
         qualified = self.ctx.imports.qualify(expr.func) or name
         last = qualified.rsplit(".", 1)[-1]
-        return ".optimizers." in f".{qualified}." or last in OPTIMIZER_CLASSES or (
-            last.endswith("Optimizer") and ".train." in f".{qualified}."
+        return (
+            ".optimizers." in f".{qualified}."
+            or last in OPTIMIZER_CLASSES
+            or (last.endswith("Optimizer") and ".train." in f".{qualified}.")
         )
 
     def optimizer_in_reach(self, scope: Scope) -> str | None:
@@ -156,7 +175,8 @@ class ModuleFacts:
         cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
         if cls is not None:
             refs = _OptimizerReferences(attributes_only=True)
-            refs.walk(cls)
+            for stmt in cls.body.body:
+                refs.walk(stmt)
             if refs.found:
                 return refs.found
         module_scope = self.index.scopes[0]
@@ -167,6 +187,9 @@ class ModuleFacts:
 
     def training_intent(self, site: GradientSite) -> bool:
         scope = site.scope
+        if any(not s.is_module and s.name.startswith("test") for s in scope.chain()):
+            # A test checks gradients or training itself; a frozen step would fail the test.
+            return False
         if self.optimizer_in_reach(scope):
             return True
         for s in scope.chain():
@@ -265,9 +288,12 @@ class _Bindings(ShallowVisitor):
         key = dotted_name(target)
         if key is not None and (isinstance(target, cst.Name) or key.startswith("self.")):
             self.values.setdefault(key, []).append(value)
-        elif isinstance(target, cst.Tuple | cst.List) and isinstance(value, cst.Tuple | cst.List):
-            if len(target.elements) == len(value.elements):
-                for t, v in zip(target.elements, value.elements, strict=True):
+        elif (
+            isinstance(target, cst.Tuple | cst.List)
+            and isinstance(value, cst.Tuple | cst.List)
+            and len(target.elements) == len(value.elements)
+        ):
+            for t, v in zip(target.elements, value.elements, strict=True):
                     self._add(t.value, v.value)
 
 
@@ -301,7 +327,8 @@ def unapplied_weight_gradients(ctx: ModuleContext) -> list[UnappliedSite]:
         if not OPTIMIZER_NAME.search(optimizer.rsplit(".", 1)[-1]):
             optimizer = "optimizer"
         problems.append(
-            UnappliedSite(site, " ".join(sources_text.split()), _gradient_names(site, flow),
-                          optimizer)
+            UnappliedSite(
+                site, " ".join(sources_text.split()), _gradient_names(site, flow), optimizer
+            )
         )
     return problems

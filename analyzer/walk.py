@@ -49,10 +49,26 @@ def _fields(cls: type) -> tuple[str, ...]:
         names = tuple(
             f.name
             for f in dataclasses.fields(cls)
-            if not f.name.startswith(("whitespace", "lpar", "rpar", "lbracket", "rbracket",
-                                      "lbrace", "rbrace", "leading_lines", "header", "footer",
-                                      "trailing_whitespace", "comma", "semicolon", "equal",
-                                      "colon", "dot"))
+            if not f.name.startswith(
+                (
+                    "whitespace",
+                    "lpar",
+                    "rpar",
+                    "lbracket",
+                    "rbracket",
+                    "lbrace",
+                    "rbrace",
+                    "leading_lines",
+                    "header",
+                    "footer",
+                    "trailing_whitespace",
+                    "comma",
+                    "semicolon",
+                    "equal",
+                    "colon",
+                    "dot",
+                )
+            )
         )
         _FIELDS[cls] = names
     return names
@@ -85,8 +101,10 @@ class FastVisitor:
         handlers = table.get(node_cls)
         if handlers is None:
             name = node_cls.__name__
-            handlers = (getattr(type(self), "visit_" + name, None),
-                        getattr(type(self), "leave_" + name, None))
+            handlers = (
+                getattr(type(self), "visit_" + name, None),
+                getattr(type(self), "leave_" + name, None),
+            )
             table[node_cls] = handlers
         visit, leave = handlers
         if visit is not None and visit(self, node) is False:

@@ -10,7 +10,9 @@ import tempfile
 from pathlib import Path
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, keep_mode: bool = True) -> None:
+def write_bytes_atomic(
+    path: str | os.PathLike[str], data: bytes, *, keep_mode: bool = True
+) -> None:
     target = Path(path)
     mode = None
     if keep_mode:

@@ -29,6 +29,14 @@ class Invalid:
     column: int | None = None
     fixed: str | None = None
 
+    @classmethod
+    def marked(cls, code: str, rule_code: str, fixed: str | None = None) -> Invalid:
+        """An example whose expected line carries a ``# <rule_code>`` comment."""
+        for number, text in enumerate(code.splitlines(), start=1):
+            if f"# {rule_code}" in text:
+                return cls(code, number, fixed=fixed)
+        raise ValueError(f"example has no '# {rule_code}' marker")
+
 
 class Rule:
     code: ClassVar[str]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from gradlint.rules.base import Invalid, Rule
+from gradlint.rules import gl001_examples as examples
+from gradlint.rules.base import Rule
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
@@ -52,8 +53,8 @@ def train_step(x, y):
     return loss
 """
 
-    VALID = []  # filled from tests/rule_examples/gl001.py by the test-suite
-    INVALID: list[Invalid] = []
+    VALID = examples.VALID
+    INVALID = examples.INVALID
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         from gradlint.analyzer.training import unapplied_weight_gradients
