@@ -31,7 +31,7 @@ def _module_name(node: cst.BaseExpression) -> str:
 
 
 def normalize_tf(qualified: str) -> str:
-    """Drop ``compat.v1``/``compat.v2`` spellings (``tensorflow.compat.v2.X`` is ``tensorflow.X``)."""
+    """Drop ``compat.v1``/``compat.v2``: ``tensorflow.compat.v2.X`` is ``tensorflow.X``."""
     parts = qualified.split(".")
     if parts and parts[0] in TF_ROOTS:
         parts = [parts[0]] + [p for p in parts[1:] if p not in _TRANSPARENT_SEGMENTS]

@@ -294,7 +294,7 @@ class _Bindings(ShallowVisitor):
             and len(target.elements) == len(value.elements)
         ):
             for t, v in zip(target.elements, value.elements, strict=True):
-                    self._add(t.value, v.value)
+                self._add(t.value, v.value)
 
 
 def _gradient_names(site: GradientSite, flow: FlowResult) -> list[str]:
