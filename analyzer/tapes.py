@@ -40,6 +40,8 @@ class GradientSite:
     sources: cst.BaseExpression | None
     #: Inside ``with self.assertRaises(...)``/``pytest.raises``: the call is meant to fail.
     expects_error: bool = False
+    #: The names the call's result is assigned to directly (``dw, db = tape.gradient(...)``).
+    assigned_to: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -141,6 +143,14 @@ class _SiteFinder(ShallowVisitor):
         self.sites: list[GradientSite] = []
         self.start = start
         self.raises_depth = 0
+        self.assigned_to: dict[cst.Call, list[str]] = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, cst.Call) and len(node.targets) == 1:
+            target = node.targets[0].target
+            elements = target.elements if isinstance(target, cst.Tuple | cst.List) else [target]
+            names = [getattr(e, "value", e) for e in elements]
+            self.assigned_to[node.value] = [n.value for n in names if isinstance(n, cst.Name)]
 
     def visit_With(self, node: cst.With) -> None:
         if any(_is_raises_context(item.item) for item in node.items):
@@ -173,6 +183,7 @@ class _SiteFinder(ShallowVisitor):
                 target=target,
                 sources=sources,
                 expects_error=self.raises_depth > 0,
+                assigned_to=self.assigned_to.get(node, []),
             )
         )
 

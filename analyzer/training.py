@@ -53,13 +53,20 @@ class UnappliedSite:
     sources_text: str
     gradient_names: list[str]
     optimizer_text: str
+    #: The sources are one ``tf.Variable`` rather than a list of them.
+    single_variable: bool = False
 
     def message(self) -> str:
-        grads = ", ".join(self.gradient_names) if self.gradient_names else None
+        names = self.gradient_names
+        grads = ", ".join(names) if names else None
         subject = f"gradients '{grads}'" if grads else "the result of tape.gradient"
-        grads_expr = self.gradient_names[0] if len(self.gradient_names) == 1 else "grads"
+        grads_expr = names[0] if len(names) == 1 else f"[{grads}]" if names else "grads"
         sources = self.sources_text
-        fix = f"{self.optimizer_text}.apply_gradients(zip({grads_expr}, {sources}))"
+        if len(names) == 1 and sources.isidentifier() and self.single_variable:
+            pairs = f"[({grads_expr}, {sources})]"
+        else:
+            pairs = f"zip({grads_expr}, {sources})"
+        fix = f"{self.optimizer_text}.apply_gradients({pairs})"
         return (
             f"{subject} of '{sources}' never reach an optimizer update; the weights stay frozen "
             f"(add {fix})"
@@ -75,6 +82,7 @@ class ModuleFacts:
         self.bindings: dict[Scope, dict[str, list[cst.BaseExpression]]] = {}
         self.loop_references: set[str] = set()
         self.module_constructs_optimizer = False
+        self._optimizers: dict[Scope, list[str]] = {}
         collector = _LoopReferences()
         collector.walk(ctx.module)
         self.loop_references = collector.names
@@ -124,6 +132,19 @@ class ModuleFacts:
             return False
         return False
 
+    def is_single_variable(self, expr: cst.BaseExpression | None, scope: Scope) -> bool:
+        """A name bound only to ``tf.Variable(...)`` (not a list of variables)."""
+        if not isinstance(expr, cst.Name):
+            return False
+        for s in scope.chain():
+            values = self.bindings.get(s, {}).get(expr.value)
+            if values:
+                return all(
+                    isinstance(v, cst.Call) and self.ctx.imports.is_tensorflow(v.func, "Variable")
+                    for v in values
+                )
+        return False
+
     def _attribute_bound_to_weights(self, expr: cst.Attribute, scope: Scope, depth: int) -> bool:
         """``self.w`` where the class assigns ``self.w = tf.Variable(...)``."""
         if dotted_name(expr.value) != "self":
@@ -159,31 +180,38 @@ class ModuleFacts:
 
     def optimizer_in_reach(self, scope: Scope) -> str | None:
         """The spelling of an optimizer visible from ``scope``, if any."""
+        found = self.optimizers_in_reach(scope)
+        return found[0] if found else None
+
+    def optimizers_in_reach(self, scope: Scope) -> list[str]:
+        """Every optimizer spelling visible from ``scope``, nearest first (cached per scope)."""
+        cached = self._optimizers.get(scope)
+        if cached is not None:
+            return cached
+        found: list[str] = []
         for s in scope.chain():
             if s.is_module:
                 break
-            for param in s.params():
-                if OPTIMIZER_NAME.search(param):
-                    return param
+            found += [p for p in s.params() if OPTIMIZER_NAME.search(p)]
             refs = _OptimizerReferences()
             walk_scope(s, refs)
-            if refs.found:
-                return refs.found
-            for values in self.bindings.get(s, {}).values():
+            found += refs.found
+            for name, values in self.bindings.get(s, {}).items():
                 if any(self.is_optimizer_construction(v) for v in values):
-                    return "optimizer"
+                    found.append(name)
         cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
         if cls is not None:
             refs = _OptimizerReferences(attributes_only=True)
             for stmt in cls.body.body:
                 refs.walk(stmt)
-            if refs.found:
-                return refs.found
+            found += refs.found
         module_scope = self.index.scopes[0]
         for name, values in self.bindings[module_scope].items():
             if any(self.is_optimizer_construction(v) for v in values):
-                return name
-        return None
+                found.append(name)
+        result = list(dict.fromkeys(found))
+        self._optimizers[scope] = result
+        return result
 
     def training_intent(self, site: GradientSite) -> bool:
         scope = site.scope
@@ -255,19 +283,21 @@ class _LoopReferences(FastVisitor):
 
 class _OptimizerReferences(ShallowVisitor):
     def __init__(self, attributes_only: bool = False) -> None:
-        self.found: str | None = None
+        self.found: list[str] = []
         self.attributes_only = attributes_only
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return self.attributes_only
 
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        if self.found is None and OPTIMIZER_NAME.search(node.attr.value):
-            self.found = dotted_name(node) or node.attr.value
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if OPTIMIZER_NAME.search(node.attr.value):
+            self.found.append(dotted_name(node) or node.attr.value)
+            return False
+        return True
 
     def visit_Name(self, node: cst.Name) -> None:
-        if self.found is None and not self.attributes_only and OPTIMIZER_NAME.search(node.value):
-            self.found = node.value
+        if not self.attributes_only and OPTIMIZER_NAME.search(node.value):
+            self.found.append(node.value)
 
 
 class _Bindings(ShallowVisitor):
@@ -323,12 +353,38 @@ def unapplied_weight_gradients(ctx: ModuleContext) -> list[UnappliedSite]:
         if not facts.training_intent(site):
             continue
         sources_text = ctx.module.code_for_node(site.sources).strip() if site.sources else "?"
-        optimizer = facts.optimizer_in_reach(site.scope) or "optimizer"
-        if not OPTIMIZER_NAME.search(optimizer.rsplit(".", 1)[-1]):
-            optimizer = "optimizer"
+        optimizer = _best_optimizer(facts.optimizers_in_reach(site.scope), sources_text)
+        if optimizer == "optimizer" and site.scope.class_node is not None:
+            optimizer = "self.optimizer"
         problems.append(
             UnappliedSite(
-                site, " ".join(sources_text.split()), _gradient_names(site, flow), optimizer
+                site,
+                " ".join(sources_text.split()),
+                site.assigned_to or _gradient_names(site, flow)[:1],
+                optimizer,
+                single_variable=facts.is_single_variable(site.sources, site.scope),
             )
         )
     return problems
+
+
+def _best_optimizer(candidates: list[str], sources_text: str) -> str:
+    """The optimizer most likely meant for these weights: ``d_optimizer`` for the
+    discriminator, ``self.optimizer`` in a method, else the nearest one in reach."""
+    usable = [c for c in candidates if OPTIMIZER_NAME.search(c.rsplit(".", 1)[-1])]
+    if not usable:
+        return "optimizer"
+    owner = sources_text.split(".", 1)[0].lower()
+    if owner == "self" and "." in sources_text:
+        owner = sources_text.split(".")[1].lower()
+
+    def score(candidate: str) -> int:
+        word = candidate.rsplit(".", 1)[-1].lower()
+        shared = 0
+        for a, b in zip(word, owner, strict=False):
+            if a != b:
+                break
+            shared += 1
+        return shared
+
+    return max(usable, key=score)
