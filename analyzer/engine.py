@@ -33,6 +33,8 @@ def error_finding(error: SourceError) -> Finding:
         column=error.column,
         end_line=error.line,
         end_column=error.column,
+        cell=error.cell,
+        file_line=error.file_line,
     )
 
 

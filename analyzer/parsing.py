@@ -1,10 +1,16 @@
-"""LibCST parsing that turns every failure into a located, one-line reason."""
+"""LibCST parsing that turns every failure into a located, one-line reason.
+
+LibCST's own syntax errors are long and sometimes point past the real problem, so when it
+fails we ask CPython's compiler for the message and position users know from tracebacks.
+"""
 
 from __future__ import annotations
 
 import sys
+import warnings
 
 import libcst as cst
+
 from gradlint.analyzer.sources import SourceError, SourceUnit
 
 #: LibCST converts its parse tree recursively; deeply nested expressions need head room.
@@ -17,14 +23,12 @@ def parse_unit(unit: SourceUnit) -> cst.Module | SourceError:
     try:
         return cst.parse_module(unit.text)
     except cst.ParserSyntaxError as exc:
-        cell, line, _ = unit.locate(exc.raw_line)
-        where = f"cell {cell}, " if cell is not None else ""
-        message = (
-            f"syntax error: {exc.message.splitlines()[0] if exc.message else 'invalid syntax'}"
+        line, column, reason = _python_syntax_error(unit.text) or (
+            exc.raw_line,
+            exc.raw_column + 1,
+            exc.message.splitlines()[0] if exc.message else "invalid syntax",
         )
-        return SourceError(
-            unit.path, f"{message} ({where}line {line})", line=line, column=exc.raw_column + 1
-        )
+        return located_error(unit, f"syntax error: {reason}", line, column)
     except RecursionError:
         return SourceError(unit.path, "cannot parse: expressions nested too deeply")
     except MemoryError:
@@ -33,3 +37,30 @@ def parse_unit(unit: SourceUnit) -> cst.Module | SourceError:
         return SourceError(unit.path, f"cannot parse: {type(exc).__name__}: {exc}".splitlines()[0])
     finally:
         sys.setrecursionlimit(old_limit)
+
+
+def located_error(unit: SourceUnit, message: str, line: int, column: int) -> SourceError:
+    """A SourceError at a line of ``unit.text``, mapped to its notebook cell when there is one."""
+    cell, cell_line, file_line = unit.locate(line)
+    where = f"cell {cell}, line {cell_line}" if cell is not None else f"line {line}"
+    return SourceError(
+        unit.path,
+        f"{message} ({where})",
+        line=cell_line,
+        column=column,
+        cell=cell,
+        file_line=file_line,
+    )
+
+
+def _python_syntax_error(text: str) -> tuple[int, int, str] | None:
+    """CPython's (line, column, message) for ``text``, or None if it compiles."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<gradlint>", "exec", flags=0x400, dont_inherit=True)  # ONLY_AST
+    except SyntaxError as exc:
+        return exc.lineno or 1, exc.offset or 1, exc.msg or "invalid syntax"
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None

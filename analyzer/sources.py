@@ -58,6 +58,10 @@ class SourceError:
     message: str
     line: int = 1
     column: int = 1
+    #: For a notebook: the cell (1-based among all cells) that ``line`` is counted in.
+    cell: int | None = None
+    #: For a notebook: the line of the raw ``.ipynb`` file, for annotations.
+    file_line: int | None = None
 
 
 def decode_python(raw: bytes, path: str) -> SourceUnit | SourceError:
