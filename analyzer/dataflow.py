@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import libcst as cst
+
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, body_statements

@@ -7,6 +7,7 @@ module's import statements once and resolves ``Name``/``Attribute`` chains again
 from __future__ import annotations
 
 import libcst as cst
+
 from gradlint.analyzer.walk import FastVisitor
 
 #: Module path segments that are spelling variants of the same API (tf.compat.v1.X == tf.X).

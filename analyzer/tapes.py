@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
+
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, build_scopes, walk_scope
 

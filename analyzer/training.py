@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 import libcst as cst
+
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.dataflow import FlowResult, analyze_scopes
 from gradlint.analyzer.names import dotted_name
