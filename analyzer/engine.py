@@ -6,6 +6,7 @@ The prefilter is the cheapest win: a file that contains none of the enabled rule
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from gradlint.analyzer.findings import Finding
@@ -13,6 +14,8 @@ from gradlint.analyzer.sources import SourceError, SourceUnit, load_source
 from gradlint.rules import get_rule
 
 PARSE_ERROR = "GL000"
+#: The tree walks recurse once per nesting level; deeply nested code needs head room.
+RECURSION_LIMIT = 20_000
 
 
 def needs_parse(text: str, codes: list[str]) -> bool:
@@ -62,12 +65,20 @@ def analyze_unit(unit: SourceUnit, codes: list[str]) -> list[Finding]:
 
     ctx = ModuleContext(unit, parsed)
     findings: list[Finding] = []
-    for code in codes:
-        if code == PARSE_ERROR:
-            continue
-        rule = get_rule(code)
-        if rule.required_text and not any(t in unit.text for t in rule.required_text):
-            continue
-        findings.extend(rule().check(ctx))
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
+    try:
+        for code in codes:
+            if code == PARSE_ERROR:
+                continue
+            rule = get_rule(code)
+            if rule.required_text and not any(t in unit.text for t in rule.required_text):
+                continue
+            findings.extend(rule().check(ctx))
+    except RecursionError:
+        error = SourceError(unit.path, "cannot analyze: code nested too deeply")
+        return [error_finding(error)] if PARSE_ERROR in codes else []
+    finally:
+        sys.setrecursionlimit(old_limit)
     findings = filter_noqa(unit, findings)
     return sorted(findings, key=lambda f: f.sort_key)
