@@ -74,16 +74,34 @@ def _fields(cls: type) -> tuple[str, ...]:
     return names
 
 
+#: type -> 0 (not a node), 1 (formatting node: skipped), 2 (node to walk). isinstance on
+#: LibCST's ABC-based classes is slow, so each concrete type is classified once.
+_KIND: dict[type, int] = {}
+
+
+def _kind(cls: type) -> int:
+    kind = _KIND.get(cls)
+    if kind is None:
+        if not issubclass(cls, cst.CSTNode):
+            kind = 0
+        elif issubclass(cls, _FORMATTING):
+            kind = 1
+        else:
+            kind = 2
+        _KIND[cls] = kind
+    return kind
+
+
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     for name in _fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            if not isinstance(value, _FORMATTING):
-                yield value
-        elif isinstance(value, list | tuple):
+        cls = type(value)
+        if cls is list or cls is tuple:
             for item in value:
-                if isinstance(item, cst.CSTNode) and not isinstance(item, _FORMATTING):
+                if _kind(type(item)) == 2:
                     yield item
+        elif _kind(cls) == 2:
+            yield value
 
 
 class FastVisitor:
