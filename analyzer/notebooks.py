@@ -94,11 +94,10 @@ def python_lines(source: str) -> list[str]:
         match = _CELL_MAGIC.match(head)
         if match is None or match.group(1) not in PYTHON_CELL_MAGICS:
             return []
-        lines[first] = ""
         start = first + 1
         while start < len(lines) and lines[start - 1].rstrip().endswith("\\"):
-            lines[start] = ""
-            start += 1
+            start += 1  # the magic's arguments continue on the next line
+        lines[first:start] = [""] * (start - first)
     else:
         start = 0
     _neutralize(lines, start)
@@ -521,6 +520,22 @@ def _canonical(value: object) -> str:
 
 
 def _edited(source: str, edits: list[Edit], cell: int) -> str:
+    """``source`` with ``edits`` applied.
+
+    The analyzed text ends every cell with a newline, so positions may refer to that newline
+    (or to the line after it) even when the stored source has none: the edits run against the
+    source with that newline added, and it is taken off again afterwards.
+    """
+    newline = "\r\n" if "\r\n" in source else "\n"
+    virtual = not source or source[-1] not in "\r\n"
+    edited = _edited_text(source + newline if virtual else source, edits, cell,
+                          newline if newline == "\r\n" else None)
+    if virtual and edited.endswith(newline):
+        edited = edited[: -len(newline)]
+    return edited
+
+
+def _edited_text(source: str, edits: list[Edit], cell: int, newline: str | None) -> str:
     starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
     ends = [m.start() for m in _NEWLINE.finditer(source)] + [len(source)]
 
@@ -533,7 +548,6 @@ def _edited(source: str, edits: list[Edit], cell: int) -> str:
             raise NotebookEditError(f"an edit points past the end of line {line} of cell {cell}")
         return at
 
-    newline = "\r\n" if "\r\n" in source else None
     spans = []
     for edit in edits:
         start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
@@ -583,3 +597,27 @@ def _render_list(parts: list[str], text: str, span: _SourceSpan, ensure_ascii: b
 def _multiline(items: list[str], item_indent: str, close_indent: str, newline: str) -> str:
     body = ("," + newline).join(item_indent + item for item in items)
     return "[" + newline + body + newline + close_indent + "]"
+
+
+# --------------------------------------------------------------------------------------------
+# Notebook semantics for rules
+
+
+def is_cell_result(unit: SourceUnit, first_line: int, last_line: int) -> bool:
+    """Whether a top-level statement on text lines ``first_line..last_line`` is the last
+    statement of its cell.
+
+    Jupyter displays the value of a cell's last expression statement, so there an expression
+    like ``tape.gradient(z, [x])`` is looked at, not dropped. (A trailing ``;`` suppresses
+    the display; the caller sees that on the statement node.)
+    """
+    if unit.kind != "notebook":
+        return False
+    for span in unit.cells:
+        end = span.first_line + span.line_count  # first line after the cell
+        if span.first_line <= first_line < end:
+            if last_line >= end:
+                return False
+            rest = unit.text.split("\n")[last_line:end - 1]
+            return all(not line.strip() or line.lstrip().startswith("#") for line in rest)
+    return False

@@ -43,6 +43,9 @@ class GradientSite:
     expects_error: bool = False
     #: The names the call's result is assigned to directly (``dw, db = tape.gradient(...)``).
     assigned_to: list[str] = field(default_factory=list)
+    #: Index of the statement of ``scope``'s body that contains the call (execution order
+    #: matters at module level: an optimizer created later is not in reach yet).
+    statement_index: int = 0
 
 
 @dataclass
@@ -82,7 +85,9 @@ def _build(ctx: ModuleContext) -> TapeIndex:
         tapes.extend(finder.created)
         visible[scope] = finder.names
         site_finder = _SiteFinder(scope, finder.names, len(sites))
-        walk_scope(scope, site_finder)
+        for position, stmt in enumerate(scope.body()):
+            site_finder.statement_index = position
+            site_finder.walk(stmt)
         sites.extend(site_finder.sites)
     return TapeIndex(scopes=scopes, tapes=tapes, sites=sites)
 
@@ -145,6 +150,7 @@ class _SiteFinder(ShallowVisitor):
         self.start = start
         self.raises_depth = 0
         self.assigned_to: dict[cst.Call, list[str]] = {}
+        self.statement_index = 0
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if isinstance(node.value, cst.Call) and len(node.targets) == 1:
@@ -185,6 +191,7 @@ class _SiteFinder(ShallowVisitor):
                 sources=sources,
                 expects_error=self.raises_depth > 0,
                 assigned_to=self.assigned_to.get(node, []),
+                statement_index=self.statement_index,
             )
         )
 

@@ -68,8 +68,9 @@ class UnappliedSite:
         else:
             pairs = f"zip({grads_expr}, {sources})"
         fix = f"{self.optimizer_text}.apply_gradients({pairs})"
+        verb = "never reach" if grads else "never reaches"
         return (
-            f"{subject} of '{sources}' never reach an optimizer update; the weights stay frozen "
+            f"{subject} of '{sources}' {verb} an optimizer update; the weights stay frozen "
             f"(add {fix})"
         )
 
@@ -82,8 +83,7 @@ class ModuleFacts:
         self.index = index
         self.bindings: dict[Scope, dict[str, list[cst.BaseExpression]]] = {}
         self.loop_references: set[str] = set()
-        self.module_constructs_optimizer = False
-        self._optimizers: dict[Scope, list[str]] = {}
+        self._optimizers: dict[tuple[Scope, int], list[str]] = {}
         collector = _LoopReferences()
         collector.walk(ctx.module)
         self.loop_references = collector.names
@@ -91,12 +91,15 @@ class ModuleFacts:
             binder = _Bindings()
             walk_scope(scope, binder)
             self.bindings[scope] = binder.values
-        module_scope = index.scopes[0]
-        self.module_constructs_optimizer = any(
-            self.is_optimizer_construction(v)
-            for values in self.bindings[module_scope].values()
-            for v in values
-        )
+        #: module-level name -> index of the first top-level statement that binds it to an
+        #: optimizer construction.
+        self.module_optimizers: dict[str, int] = {}
+        for position, stmt in enumerate(ctx.module.body):
+            binder = _Bindings()
+            binder.walk(stmt)
+            for name, values in binder.values.items():
+                if any(self.is_optimizer_construction(v) for v in values):
+                    self.module_optimizers.setdefault(name, position)
 
     # ------------------------------------------------------------------ weights
     def is_weights(self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 0) -> bool:
@@ -179,14 +182,16 @@ class ModuleFacts:
             or (last.endswith("Optimizer") and ".train." in f".{qualified}.")
         )
 
-    def optimizer_in_reach(self, scope: Scope) -> str | None:
-        """The spelling of an optimizer visible from ``scope``, if any."""
-        found = self.optimizers_in_reach(scope)
-        return found[0] if found else None
+    def optimizers_in_reach(self, site: GradientSite) -> list[str]:
+        """Every optimizer spelling visible from the site, nearest first.
 
-    def optimizers_in_reach(self, scope: Scope) -> list[str]:
-        """Every optimizer spelling visible from ``scope``, nearest first (cached per scope)."""
-        cached = self._optimizers.get(scope)
+        Module-level code runs top to bottom, so there only optimizers created *before* the
+        site count (a notebook that builds an optimizer fifty cells after an autodiff demo is
+        not training in that demo). A function can run after any global is bound.
+        """
+        scope = site.scope
+        key = (scope, site.statement_index if scope.is_module else -1)
+        cached = self._optimizers.get(key)
         if cached is not None:
             return cached
         found: list[str] = []
@@ -206,12 +211,11 @@ class ModuleFacts:
             for stmt in cls.body.body:
                 refs.walk(stmt)
             found += refs.found
-        module_scope = self.index.scopes[0]
-        for name, values in self.bindings[module_scope].items():
-            if any(self.is_optimizer_construction(v) for v in values):
+        for name, position in self.module_optimizers.items():
+            if not scope.is_module or position < site.statement_index:
                 found.append(name)
         result = list(dict.fromkeys(found))
-        self._optimizers[scope] = result
+        self._optimizers[key] = result
         return result
 
     def training_intent(self, site: GradientSite) -> bool:
@@ -219,7 +223,7 @@ class ModuleFacts:
         if any(not s.is_module and s.name.startswith("test") for s in scope.chain()):
             # A test checks gradients or training itself; a frozen step would fail the test.
             return False
-        if self.optimizer_in_reach(scope):
+        if self.optimizers_in_reach(site):
             return True
         for s in scope.chain():
             if not s.is_module and s.name == "train_step" and s.class_node is not None:
@@ -354,7 +358,7 @@ def unapplied_weight_gradients(ctx: ModuleContext) -> list[UnappliedSite]:
         if not facts.training_intent(site):
             continue
         sources_text = ctx.module.code_for_node(site.sources).strip() if site.sources else "?"
-        optimizer = _best_optimizer(facts.optimizers_in_reach(site.scope), sources_text)
+        optimizer = _best_optimizer(facts.optimizers_in_reach(site), sources_text)
         if optimizer == "optimizer" and site.scope.class_node is not None:
             optimizer = "self.optimizer"
         problems.append(
