@@ -11,10 +11,11 @@ from functools import cached_property
 from typing import Any
 
 import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
 from gradlint.analyzer.findings import Finding, Fix
 from gradlint.analyzer.names import ImportMap
 from gradlint.analyzer.sources import SourceUnit
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 
 class ModuleContext:
