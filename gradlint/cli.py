@@ -9,6 +9,7 @@ Exit codes: 0 no findings, 1 findings, 2 usage error, missing path or internal e
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -33,10 +34,30 @@ class DefaultGroup(click.Group):
     default_command = "check"
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or args[0] not in self.commands:
-            if args[:1] not in (["--help"], ["-h"], ["--version"]):
-                args = [self.default_command, *args]
+        if (not args or args[0] not in self.commands) and args[:1] not in (
+            ["--help"],
+            ["-h"],
+            ["--version"],
+        ):
+            args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        """A bug in gradlint is one line and exit 2, never a traceback in a user's hook."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("gradlint: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("GRADLINT_DEBUG"):
+                raise
+            detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            click.echo(f"gradlint: error: internal error: {detail} "
+                       "(set GRADLINT_DEBUG=1 for a traceback)", err=True)
+            sys.exit(EXIT_ERROR)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "[OPTIONS] [PATH]... | COMMAND [ARGS]...")
@@ -152,7 +173,7 @@ def check(
         fixed = outcome.fixed
         result = api.lint_paths(paths or (".",), settings)
 
-    from gradlint.output import Report, get_renderer
+    from gradlint.output import Report
 
     report = Report(findings=result.findings, files_checked=result.files_checked, quiet=quiet,
                     show_source=show_source, fixed=fixed)
@@ -172,11 +193,12 @@ def _emit(report, output_format: str | None, output_file: str | None) -> None:
 
     from gradlint.output import get_renderer
 
-    formats = [output_format or "text"]
-    if output_format is None and os.environ.get("GITHUB_ACTIONS") == "true" and not output_file:
-        if "github" in _format_choices():
-            formats.append("github")
-    text = "".join(get_renderer(name)(report) for name in formats)
+    text = get_renderer(output_format or "text")(report)
+    # A plain `gradlint .` step on GitHub Actions also annotates the pull request; the
+    # annotations go to stdout (the runner reads them there) even when the report is a file.
+    annotations = ""
+    if output_format is None and os.environ.get("GITHUB_ACTIONS") == "true":
+        annotations = get_renderer("github")(report)
     if output_file:
         from gradlint.atomic import write_text_atomic
 
@@ -184,8 +206,9 @@ def _emit(report, output_format: str | None, output_file: str | None) -> None:
             write_text_atomic(output_file, text)
         except OSError as exc:
             _fail(f"{output_file}: cannot write report: {exc.strerror or exc}")
+        click.echo(annotations, nl=False)
     else:
-        click.echo(text, nl=False)
+        click.echo(text + annotations, nl=False)
 
 
 @main.command("rule")

@@ -193,3 +193,16 @@ def test_install_requires_has_no_tensorflow() -> None:
     assert "tensorflow" not in required
     assert "libcst" in required and "click" in required
     assert "tensorflow" in config["options.extras_require"]["runtime"]
+
+
+def test_internal_error_is_one_line_and_exit_2(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradlint.api
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(gradlint.api, "lint_paths", explode)
+    code, out, err = run(["pkg"], cwd=project)
+    assert code == 2 and out == ""
+    assert err == ("gradlint: error: internal error: RuntimeError: boom "
+                   "(set GRADLINT_DEBUG=1 for a traceback)\n")
