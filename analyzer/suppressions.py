@@ -1,24 +1,44 @@
 """``# noqa``, ``# noqa: GL001,GL002`` and ``# gradlint: skip-file``, as flake8/ruff read them.
 
 Matching is case-insensitive. A finding spanning several lines is silenced by a ``noqa`` on
-its first line.
+its first line, the line the finding is reported at. ``noqa`` is read from the physical line,
+like flake8 does, so it needs no tokenizer; ``skip-file`` silences a whole file, so a hit is
+confirmed to be a real comment (not text inside a string, such as a test of this module)
+before the file is skipped.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 from gradlint.analyzer.findings import Finding
 from gradlint.analyzer.sources import SourceUnit
 
+_CODE = r"[A-Z]+[0-9]+"
+#: A bare noqa comment, or one followed by ``:`` and codes separated by commas or spaces.
+#: Anything else after the colon (e.g. "see below") makes it a bare noqa, as in flake8.
 _NOQA = re.compile(
-    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
+    rf"#\s*noqa(?::\s*(?P<codes>{_CODE}(?:[,\s]+{_CODE})*)(?![\w-]))?(?![\w-])",
+    re.IGNORECASE,
 )
-_SKIP_FILE = re.compile(r"#\s*gradlint\s*:\s*skip-file\b", re.IGNORECASE)
+_SKIP_FILE = re.compile(r"#\s*gradlint\s*:\s*skip-file(?![\w-])", re.IGNORECASE)
 
 
 def is_skip_file(text: str) -> bool:
-    return "skip-file" in text and _SKIP_FILE.search(text) is not None
+    """Whether a ``# gradlint: skip-file`` comment appears anywhere in ``text``."""
+    if "skip-file" not in text.lower() or _SKIP_FILE.search(text) is None:
+        return False
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        return any(
+            tok.type == tokenize.COMMENT and _SKIP_FILE.match(tok.string) for tok in tokens
+        )
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        # Source the tokenizer rejects (e.g. a notebook cell that is not Python): the text
+        # asked to be skipped, and honouring that is the safer reading.
+        return True
 
 
 def noqa_codes(line: str) -> set[str] | None:
@@ -48,6 +68,7 @@ def filter_noqa(unit: SourceUnit, findings: list[Finding]) -> list[Finding]:
 
 
 def _text_line(unit: SourceUnit, finding: Finding) -> int:
+    """The line of ``unit.text`` a finding starts on (findings in notebooks count per cell)."""
     if finding.cell is None:
         return finding.line
     for span in unit.cells:

@@ -52,11 +52,15 @@ def apply_per_file_ignores(findings: list[Finding], settings: Settings) -> list[
 
     kept = []
     for finding in findings:
+        candidates = {finding.path, Path(finding.path).name}
+        try:
+            full = (Path.cwd() / finding.path).resolve()
+            candidates.add(full.relative_to(settings.root.resolve()).as_posix())
+        except (OSError, ValueError):
+            pass  # outside the configuration's folder: only the given path can match
         ignored: set[str] = set()
         for pattern, codes in settings.per_file_ignores.items():
-            if fnmatch.fnmatch(finding.path, pattern) or fnmatch.fnmatch(
-                Path(finding.path).name, pattern
-            ):
+            if any(fnmatch.fnmatch(candidate, pattern) for candidate in candidates):
                 ignored.update(c.upper() for c in codes)
         if not any(finding.code.startswith(c) for c in ignored):
             kept.append(finding)

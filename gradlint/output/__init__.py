@@ -16,6 +16,10 @@ from gradlint.analyzer.findings import Finding
 FORMATS: dict[str, str] = {
     "text": "gradlint.output.text",
     "json": "gradlint.output.json_format",
+    "github": "gradlint.output.github",
+    "sarif": "gradlint.output.sarif",
+    "gitlab": "gradlint.output.gitlab",
+    "junit": "gradlint.output.junit",
 }
 
 
