@@ -143,7 +143,7 @@ def test_version_input_installs_from_the_package_index_by_name():
 def test_readme_workflows_use_only_real_inputs_and_formats():
     from gradlint.output import FORMATS
 
-    doc = (ROOT / "docs" / "readme" / "integrations.md").read_text()
+    doc = (ROOT / "README.md").read_text()
     blocks = [yaml.safe_load(b.split("```", 1)[0]) for b in doc.split("```yaml\n")[1:]]
     workflow = next(b for b in blocks if isinstance(b, dict) and "jobs" in b)
     steps = workflow["jobs"]["gradlint"]["steps"]

@@ -226,7 +226,7 @@ def test_config_named_with_config_option(tmp_path):
 
 
 def _doc_block(language: str, startswith: str) -> str:
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "readme" / "integrations.md").read_text()
+    doc = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     blocks = [b.split("```", 1)[0] for b in doc.split(f"```{language}\n")[1:]]
     return next(b for b in blocks if b.startswith(startswith))
 

@@ -172,7 +172,7 @@ def test_installed_hook_blocks_a_commit_and_stays_static(hook_repo, tmp_path):
 
 
 def test_readme_snippet_is_a_valid_config_using_our_hooks(tmp_path):
-    doc = (ROOT / "docs" / "readme" / "integrations.md").read_text()
+    doc = (ROOT / "README.md").read_text()
     blocks = [b.split("```", 1)[0] for b in doc.split("```yaml\n")[1:]]
     snippet = next(b for b in blocks if b.startswith("repos:"))
     (tmp_path / ".pre-commit-config.yaml").write_text(snippet)
