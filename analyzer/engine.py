@@ -6,7 +6,9 @@ The prefilter is the cheapest win: a file that contains none of the enabled rule
 
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from gradlint.analyzer.findings import Finding
@@ -14,17 +16,18 @@ from gradlint.analyzer.sources import SourceError, SourceUnit, load_source
 from gradlint.rules import get_rule
 
 PARSE_ERROR = "GL000"
+#: Sliced parsing (see :mod:`gradlint.analyzer.slicing`) is on unless ``GRADLINT_SLICING=0``
+#: (for benchmarks and for checking that it changes nothing).
+SLICING = os.environ.get("GRADLINT_SLICING", "1") != "0"
 #: The tree walks recurse once per nesting level; deeply nested code needs head room.
 RECURSION_LIMIT = 20_000
 
 
 def needs_parse(text: str, codes: list[str]) -> bool:
-    for code in codes:
-        required = get_rule(code).required_text
-        if not required or any(token in text for token in required):
-            if code != PARSE_ERROR:
-                return True
-    return False
+    """Whether any enabled rule (other than GL000) could fire on ``text``."""
+    return any(
+        code != PARSE_ERROR and _may_fire(get_rule(code).required_text, text) for code in codes
+    )
 
 
 def error_finding(error: SourceError) -> Finding:
@@ -41,24 +44,36 @@ def error_finding(error: SourceError) -> Finding:
     )
 
 
-def analyze_file(fs_path: Path, display_path: str, codes: list[str]) -> list[Finding]:
+def analyze_file(
+    fs_path: Path, display_path: str, codes: list[str], *, slicing: bool | None = None
+) -> list[Finding]:
     loaded = load_source(fs_path, display_path)
     if isinstance(loaded, SourceError):
         return [error_finding(loaded)] if PARSE_ERROR in codes else []
-    return analyze_unit(loaded, codes)
+    return analyze_unit(loaded, codes, slicing=slicing)
 
 
-def analyze_unit(unit: SourceUnit, codes: list[str]) -> list[Finding]:
-    """All findings of ``codes`` in ``unit``, suppressions applied, sorted by position."""
-    from gradlint.analyzer.suppressions import is_skip_file, filter_noqa
+def analyze_unit(
+    unit: SourceUnit, codes: list[str], *, slicing: bool | None = None
+) -> list[Finding]:
+    """All findings of ``codes`` in ``unit``, suppressions applied, sorted by position.
+
+    ``slicing=False`` parses the whole file with LibCST (default: :data:`SLICING`); the
+    findings are the same, only slower (tests compare the two).
+    """
+    from gradlint.analyzer.suppressions import filter_noqa, is_skip_file
 
     if is_skip_file(unit.text):
         return []
-    if not needs_parse(unit.text, codes):
+    rules = [
+        get_rule(code)
+        for code in codes
+        if code != PARSE_ERROR and _may_fire(get_rule(code).required_text, unit.text)
+    ]
+    if not rules:
         return []
-    from gradlint.analyzer.parsing import parse_unit
-
-    parsed = parse_unit(unit)
+    tokens = _slice_tokens(rules) if (SLICING if slicing is None else slicing) else None
+    parsed = _parse(unit, tokens)
     if isinstance(parsed, SourceError):
         return [error_finding(parsed)] if PARSE_ERROR in codes else []
     from gradlint.analyzer.context import ModuleContext
@@ -68,12 +83,7 @@ def analyze_unit(unit: SourceUnit, codes: list[str]) -> list[Finding]:
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
     try:
-        for code in codes:
-            if code == PARSE_ERROR:
-                continue
-            rule = get_rule(code)
-            if rule.required_text and not any(t in unit.text for t in rule.required_text):
-                continue
+        for rule in rules:
             findings.extend(rule().check(ctx))
     except RecursionError:
         error = SourceError(unit.path, "cannot analyze: code nested too deeply")
@@ -82,3 +92,36 @@ def analyze_unit(unit: SourceUnit, codes: list[str]) -> list[Finding]:
         sys.setrecursionlimit(old_limit)
     findings = filter_noqa(unit, findings)
     return sorted(findings, key=lambda f: f.sort_key)
+
+
+def _may_fire(required: tuple[str, ...], text: str) -> bool:
+    return not required or any(token in text for token in required)
+
+
+def _slice_tokens(rules: list) -> tuple[str, ...] | None:
+    """What a statement must contain to be kept; None when a rule reads every statement."""
+    tokens: list[str] = []
+    for rule in rules:
+        if not rule.required_text:
+            return None
+        tokens.extend(rule.required_text)
+    return tuple(dict.fromkeys(tokens))
+
+
+def _parse(unit: SourceUnit, tokens: tuple[str, ...] | None):
+    """The LibCST module to analyze: the sliced text when slicing applies, else all of it.
+
+    Anything the slice cannot handle falls back to parsing the whole text, so errors are
+    reported exactly as without slicing.
+    """
+    from gradlint.analyzer.parsing import parse_unit
+
+    if tokens:
+        from gradlint.analyzer.slicing import slice_source
+
+        sliced = slice_source(unit.text, tokens)
+        if sliced is not None:
+            parsed = parse_unit(replace(unit, text=sliced.text))
+            if not isinstance(parsed, SourceError):
+                return parsed
+    return parse_unit(unit)

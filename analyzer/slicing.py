@@ -1,0 +1,581 @@
+"""Sliced parsing: hand LibCST only the top-level statements that can matter.
+
+LibCST parses about ten times slower than CPython's own parser, and in real libraries the
+functions that hold a ``GradientTape`` are a small part of the files that mention one. So
+CPython's ``ast`` finds the top-level statements first, and the ones no rule can look at are
+replaced by empty lines. Lines and columns of everything kept stay exactly where they were,
+so positions, suppressions and fixes need no mapping back.
+
+What is kept, so that every rule sees the same facts as with the whole file:
+
+- all module-level code that is not a ``def``/``class`` (imports, optimizer and model
+  constructions, loops that call the step function, ``if __name__ == "__main__"``): it is
+  small, and rules read module-wide facts from it. If it mentions a tape itself, the module
+  is a script and nothing is dropped;
+- every ``def``/``class`` whose text contains one of the rules' ``required_text`` tokens, or
+  a name bound to a tape class by an import inside such a statement;
+- transitively, every ``def``/``class`` that binds, at any depth, a name the kept code
+  mentions: same-module helpers and base classes, and nested imports and definitions that
+  would change how a name resolves;
+- every ``def``/``class`` with a loop that mentions a function holding a tape (the step is
+  called from a loop: training intent).
+
+Only whole top-level statements are dropped, with the comments LibCST would attach to them,
+so each kept statement keeps its own comments (rules read commented-out code). When ``ast``
+cannot parse the text, nothing is sliced and LibCST reports the error exactly as before.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+_DROPPABLE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+_WORD = re.compile(r"[^\W\d]\w*")
+#: ``def``/``class`` names at any depth, read from text (a superset: strings match too).
+_DEFINED = re.compile(r"\b(?:def|class)\s+([^\W\d]\w*)")
+
+
+@dataclass(frozen=True)
+class Slice:
+    """The text LibCST parses: same lines as the source, dropped statements blanked."""
+
+    text: str
+    kept_lines: int
+    total_lines: int
+
+
+def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
+    """The sliced text, or None when the whole text must be parsed (nothing to gain, or
+    ``ast`` rejects it and LibCST must produce the error message)."""
+    tokens = tuple(t for t in tokens if t)
+    if not tokens:
+        return None
+    tree = _parse(text)
+    if tree is None or len(tree.body) < 2:
+        return None
+    lines = _split_lines(text)
+    units = [_Unit(node, lines, None) for node in tree.body]
+    if any(not u.droppable and u.contains(tokens) for u in units):
+        return None  # a script: module-level code holds the tape and reads everything
+    _assign_regions(units, lines, 0, len(lines) + 1)
+    _choose(units, tokens)
+    if all(u.keep and (u.members is None or all(m.keep for m in u.members)) for u in units):
+        return None
+    keep_line = [True] * (len(lines) + 1)
+    for unit in units:
+        if not unit.keep:
+            for number in range(unit.start, unit.end + 1):
+                keep_line[number] = False
+        elif unit.members is not None:
+            for member in unit.members:
+                if not member.keep:
+                    for number in range(member.start, member.end + 1):
+                        keep_line[number] = False
+    parts = []
+    kept_lines = 0
+    for number, line in enumerate(lines, start=1):
+        if keep_line[number]:
+            parts.append(line)
+            kept_lines += 1
+        else:
+            parts.append(line[len(line.rstrip("\r\n")) :])
+    return Slice("".join(parts), kept_lines, len(lines))
+
+
+def _parse(text: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines with their endings, split where CPython and LibCST see a newline (not where
+    ``str.splitlines`` does: form feeds and Unicode separators are not line breaks)."""
+    lines = []
+    start = 0
+    for match in _NEWLINE.finditer(text):
+        lines.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
+class _Unit:
+    """A statement of the module body, or of a class body: what can be kept or dropped."""
+
+    def __init__(self, node: ast.stmt, lines: list[str], parent: _Unit | None) -> None:
+        self.node = node
+        self.lines = lines
+        self.parent = parent
+        self.droppable = isinstance(node, _DROPPABLE)
+        self.first, self.last = _span(node)
+        self.text = "".join(lines[self.first - 1 : self.last])
+        self.block = _trailing_block_indent(node, lines)
+        self.keep = not self.droppable
+        #: Why it is kept (for tests and for tuning the slicer).
+        self.why = "" if self.droppable else "module code"
+        #: The lines LibCST attaches to this statement: leading comments, code, footer.
+        self.start = self.first
+        self.end = self.last
+        #: Whether the lines after its footer hold a comment (or whitespace) indented
+        #: deeper than itself, which an earlier block could claim.
+        self.indented_after = False
+        #: For a class whose members are kept or dropped one by one.
+        self.members: list[_Unit] | None = None
+        if (
+            parent is None
+            and isinstance(node, ast.ClassDef)
+            and len(node.body) > 1
+            and _starts_line(node.body[0], lines)
+        ):
+            self.members = [_Unit(member, lines, self) for member in node.body]
+            for member in self.members:
+                member.keep = False
+        self._references: set[str] | None = None
+        self._attributes: set[str] | None = None
+        self._bound: set[str] | None = None
+        self._assigned: set[str] | None = None
+        #: Imports of the module's own code: local name -> what it is bound to.
+        self.module_imports: dict[str, set[str]] = {}
+
+    def contains(self, tokens: Iterable[str]) -> bool:
+        return any(token in self.text for token in tokens)
+
+    def segment(self, node: ast.stmt) -> str:
+        first, last = _span(node)
+        return "".join(self.lines[first - 1 : last])
+
+    def own_text(self, tokens: tuple[str, ...]) -> bool:
+        """Whether a token is in the class outside its methods and nested classes (header,
+        decorators, docstring, class-level code): then that part of the class is kept."""
+        assert self.members is not None
+        rest = self.text
+        for member in self.members:
+            if member.droppable:
+                rest = rest.replace(member.text, "", 1)
+        return any(t in rest for t in tokens)
+
+    @property
+    def references(self) -> set[str]:
+        """Names the statement reads or calls (what it may need from the rest of the module);
+        for a class sliced member by member, only its header's."""
+        if self._references is None:
+            self._collect_references()
+        assert self._references is not None
+        return self._references
+
+    @property
+    def attributes(self) -> set[str]:
+        """Attributes of ``self``/``cls``/``super()`` it reads or calls (``self.helper()``
+        needs the method, ``self.w`` the method that binds it)."""
+        if self._attributes is None:
+            self._collect_references()
+        assert self._attributes is not None
+        return self._attributes
+
+    def _collect_references(self) -> None:
+        names: set[str] = set()
+        attributes: set[str] = set()
+        if self.members is None:
+            roots: list[ast.AST] = [self.node]
+        else:
+            node = self.node
+            assert isinstance(node, ast.ClassDef)
+            roots = [*node.bases, *node.keywords, *node.decorator_list]
+        for root in roots:
+            for node in ast.walk(root):
+                if isinstance(node, ast.Name):
+                    names.add(node.id)
+                elif isinstance(node, ast.Attribute) and _is_self(node.value):
+                    attributes.add(node.attr)
+        self._references, self._attributes = names, attributes
+
+    @property
+    def assigned_attributes(self) -> set[str]:
+        """``X`` for every ``self.X = <call or tuple>`` in it: ``self.w = tf.Variable(...)``
+        makes ``self.w`` weights for the methods that differentiate it."""
+        if self._assigned is None:
+            self._assigned = set()
+            for stmt in _statements(self.node):
+                if isinstance(stmt, ast.Assign):
+                    targets = list(stmt.targets)
+                elif isinstance(stmt, ast.AnnAssign):
+                    targets = [stmt.target]
+                else:
+                    continue
+                if not isinstance(stmt.value, ast.Call | ast.Tuple | ast.List):
+                    continue
+                while targets:
+                    target = targets.pop()
+                    if isinstance(target, ast.Attribute) and _is_self(target.value):
+                        self._assigned.add(target.attr)
+                    elif isinstance(target, ast.Tuple | ast.List):
+                        targets.extend(target.elts)
+                    elif isinstance(target, ast.Starred):
+                        targets.append(target.value)
+        return self._assigned
+
+    @property
+    def bound(self) -> set[str]:
+        """Names it binds at any depth that module-wide lookups can see: its own name,
+        nested ``def``/``class`` names, and names bound by imports anywhere inside it
+        unless module-level code imports the same name as the same thing."""
+        if self._bound is None:
+            bound: set[str] = set()
+            for stmt in _statements(self.node):
+                if isinstance(stmt, _DROPPABLE):
+                    bound.add(stmt.name)
+                elif isinstance(stmt, ast.Import | ast.ImportFrom):
+                    for local, value in _imports(stmt):
+                        if self.module_imports.get(local) != {value}:
+                            bound.add(local)
+            self._bound = bound
+        return self._bound
+
+
+def _is_self(node: ast.expr) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in ("self", "cls")
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+    )
+
+
+def _span(node: ast.stmt) -> tuple[int, int]:
+    decorators = getattr(node, "decorator_list", [])
+    first = min([node.lineno, *(d.lineno for d in decorators)])
+    return first, node.end_lineno or node.lineno
+
+
+def _leaves(units: list[_Unit]) -> list[_Unit]:
+    """Units kept or dropped as a whole: module statements, and members of sliced classes."""
+    leaves: list[_Unit] = []
+    for unit in units:
+        leaves.extend(unit.members if unit.members is not None else (unit,))
+    return leaves
+
+
+class _Choice:
+    """The growing set of kept units and what the kept code refers to."""
+
+    def __init__(self, units: list[_Unit]) -> None:
+        self.units = units
+        self.leaves = _leaves(units)
+        self.names: set[str] = set()
+        self.attributes: set[str] = set()
+        for leaf in self.leaves:
+            if leaf.keep:
+                self._refer(leaf)
+
+    def _refer(self, unit: _Unit) -> None:
+        """Only functions and classes pull in what they name: module-level and class-level
+        code is kept for the facts it states (optimizers, loops, bindings), and the rules
+        analyze it as code only in scripts, which are never sliced."""
+        if unit.droppable:
+            self.names |= unit.references
+            self.attributes |= unit.attributes
+
+    def mark(self, leaf: _Unit, why: str, *, refer: bool = True) -> None:
+        """Keep ``leaf`` (and the frame of its class). ``refer=False`` keeps it only for a
+        fact it states, so what it names is not pulled in: no rule analyzes it as code."""
+        if leaf.members is not None:
+            leaf = leaf.members[0]  # a class sliced by members: keep its frame
+        if leaf.keep and (leaf.parent is None or leaf.parent.keep):
+            return
+        leaf.keep = True
+        leaf.why = why
+        if refer:
+            self._refer(leaf)
+        parent = leaf.parent
+        if parent is not None and not parent.keep:
+            parent.keep = True
+            self.names |= parent.references  # bases, keywords and decorators
+            assert parent.members is not None
+            for i, member in enumerate(parent.members):
+                if i == 0 or not member.droppable:
+                    member.keep = True
+                    member.why = "class body"
+                    self._refer(member)
+
+    def unkept(self) -> list[_Unit]:
+        return [leaf for leaf in self.leaves if not leaf.keep]
+
+
+def _choose(units: list[_Unit], tokens: tuple[str, ...]) -> None:
+    choice = _Choice(units)
+    module_imports: dict[str, set[str]] = {}
+    for unit in units:
+        if not unit.droppable:
+            for local, value in _imports(unit.node):
+                module_imports.setdefault(local, set()).add(value)
+    for leaf in choice.leaves:
+        leaf.module_imports = module_imports
+    for unit in units:
+        if unit.members is not None and unit.own_text(tokens):
+            choice.mark(unit.members[0], "class text")
+    for leaf in choice.unkept():
+        if leaf.contains(tokens):
+            choice.mark(leaf, "token")
+    # An import of the tape class under another name makes that name a token too.
+    words = set(tokens)
+    aliases = _tape_aliases([leaf for leaf in choice.leaves if leaf.keep], tokens)
+    while aliases - words:
+        words |= aliases
+        pattern = _words_pattern(aliases)
+        aliases = set()
+        for leaf in choice.unkept():
+            if pattern.search(leaf.text):
+                choice.mark(leaf, "tape alias")
+                aliases |= _tape_aliases([leaf], tokens)
+    kept = [leaf for leaf in choice.leaves if leaf.keep]
+    steps = _step_names(kept, tuple(words))
+    if steps:
+        pattern = _words_pattern(steps)
+        for leaf in choice.unkept():
+            if pattern.search(leaf.text) and _loops_mention(leaf, steps):
+                choice.mark(leaf, "loop calls step", refer=False)
+    for unit in units:
+        if unit.members is not None and unit.keep and any(t in unit.text for t in words):
+            for member in unit.members:
+                if not member.keep and _mentions_optimizer(member.text):
+                    choice.mark(member, "optimizer attribute", refer=False)
+    choice.mark(units[0], "first statement")
+    while (
+        _close_over_references(choice)
+        | _keep_comment_owners(units, choice)
+        | _keep_first_indent(units, choice)
+    ):
+        pass
+
+
+def _close_over_references(choice: _Choice) -> bool:
+    """Keep every unit that binds a name kept code refers to, and every method named by an
+    attribute it reads or assigning one, transitively."""
+    added = False
+    changed = True
+    while changed:
+        changed = False
+        for leaf in choice.unkept():
+            why = choice.names & leaf.bound
+            if not why and leaf.parent is not None:
+                why = {getattr(leaf.node, "name", None)} & choice.attributes
+            if why:
+                choice.mark(leaf, "refers to " + ", ".join(sorted(why)))
+                added = changed = True
+            elif leaf.parent is not None and choice.attributes & leaf.assigned_attributes:
+                why = choice.attributes & leaf.assigned_attributes
+                choice.mark(leaf, "binds " + ", ".join(sorted(why)), refer=False)
+                added = changed = True
+    return added
+
+
+def _keep_first_indent(units: list[_Unit], choice: _Choice) -> bool:
+    """LibCST takes a module's default indentation from its first indented block. If the
+    slice would start with a block indented differently, the statement that holds the first
+    block is kept, so the setting (and any code generated from it) stays the same."""
+    indented = [u for u in units if _indent_text(u) is not None]
+    if not indented or indented[0].keep:
+        return False
+    first_kept = next((u for u in indented if u.keep), None)
+    if first_kept is not None and _indent_text(first_kept) == _indent_text(indented[0]):
+        return False
+    unit = indented[0]
+    choice.mark(unit, "first indent")
+    return True
+
+
+def _indent_text(unit: _Unit) -> str | None:
+    for clause in _clauses(unit.node):
+        if clause and _starts_line(clause[0], unit.lines):
+            line = unit.lines[clause[0].lineno - 1]
+            return line[: len(line) - len(line.lstrip(" \t\f"))]
+    return None
+
+
+def _keep_comment_owners(units: list[_Unit], choice: _Choice) -> bool:
+    """Comments (and whitespace) indented deeper than a body, after a statement but not in
+    its footer, lead
+    the next statement (or end the enclosing block). If that statement is dropped, an
+    earlier kept block could claim them as its footer; keeping it keeps ownership."""
+    added = False
+    sequences = [units] + [u.members for u in units if u.members is not None and u.keep]
+    for sequence in sequences:
+        for index, unit in enumerate(sequence):
+            following = sequence[index + 1] if index + 1 < len(sequence) else None
+            if not unit.keep and unit.indented_after and (following is None or following.keep):
+                choice.mark(unit, "comment owner")
+                added = True
+    return added
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t\f"))
+
+
+def _is_comment_or_blank(line: str) -> bool:
+    return line.strip(" \t\f\r\n")[:1] in ("", "#")
+
+
+def _assign_regions(units: list[_Unit], lines: list[str], indent: int, limit: int) -> None:
+    """Give each unit the lines LibCST attaches to it, within lines ``[.., limit)``.
+
+    Between two statements, the lines up to the last comment indented at least as deep as
+    the first statement's trailing block form that block's footer (if it ends with one);
+    the rest lead the second statement. Lines before
+    the first statement and after the last one's footer belong to the enclosing node.
+    """
+    for index, unit in enumerate(units):
+        gap_start = unit.last + 1
+        gap_end = units[index + 1].first - 1 if index + 1 < len(units) else limit - 1
+        split = gap_start
+        if unit.block is not None:
+            for number in range(gap_start, gap_end + 1):
+                line = lines[number - 1]
+                if _indent(line) >= unit.block and _is_comment_or_blank(line):
+                    split = number + 1
+        unit.end = split - 1
+        unit.indented_after = any(
+            _indent(line) > indent and _is_comment_or_blank(line)
+            for line in lines[split - 1 : gap_end]
+        )
+        if index + 1 < len(units):
+            units[index + 1].start = split
+        if unit.members is not None:
+            member_indent = unit.members[0].node.col_offset
+            _assign_regions(unit.members, lines, member_indent, unit.end + 1)
+            unit.members[0].start = unit.members[0].first
+
+
+def _clauses(node: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists of a compound statement, in source order."""
+    if isinstance(node, ast.Match):
+        return [case.body for case in node.cases]
+    clauses: list[list[ast.stmt]] = []
+    body = getattr(node, "body", None)
+    if isinstance(body, list):
+        clauses.append(body)
+    for handler in getattr(node, "handlers", None) or ():
+        clauses.append(handler.body)
+    for name in ("orelse", "finalbody"):
+        extra = getattr(node, name, None)
+        if extra:
+            clauses.append(extra)
+    return clauses
+
+
+def _starts_line(node: ast.stmt, lines: list[str]) -> bool:
+    return not lines[node.lineno - 1][: node.col_offset].strip()
+
+
+def _is_elif(node: ast.stmt, lines: list[str]) -> bool:
+    return isinstance(node, ast.If) and lines[node.lineno - 1][node.col_offset :].startswith("elif")
+
+
+def _trailing_block_indent(node: ast.stmt, lines: list[str]) -> int | None:
+    """The indentation of the statement's last clause when that is an indented block, else
+    None. LibCST gives such a block the comments after it, up to the last one indented at
+    least as deep as the block."""
+    clauses = _clauses(node)
+    if not clauses or not clauses[-1]:
+        return None
+    last = clauses[-1]
+    if (
+        isinstance(node, ast.If)
+        and last is node.orelse
+        and len(last) == 1
+        and _is_elif(last[0], lines)
+    ):
+        return _trailing_block_indent(last[0], lines)
+    return _indent(lines[last[0].lineno - 1]) if _starts_line(last[0], lines) else None
+
+
+def _has_indented_block(node: ast.stmt, lines: list[str]) -> bool:
+    return any(_starts_line(clause[0], lines) for clause in _clauses(node) if clause)
+
+
+def _statements(node: ast.stmt) -> Iterator[ast.stmt]:
+    """The statement and every statement nested in it (expressions are not visited)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for clause in _clauses(current):
+            stack.extend(clause)
+
+
+def _imports(node: ast.stmt) -> Iterator[tuple[str, str]]:
+    """(local name, what it is bound to) for every import at any depth, spelled the way
+    the analyzer's import map records them (relative imports keep their dots)."""
+    for stmt in _statements(node):
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    yield alias.asname, alias.name
+                else:
+                    head = alias.name.split(".", 1)[0]
+                    yield head, head
+        elif isinstance(stmt, ast.ImportFrom):
+            module = "." * stmt.level + (stmt.module or "")
+            for alias in stmt.names:
+                yield alias.asname or alias.name, f"{module}.{alias.name}"
+
+
+def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in sorted(words))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def _tape_aliases(units: list[_Unit], tokens: tuple[str, ...]) -> set[str]:
+    """Local names that imports inside these units bind to something named by a token
+    (``from tensorflow import GradientTape as T`` makes ``T`` a tape class module-wide)."""
+    aliases: set[str] = set()
+    for unit in units:
+        if "import" in unit.text:
+            for local, imported in _imports(unit.node):
+                if not imported.endswith(f".{local}") and any(t in imported for t in tokens):
+                    aliases.add(local)
+    return aliases
+
+
+def _step_names(units: list[_Unit], tokens: tuple[str, ...]) -> set[str]:
+    """Names of the functions that hold a token, and of the functions nested in them: the
+    scopes whose being called from a loop can show training intent."""
+    names: set[str] = set()
+    for unit in units:
+        for stmt in _statements(unit.node):
+            if (
+                isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+                and stmt.name not in names
+                and any(t in unit.segment(stmt) for t in tokens)
+            ):
+                names |= {
+                    n.name
+                    for n in _statements(stmt)
+                    if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+                }
+    return names
+
+
+def _loops_mention(unit: _Unit, names: set[str]) -> bool:
+    for stmt in _statements(unit.node):
+        if isinstance(stmt, _LOOPS) and names & set(_WORD.findall(unit.segment(stmt))):
+            return True
+    return False
+
+
+#: An attribute that may name an optimizer (a superset of what GL001's intent check reads).
+_OPTIMIZER_ATTRIBUTE = re.compile(r"\.\s*\w*opt", re.IGNORECASE)
+
+
+def _mentions_optimizer(text: str) -> bool:
+    return _OPTIMIZER_ATTRIBUTE.search(text) is not None

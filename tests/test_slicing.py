@@ -1,0 +1,272 @@
+"""Sliced parsing changes what LibCST parses, never what gradlint reports."""
+
+from __future__ import annotations
+
+import random
+import textwrap
+
+import libcst as cst
+import pytest
+from mixed_tree import variations
+
+from gradlint.analyzer.engine import analyze_unit
+from gradlint.analyzer.slicing import slice_source
+from gradlint.analyzer.sources import SourceUnit
+from gradlint.rules import RULE_MODULES
+
+ALL = list(RULE_MODULES)
+TOKENS = ("GradientTape",)
+
+
+def kept(source: str) -> list[str]:
+    """The non-blank lines that survive slicing (all of them when nothing is sliced)."""
+    result = slice_source(source, TOKENS)
+    text = source if result is None else result.text
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def test_unrelated_functions_are_blanked_and_positions_kept() -> None:
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+
+        def unrelated(x):
+            return x + 1
+
+
+        def step(model, opt, x):
+            with tf.GradientTape() as tape:
+                loss = model(x)
+            grads = tape.gradient(loss, model.trainable_variables)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+        """
+    )
+    result = slice_source(source, TOKENS)
+    assert result is not None
+    original, sliced = source.splitlines(), result.text.splitlines()
+    assert len(original) == len(sliced)
+    for before, after in zip(original, sliced, strict=True):
+        assert after in ("", before)
+    assert "def unrelated(x):" not in result.text
+    assert "    with tf.GradientTape() as tape:" in sliced
+    assert result.kept_lines < result.total_lines
+
+
+def test_helpers_called_by_kept_code_are_kept_transitively() -> None:
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+        def inner(g):
+            print(g)
+
+        def outer(g):
+            inner(g)
+
+        def other():
+            pass
+
+        def step(model, x):
+            with tf.GradientTape() as tape:
+                loss = model(x)
+            grads = tape.gradient(loss, model.trainable_variables)
+            outer(grads)
+        """
+    )
+    lines = kept(source)
+    assert "def outer(g):" in lines and "def inner(g):" in lines
+    assert "def other():" not in lines
+
+
+def test_methods_are_sliced_one_by_one() -> None:
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+        class Trainer:
+            \"\"\"Trains.\"\"\"
+
+            def __init__(self):
+                self.w = tf.Variable(1.0)
+
+            def unrelated(self):
+                return 42
+
+            def helper(self, grads):
+                return grads
+
+            def step(self, x):
+                with tf.GradientTape() as tape:
+                    loss = self.w * x
+                grads = tape.gradient(loss, [self.w])
+                return self.helper(grads)
+        """
+    )
+    lines = kept(source)
+    assert "def unrelated(self):" not in lines
+    assert "def helper(self, grads):" in lines  # self.helper() is looked into
+    assert "def __init__(self):" in lines  # binds self.w, which the step differentiates
+    assert '"""Trains."""' in lines
+
+
+def test_scripts_are_not_sliced() -> None:
+    source = (
+        "import tensorflow as tf\n\ndef f():\n    pass\n\nwith tf.GradientTape() as t:\n    y = 1\n"
+    )
+    assert slice_source(source, TOKENS) is None
+
+
+def test_loop_calling_the_step_from_another_function_is_kept() -> None:
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+        def train_step(model, x):
+            with tf.GradientTape() as tape:
+                loss = model(x)
+            return tape.gradient(loss, model.trainable_variables)
+
+        def main(model, data):
+            for x in data:
+                train_step(model, x)
+
+        def unrelated(data):
+            return len(data)
+        """
+    )
+    lines = kept(source)
+    assert "def main(model, data):" in lines
+    assert "def unrelated(data):" not in lines
+
+
+def test_tape_class_imported_under_another_name_inside_a_function() -> None:
+    source = textwrap.dedent(
+        """\
+        def setup():
+            from tensorflow import GradientTape as Recorder
+            return Recorder
+
+        def unrelated():
+            return 1
+
+        def step(model, x):
+            with Recorder() as tape:
+                loss = model(x)
+            return tape.gradient(loss, model.trainable_variables)
+        """
+    )
+    lines = kept(source)
+    assert "def step(model, x):" in lines
+    assert "def unrelated():" not in lines
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import tensorflow as tf\n\ndef f(:\n    tf.GradientTape()\n",
+        "import tensorflow as tf\nx = (\n\ndef g():\n    with tf.GradientTape() as t:\n        pass\n",
+        "def f():\n\tif f:\n        return 1\n\ndef g():\n    tf.GradientTape()\n",
+    ],
+)
+def test_unparsable_files_get_the_same_error_as_without_slicing(source: str) -> None:
+    unit = SourceUnit(path="bad.py", text=source)
+    assert slice_source(source, TOKENS) is None
+    sliced = analyze_unit(unit, ALL, slicing=True)
+    assert sliced == analyze_unit(unit, ALL, slicing=False)
+    assert [f.code for f in sliced] == ["GL000"]
+
+
+def _without_blank_lines(code: str) -> str:
+    return "".join(line for line in code.splitlines(keepends=True) if line.strip())
+
+
+def _statement_codes(module: cst.Module) -> set[str]:
+    """Each top-level statement and each member of a class, with the comments LibCST
+    attaches to it (blank lines left out: slicing turns dropped code into blank lines)."""
+    codes = set()
+    for stmt in module.body:
+        if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+            # A class is sliced member by member: compare its members, its own comments.
+            leading = [line.comment.value for line in stmt.leading_lines if line.comment]
+            footer = [line.comment.value for line in stmt.body.footer if line.comment]
+            codes.add(f"class {stmt.name.value}: {leading} {footer}")
+            for member in stmt.body.body:
+                codes.add(_without_blank_lines(module.code_for_node(member)))
+        else:
+            codes.add(_without_blank_lines(module.code_for_node(stmt)))
+    return codes
+
+
+def _random_program(rng: random.Random) -> str:
+    """Statements, methods and comments at random indentations between them."""
+    counter = iter(range(10_000))
+
+    def gap() -> str:
+        lines = []
+        for _ in range(rng.randint(0, 3)):
+            kind = rng.random()
+            if kind < 0.2:
+                lines.append("\n")
+            elif kind < 0.3:
+                lines.append(" " * rng.randint(1, 6) + "\n")
+            else:
+                lines.append(" " * rng.choice([0, 2, 4, 5, 8, 12]) + f"# c{next(counter)}\n")
+        return "".join(lines)
+
+    def member() -> str:
+        kind = rng.random()
+        if kind < 0.3:
+            return "    def m(self):\n        with tf.GradientTape() as t:\n            y = 1\n"
+        if kind < 0.6:
+            return f"    def m{next(counter)}(self):\n        x = 1\n        if x:\n            y = 2\n"
+        if kind < 0.8:
+            return "    def one(self): pass\n"
+        return "    x = 1\n"
+
+    def statement() -> str:
+        kind = rng.random()
+        if kind < 0.4:
+            return "class C:\n" + "".join(member() + gap() for _ in range(rng.randint(1, 4)))
+        if kind < 0.55:
+            return "def f():\n    with tf.GradientTape() as t:\n        pass\n"
+        if kind < 0.7:
+            return f"def g{next(counter)}():\n    x = 1\n    if x:\n        pass\n    else:\n        y = 2\n"
+        if kind < 0.8:
+            return "def h(): pass\n"
+        return "y = 1\n"
+
+    return (
+        "import tensorflow as tf\n"
+        + gap()
+        + "".join(statement() + gap() for _ in range(rng.randint(2, 6)))
+    )
+
+
+def test_kept_statements_keep_exactly_their_comments() -> None:
+    """LibCST attaches each comment to a statement; slicing must not move one."""
+    rng = random.Random(20240607)
+    checked = 0
+    for _ in range(400):
+        source = _random_program(rng)
+        try:
+            full = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            continue
+        result = slice_source(source, TOKENS)
+        if result is None:
+            continue
+        sliced = cst.parse_module(result.text)
+        assert _statement_codes(sliced) - {""} <= _statement_codes(full), source
+        assert sliced.default_indent == full.default_indent
+        checked += 1
+    assert checked > 100
+
+
+def test_findings_are_identical_with_and_without_slicing() -> None:
+    sliced_files = 0
+    for name, source in variations().items():
+        unit = SourceUnit(path=f"{name}.py", text=source)
+        assert analyze_unit(unit, ALL, slicing=True) == analyze_unit(unit, ALL, slicing=False), name
+        sliced_files += slice_source(source, TOKENS) is not None
+    assert sliced_files > 50
