@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,29 +27,60 @@ class MissingPathError(Exception):
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """Relative to the current folder when inside it, else as absolute; always with ``/``."""
-    try:
-        rel = path.resolve().relative_to(cwd.resolve()) if path.is_absolute() else path
-    except ValueError:
-        rel = path
-    text = os.path.normpath(str(rel))
-    return text.replace(os.sep, "/")
+    """Relative to the current folder when inside it, else as given; always with ``/``."""
+    text = str(path)
+    if path.is_absolute():
+        base = os.path.abspath(cwd)
+        absolute = os.path.normpath(text)
+        if absolute.startswith(base + os.sep):
+            text = absolute[len(base) + 1 :]
+    return os.path.normpath(text).replace(os.sep, "/")
+
+
+class ExcludeMatcher:
+    """Exclude patterns compiled once: a pattern matches a basename, or a path relative to
+    the root. Walking a large tree calls this for every entry, so it avoids ``resolve()``
+    and per-pattern ``fnmatch`` calls."""
+
+    def __init__(self, patterns: Iterable[str], root: Path) -> None:
+        self.root = os.path.abspath(root)
+        name_patterns: list[str] = []
+        path_patterns: list[str] = []
+        self.prefixes: list[str] = []
+        for pattern in patterns:
+            pattern = pattern.rstrip("/")
+            if not pattern:
+                continue
+            name_patterns.append(fnmatch.translate(pattern))
+            path_patterns.append(fnmatch.translate(pattern))
+            if "/" in pattern:
+                self.prefixes.append(pattern + "/")
+        self.name_regex = re.compile("|".join(name_patterns)) if name_patterns else None
+        self.path_regex = re.compile("|".join(path_patterns)) if path_patterns else None
+        self.has_path_patterns = bool(self.prefixes) or any("/" in p for p in patterns)
+
+    def relative(self, path: str) -> str:
+        absolute = os.path.abspath(path)
+        if absolute == self.root:
+            return "."
+        if absolute.startswith(self.root + os.sep):
+            return absolute[len(self.root) + 1 :].replace(os.sep, "/")
+        return absolute.replace(os.sep, "/")
+
+    def matches(self, path: str, name: str) -> bool:
+        if self.name_regex is not None and self.name_regex.match(name):
+            return True
+        if not self.has_path_patterns or self.path_regex is None:
+            return False
+        rel = self.relative(path)
+        if self.path_regex.match(rel):
+            return True
+        return any(rel.startswith(prefix) for prefix in self.prefixes)
 
 
 def is_excluded(path: Path, patterns: Iterable[str], root: Path) -> bool:
     """A pattern matches a path's basename, or its path relative to ``root``."""
-    name = path.name
-    try:
-        rel = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        rel = path.as_posix()
-    for pattern in patterns:
-        pattern = pattern.rstrip("/")
-        if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(rel, pattern):
-            return True
-        if "/" in pattern and (rel == pattern or rel.startswith(pattern + "/")):
-            return True
-    return False
+    return ExcludeMatcher(patterns, root).matches(str(path), path.name)
 
 
 def collect_files(
@@ -77,12 +109,13 @@ def collect_files(
 
 
 def _walk(top: Path, excludes: list[str], root: Path) -> Iterable[Path]:
+    matcher = ExcludeMatcher(excludes, root)
     seen_dirs: set[tuple[int, int]] = set()
-    stack = [top]
+    stack = [str(top)]
     while stack:
         folder = stack.pop()
         try:
-            st = folder.stat()
+            st = os.stat(folder)
         except OSError:
             continue
         ident = (st.st_dev, st.st_ino)
@@ -90,21 +123,27 @@ def _walk(top: Path, excludes: list[str], root: Path) -> Iterable[Path]:
             continue
         seen_dirs.add(ident)
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
         except OSError:
             continue
         subdirs = []
         for entry in entries:
-            path = Path(entry.path)
+            name = entry.name
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
-                is_file = entry.is_file(follow_symlinks=True)
             except OSError:
                 continue
-            if is_excluded(path, excludes, root):
+            if not is_dir and not name.endswith(SOURCE_SUFFIXES):
+                continue  # cheaper than the exclude check, and most entries stop here
+            if matcher.matches(entry.path, name):
                 continue
             if is_dir:
-                subdirs.append(path)
-            elif is_file and path.suffix in SOURCE_SUFFIXES:
-                yield path
+                subdirs.append(entry.path)
+            else:
+                try:
+                    if entry.is_file(follow_symlinks=True):
+                        yield Path(entry.path)
+                except OSError:
+                    continue
         stack.extend(reversed(subdirs))
