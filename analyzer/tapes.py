@@ -98,11 +98,20 @@ class _TapeFinder(ShallowVisitor):
         self.scope = scope
         self.names: dict[str, Tape] = inherited
         self.created: list[Tape] = []
+        #: Spellings that can end a reference to the tape class (``T`` in
+        #: ``from tensorflow import GradientTape as T``); checked before resolving names.
+        self.tape_class_names = {"GradientTape"} | {
+            alias
+            for alias, qualified in ctx.imports.aliases.items()
+            if qualified.endswith("GradientTape")
+        }
 
     def _tape_from_value(self, value: cst.BaseExpression) -> Tape | None:
         if not isinstance(value, cst.Call):
             return None
-        if self.ctx.imports.is_gradient_tape_class(value.func):
+        func = value.func
+        last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        if last in self.tape_class_names and self.ctx.imports.is_gradient_tape_class(func):
             tape = Tape("", self.scope, value, _bool_kwarg(value, "persistent"))
             self.created.append(tape)
             return tape
