@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
-from gradlint.analyzer.scopes import Scope, ShallowVisitor, build_scopes, walk_scope
+from gradlint.analyzer.scopes import Scope, ShallowVisitor, build_scopes
 
 GRADIENT_METHODS = ("gradient", "jacobian", "batch_jacobian")
 RAISES_CONTEXTS = ("assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "raises")
@@ -80,15 +80,13 @@ def _build(ctx: ModuleContext) -> TapeIndex:
     sites: list[GradientSite] = []
     for scope in scopes:  # parents come before children
         inherited = dict(visible.get(scope.parent, {})) if scope.parent else {}
-        finder = _TapeFinder(ctx, scope, inherited)
-        walk_scope(scope, finder)
+        finder = _SiteFinder(ctx, scope, inherited, len(sites))
+        for position, stmt in enumerate(scope.body()):
+            finder.statement_index = position
+            finder.walk(stmt)
         tapes.extend(finder.created)
         visible[scope] = finder.names
-        site_finder = _SiteFinder(scope, finder.names, len(sites))
-        for position, stmt in enumerate(scope.body()):
-            site_finder.statement_index = position
-            site_finder.walk(stmt)
-        sites.extend(site_finder.sites)
+        sites.extend(finder.sites)
     return TapeIndex(scopes=scopes, tapes=tapes, sites=sites)
 
 
@@ -151,10 +149,15 @@ class _TapeFinder(ShallowVisitor):
                 self.names[name] = tape
 
 
-class _SiteFinder(ShallowVisitor):
-    def __init__(self, scope: Scope, tapes: dict[str, Tape], start: int) -> None:
-        self.scope = scope
-        self.tapes = tapes
+class _SiteFinder(_TapeFinder):
+    """Finds tapes and, in the same walk, the gradient calls made on them (a tape is always
+    created before the code that asks it for gradients)."""
+
+    def __init__(
+        self, ctx: ModuleContext, scope: Scope, inherited: dict[str, Tape], start: int
+    ) -> None:
+        super().__init__(ctx, scope, inherited)
+        self.tapes = self.names
         self.sites: list[GradientSite] = []
         self.start = start
         self.raises_depth = 0
@@ -162,6 +165,7 @@ class _SiteFinder(ShallowVisitor):
         self.statement_index = 0
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        super().visit_Assign(node)
         if isinstance(node.value, cst.Call) and len(node.targets) == 1:
             target = node.targets[0].target
             elements = target.elements if isinstance(target, cst.Tuple | cst.List) else [target]
@@ -169,6 +173,7 @@ class _SiteFinder(ShallowVisitor):
             self.assigned_to[node.value] = [n.value for n in names if isinstance(n, cst.Name)]
 
     def visit_With(self, node: cst.With) -> None:
+        super().visit_With(node)
         if any(_is_raises_context(item.item) for item in node.items):
             self.raises_depth += 1
 
