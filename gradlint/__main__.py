@@ -1,6 +1,6 @@
 """Allows ``python -m gradlint``."""
 
-from gradlint.cli import main
+from gradlint.fastpath import main
 
 if __name__ == "__main__":
     main()

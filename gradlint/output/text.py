@@ -7,6 +7,7 @@ the flagged expression, as flake8 and ruff do, so a terminal user needs no edito
 from __future__ import annotations
 
 from gradlint.analyzer.findings import Finding
+from gradlint.fastpath import all_clear_line
 from gradlint.output import Report
 
 
@@ -50,7 +51,7 @@ def summary_line(report: Report) -> str:
     if report.fixed:
         fixed = f"Fixed {report.fixed} problem{'s' if report.fixed != 1 else ''}. "
     if n == 0:
-        return f"{fixed}All checks passed ({checked})."
+        return f"{fixed}{all_clear_line(report.files_checked)}"
     files = len({f.path for f in report.findings})
     return (
         f"{fixed}Found {n} problem{'s' if n != 1 else ''} in {files} "
