@@ -227,6 +227,22 @@ _LOG_METHODS = {
 
 
 @dataclass
+class SiteTable:
+    """The gradient sites of a module as the flow analysis needs them.
+
+    ``parts`` gives element ids to a site whose result is unpacked against a literal list of
+    sources (``dw, db = tape.gradient(loss, [w, b])``), so that dropping one element is seen.
+    ``tape_of`` and ``recording`` let a gradient read inside *another* tape's ``with`` block
+    count as used: it feeds a higher-order gradient (MAML, Hessian-vector products).
+    """
+
+    ids: dict[cst.Call, int] = field(default_factory=dict)
+    parts: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    tape_of: dict[int, object] = field(default_factory=dict)
+    recording: dict[cst.With, list[object]] = field(default_factory=dict)
+
+
+@dataclass
 class FlowResult:
     """What happened to each site's value in one scope."""
 
@@ -249,14 +265,16 @@ class FlowAnalysis:
         self,
         ctx: ModuleContext,
         scope: Scope,
-        site_of: dict[cst.Call, int],
+        table: SiteTable,
         helpers: HelperIndex,
         seeds: State | None = None,
         depth: int = 0,
     ) -> None:
         self.ctx = ctx
         self.scope = scope
-        self.site_of = site_of
+        self.table = table
+        #: Tapes whose ``with`` block encloses the code being interpreted.
+        self.recording: list[object] = []
         self.helpers = helpers
         self.depth = depth
         self.result = FlowResult()
@@ -276,6 +294,13 @@ class FlowAnalysis:
             self.result.used.setdefault(site, reason)
         for part in val.parts or ():
             self._use(part, reason)
+
+    def _recorded_by_other_tape(self, val: Val) -> None:
+        """A gradient read while another tape records feeds that tape's target."""
+        for site in self._all_sites(val):
+            own = self.table.tape_of.get(site)
+            if any(tape is not own for tape in self.recording):
+                self.result.used.setdefault(site, "recorded by another tape (higher-order)")
 
     def _all_sites(self, val: Val) -> Sites:
         sites = set(val.sites)
@@ -325,7 +350,12 @@ class FlowAnalysis:
                 val = self._eval(item.item, state)
                 if item.asname is not None:
                     self._assign_target(item.asname.name, val, state)
-            return self._block(body_statements(stmt), state)
+            tapes = self.table.recording.get(stmt, [])
+            self.recording.extend(tapes)
+            try:
+                return self._block(body_statements(stmt), state)
+            finally:
+                del self.recording[len(self.recording) - len(tapes) :]
         if isinstance(stmt, cst.Try | cst.TryStar):
             return self._try(stmt, state)
         if isinstance(stmt, cst.FunctionDef):
@@ -467,7 +497,10 @@ class FlowAnalysis:
         if expr is None:
             return NOTHING
         if isinstance(expr, cst.Name):
-            return state.get(expr.value, NOTHING)
+            val = state.get(expr.value, NOTHING)
+            if self.recording and val:
+                self._recorded_by_other_tape(val)
+            return val
         if isinstance(expr, cst.Call):
             return self._call(expr, state)
         if isinstance(expr, cst.Attribute):
@@ -594,7 +627,7 @@ class FlowAnalysis:
 
     # ----------------------------------------------------------------- calls
     def _call(self, call: cst.Call, state: State) -> Val:
-        site = self.site_of.get(call)
+        site = self.table.ids.get(call)
         func = call.func
         receiver = NOTHING
         if isinstance(func, cst.Attribute):
@@ -603,6 +636,9 @@ class FlowAnalysis:
             receiver = self._eval(func, state)
         args = [self._eval(arg.value, state) for arg in call.args]
         if site is not None:
+            parts = self.table.parts.get(site)
+            if parts:
+                return Val(frozenset(parts), tuple(Val(frozenset({p})) for p in parts))
             return Val(frozenset({site}))
         arg_val = self._union(args)
         if not arg_val and not receiver:
@@ -780,7 +816,7 @@ class HelperIndex:
         seeds = {name: Val(frozenset({-(i + 1)})) for i, name in enumerate(params)}
         self.active.add(helper)
         try:
-            analysis = FlowAnalysis(ctx, helper, {}, self, seeds=seeds, depth=depth)
+            analysis = FlowAnalysis(ctx, helper, SiteTable(), self, seeds=seeds, depth=depth)
             result = analysis.run()
         finally:
             self.active.discard(helper)
@@ -902,7 +938,7 @@ def _constant_index(node: cst.Subscript) -> int | None:
 
 
 def analyze_scopes(
-    ctx: ModuleContext, scopes: list[Scope], site_of: dict[cst.Call, int], wanted: Iterable[Scope]
+    ctx: ModuleContext, scopes: list[Scope], table: SiteTable, wanted: Iterable[Scope]
 ) -> FlowResult:
     """Runs the flow analysis over each scope in ``wanted``; results are merged by site."""
     helpers = ctx.shared.get("helpers")
@@ -910,7 +946,7 @@ def analyze_scopes(
         helpers = ctx.shared["helpers"] = HelperIndex(scopes)
     merged = FlowResult()
     for scope in wanted:
-        result = FlowAnalysis(ctx, scope, site_of, helpers).run()
+        result = FlowAnalysis(ctx, scope, table, helpers).run()
         for site, reason in result.used.items():
             merged.used.setdefault(site, reason)
         for site, names in result.holders.items():

@@ -69,11 +69,23 @@ def load_notebook(raw: bytes, path: str) -> SourceUnit | SourceError:
         if not lines:
             continue
         file_lines = _file_lines(cell["source"], len(lines), doc.spans.get(index), doc.line_of)
+        if _starts_indented(lines):
+            # IPython strips a cell's common leading indent before running it. Dedenting would
+            # move every column, so the cell goes under an ``if True:`` line of its own that
+            # belongs to no cell: lines and columns stay exact, and the text still runs.
+            parts.append("if True:\n")
+            next_line += 1
         unit.cells.append(CellSpan(index + 1, next_line, len(lines), file_lines))
         parts.extend(line + "\n" for line in lines)
         next_line += len(lines)
     unit.text = "".join(parts)
     return unit
+
+
+def _starts_indented(lines: list[str]) -> bool:
+    """The cell's first code line is indented (IPython would strip that indent)."""
+    code = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return bool(code) and code[0][:1].isspace()
 
 
 def python_lines(source: str) -> list[str]:

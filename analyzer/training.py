@@ -14,16 +14,21 @@ from dataclasses import dataclass
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
-from gradlint.analyzer.dataflow import FlowResult, analyze_scopes
+from gradlint.analyzer.dataflow import FlowResult, SiteTable, analyze_scopes
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
 from gradlint.analyzer.tapes import GradientSite, TapeIndex, tape_index
 from gradlint.analyzer.walk import FastVisitor
 
+#: Element ids of unpacked gradient results live far above real site indexes.
+ELEMENT_BASE = 1_000_000_000
 WEIGHT_ATTRIBUTES = {"trainable_variables", "trainable_weights"}
 OPTIMIZER_NAME = re.compile(
     r"(^|_)(optimi[sz]ers?|opt|optim|opts)(_|$|\d)|optimi[sz]er$", re.IGNORECASE
 )
+#: Attributes of an optimizer that are only read for bookkeeping (steps, logging).
+OPTIMIZER_STATE_READS = {"iterations", "learning_rate", "lr", "get_config", "variables",
+                         "_iterations", "loss_scale", "dynamic_scale"}
 OPTIMIZER_CLASSES = {
     "SGD",
     "Adam",
@@ -56,6 +61,8 @@ class UnappliedSite:
     optimizer_text: str
     #: The sources are one ``tf.Variable`` rather than a list of them.
     single_variable: bool = False
+    #: Only this element of an unpacked result is dropped; the others are applied.
+    partial: bool = False
 
     def message(self) -> str:
         names = self.gradient_names
@@ -63,11 +70,17 @@ class UnappliedSite:
         subject = f"gradients '{grads}'" if grads else "the result of tape.gradient"
         grads_expr = names[0] if len(names) == 1 else f"[{grads}]" if names else "grads"
         sources = self.sources_text
-        if len(names) == 1 and sources.isidentifier() and self.single_variable:
+        if len(names) <= 1 and sources.isidentifier() and self.single_variable:
             pairs = f"[({grads_expr}, {sources})]"
         else:
             pairs = f"zip({grads_expr}, {sources})"
         fix = f"{self.optimizer_text}.apply_gradients({pairs})"
+        if self.partial:
+            return (
+                f"gradient '{grads}' of '{sources}' never reaches an update while the other "
+                f"gradients of this call do; '{sources}' stays frozen (update it too, e.g. "
+                f"{sources}.assign_sub(learning_rate * {grads}))"
+            )
         verb = "never reach" if grads else "never reaches"
         return (
             f"{subject} of '{sources}' {verb} an optimizer update; the weights stay frozen "
@@ -136,14 +149,14 @@ class ModuleFacts:
             return False
         return False
 
-    def is_single_variable(self, expr: cst.BaseExpression | None, scope: Scope) -> bool:
-        """A name bound only to ``tf.Variable(...)`` (not a list of variables)."""
+    def may_be_single_variable(self, expr: cst.BaseExpression | None, scope: Scope) -> bool:
+        """A name bound to ``tf.Variable(...)`` (not a list of variables), for the fix text."""
         if not isinstance(expr, cst.Name):
             return False
         for s in scope.chain():
             values = self.bindings.get(s, {}).get(expr.value)
             if values:
-                return all(
+                return any(
                     isinstance(v, cst.Call) and self.ctx.imports.is_tensorflow(v.func, "Variable")
                     for v in values
                 )
@@ -223,6 +236,9 @@ class ModuleFacts:
         if any(not s.is_module and s.name.startswith("test") for s in scope.chain()):
             # A test checks gradients or training itself; a frozen step would fail the test.
             return False
+        if _delegates_to_super(scope) or _is_callback_hook(scope):
+            # super().train_step(data) trains; a Keras callback only observes the model.
+            return False
         if self.optimizers_in_reach(site):
             return True
         for s in scope.chain():
@@ -231,6 +247,39 @@ class ModuleFacts:
             if not s.is_module and s.name in self.loop_references:
                 return True
         return _inside_loop(site.call, scope)
+
+
+def _delegates_to_super(scope: Scope) -> bool:
+    """``super().train_step(data)`` inside ``train_step``: the parent class does the update."""
+    if scope.is_module or scope.class_node is None:
+        return False
+    finder = _SuperCall(scope.name)
+    walk_scope(scope, finder)
+    return finder.found
+
+
+def _is_callback_hook(scope: Scope) -> bool:
+    """An ``on_*`` method of a ``keras.callbacks.Callback`` subclass."""
+    cls = scope.class_node
+    if cls is None or not scope.name.startswith("on_"):
+        return False
+    return any("Callback" in (dotted_name(base.value) or "") for base in cls.bases)
+
+
+class _SuperCall(ShallowVisitor):
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self.found = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == self.method
+            and isinstance(func.value, cst.Call)
+            and dotted_name(func.value.func) == "super"
+        ):
+            self.found = True
 
 
 def _inside_loop(call: cst.Call, scope: Scope) -> bool:
@@ -295,6 +344,8 @@ class _OptimizerReferences(ShallowVisitor):
         return self.attributes_only
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if node.attr.value in OPTIMIZER_STATE_READS:
+            return False  # self.model.optimizer.iterations reads a counter; it trains nothing
         if OPTIMIZER_NAME.search(node.attr.value):
             self.found.append(dotted_name(node) or node.attr.value)
             return False
@@ -348,17 +399,38 @@ def unapplied_weight_gradients(ctx: ModuleContext) -> list[UnappliedSite]:
     candidates = [s for s in candidates if facts.is_weights(s.sources, s.scope)]
     if not candidates:
         return []
-    site_of = {s.call: s.index for s in index.sites}
+    table = site_table(index)
     scopes = {id(s.scope): s.scope for s in candidates}
-    flow = analyze_scopes(ctx, index.scopes, site_of, scopes.values())
+    flow = analyze_scopes(ctx, index.scopes, table, scopes.values())
     problems = []
     for site in candidates:
         if site.index in flow.used:
             continue
+        parts = table.parts.get(site.index, ())
+        unused = [i for i, part in enumerate(parts) if part not in flow.used]
+        if parts and not unused:
+            continue
         if not facts.training_intent(site):
             continue
+        optimizer_candidates = facts.optimizers_in_reach(site)
+        if parts and len(unused) < len(parts):
+            # Some elements of ``dw, db = tape.gradient(loss, [w, b])`` are applied, some not.
+            assert isinstance(site.sources, cst.List | cst.Tuple)
+            for i in unused:
+                source = ctx.module.code_for_node(site.sources.elements[i].value).strip()
+                problems.append(
+                    UnappliedSite(
+                        site,
+                        " ".join(source.split()),
+                        [site.assigned_to[i]],
+                        _best_optimizer(optimizer_candidates, source),
+                        single_variable=True,
+                        partial=True,
+                    )
+                )
+            continue
         sources_text = ctx.module.code_for_node(site.sources).strip() if site.sources else "?"
-        optimizer = _best_optimizer(facts.optimizers_in_reach(site), sources_text)
+        optimizer = _best_optimizer(optimizer_candidates, sources_text)
         if optimizer == "optimizer" and site.scope.class_node is not None:
             optimizer = "self.optimizer"
         problems.append(
@@ -367,10 +439,34 @@ def unapplied_weight_gradients(ctx: ModuleContext) -> list[UnappliedSite]:
                 " ".join(sources_text.split()),
                 site.assigned_to or _gradient_names(site, flow)[:1],
                 optimizer,
-                single_variable=facts.is_single_variable(site.sources, site.scope),
+                single_variable=facts.may_be_single_variable(site.sources, site.scope),
             )
         )
     return problems
+
+
+def site_table(index: TapeIndex) -> SiteTable:
+    """Site ids for the flow analysis, with element ids for unpacked results."""
+    table = SiteTable()
+    for site in index.sites:
+        table.ids[site.call] = site.index
+        table.tape_of[site.index] = site.tape
+        sources = site.sources
+        if (
+            len(site.assigned_to) > 1
+            and isinstance(sources, cst.List | cst.Tuple)
+            and len(sources.elements) == len(site.assigned_to)
+            and not any(isinstance(e, cst.StarredElement) for e in sources.elements)
+        ):
+            count = len(site.assigned_to)
+            parts = tuple(ELEMENT_BASE + site.index * 1000 + i for i in range(count))
+            table.parts[site.index] = parts
+            for part in parts:
+                table.tape_of[part] = site.tape
+    for tape in index.tapes:
+        for with_node in tape.with_nodes:
+            table.recording.setdefault(with_node, []).append(tape)
+    return table
 
 
 def _best_optimizer(candidates: list[str], sources_text: str) -> str:

@@ -448,6 +448,70 @@ def train_step(model, optimizer, x, y):
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return loss
 """,
+    # 34 MAML: the inner gradients feed the outer tape's target (second-order)
+    """\
+import tensorflow as tf
+
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+meta_opt = tf.keras.optimizers.Adam()
+for (xs, ys), (xq, yq) in tasks:
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            support_loss = tf.reduce_mean((model(xs) - ys) ** 2)
+        g = inner.gradient(support_loss, model.trainable_variables)
+        fast = [w - 0.01 * gi for w, gi in zip(model.trainable_variables, g)]
+        query_loss = tf.reduce_mean((tf.matmul(xq, fast[0]) + fast[1] - yq) ** 2)
+    meta_grads = outer.gradient(query_loss, model.trainable_variables)
+    meta_opt.apply_gradients(zip(meta_grads, model.trainable_variables))
+""",
+    # 35 Hessian-vector product (TRPO): the inner gradient is differentiated again
+    """\
+import tensorflow as tf
+
+class Agent:
+    def __init__(self, model):
+        self.model = model
+        self.optimizer = tf.keras.optimizers.Adam()
+
+    def hvp(self, x, v):
+        params = self.model.trainable_weights
+        with tf.GradientTape() as outer:
+            with tf.GradientTape() as inner:
+                loss = tf.reduce_mean(self.model(x) ** 2)
+            g = inner.gradient(loss, params)
+            gv = tf.add_n([tf.reduce_sum(a * b) for a, b in zip(g, v)])
+        return outer.gradient(gv, params)
+""",
+    # 36 train_step that logs the gradient norm and lets the parent class train
+    """\
+import tensorflow as tf
+
+class Monitored(tf.keras.Model):
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            loss = self.compiled_loss(y, self(x, training=True))
+        grads = tape.gradient(loss, self.trainable_variables)
+        tf.print("grad norm", tf.linalg.global_norm(grads))
+        return super().train_step(data)
+""",
+    # 37 a Keras callback writing gradient histograms (reads optimizer.iterations only)
+    """\
+import tensorflow as tf
+
+class GradHistogram(tf.keras.callbacks.Callback):
+    def __init__(self, x, y, writer):
+        super().__init__()
+        self.x, self.y, self.writer = x, y, writer
+
+    def on_epoch_end(self, epoch, logs=None):
+        with tf.GradientTape() as tape:
+            loss = self.model.compiled_loss(self.y, self.model(self.x))
+        grads = tape.gradient(loss, self.model.trainable_weights)
+        with self.writer.as_default():
+            for w, g in zip(self.model.trainable_weights, grads):
+                tf.summary.histogram(w.name, g, step=self.model.optimizer.iterations)
+""",
 ]
 
 INVALID: list[Invalid] = [
@@ -893,6 +957,38 @@ for x, y in [(tf.ones((2, 2)), tf.ones((2, 1)))] * 10:
     grads = tape.gradient(loss, model.trainable_variables)  # GL001
     #opt.apply_gradients(zip(grads, model.trainable_variables))
     print(float(loss))
+""",
+        "GL001",
+    ),
+    # 29 one element of an unpacked result is dropped: b never trains
+    Invalid.marked(
+        """\
+import tensorflow as tf
+
+w = tf.Variable(tf.zeros([3, 1]))
+b = tf.Variable(0.0)
+opt = tf.keras.optimizers.SGD(0.1)
+for x, y in dataset:
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((tf.matmul(x, w) + b - y) ** 2)
+    dw, db = tape.gradient(loss, [w, b])  # GL001
+    w.assign_sub(0.1 * dw)
+""",
+        "GL001",
+    ),
+    # 30 a train_step override that logs and never delegates to super()
+    Invalid.marked(
+        """\
+import tensorflow as tf
+
+class Monitored(tf.keras.Model):
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            loss = self.compiled_loss(y, self(x, training=True))
+        grads = tape.gradient(loss, self.trainable_variables)  # GL001
+        tf.print("grad norm", tf.linalg.global_norm(grads))
+        return {"loss": loss}
 """,
         "GL001",
     ),

@@ -463,3 +463,17 @@ def test_python_lines_keeps_every_line_in_place(source):
 def _split(source: str) -> list[str]:
     lines = re.split(r"\r\n|\r|\n", source)
     return lines[:-1] if lines[-1] == "" else lines
+
+
+def test_cell_with_leading_indent_parses_like_ipython_and_keeps_columns():
+    """Regression: IPython strips a cell's leading indent; gradlint reported GL000 instead."""
+    from gradlint.analyzer.engine import analyze_unit
+
+    nb = notebook(
+        code("import tensorflow as tf\noptimizer = tf.keras.optimizers.SGD()"),
+        code(" params = {\n    'lr': 0.1,\n}\n for x, y in data:\n     with tf.GradientTape() as tape:\n"
+             "         loss = model(x)\n     grads = tape.gradient(loss, model.trainable_variables)"),
+    )
+    unit = load_notebook(jupyter_bytes(nb), "nb.ipynb")
+    findings = analyze_unit(unit, ["GL000", "GL001"])
+    assert [(f.code, f.cell, f.line, f.column) for f in findings] == [("GL001", 2, 7, 14)]
