@@ -498,7 +498,12 @@ def apply_cell_edits(raw: bytes, edits: Iterable[Edit]) -> bytes:
         if cell.get("cell_type") != "code" or "source" not in cell:
             raise NotebookEditError(f"an edit names cell {edit.cell}, which is not a code cell")
         by_cell.setdefault(edit.cell - 1, []).append(edit)
-    ensure_ascii = doc.text.isascii() and _NON_ASCII_ESCAPE.search(doc.text) is not None
+    ensure_ascii = doc.text.isascii() and (
+        _NON_ASCII_ESCAPE.search(doc.text) is not None
+        # No evidence either way: a two-space layout is Colab's or json.dump(indent=2)'s,
+        # and both escape non-ASCII; nbformat (one space) and minified writers do not.
+        or doc.text.startswith('{\n  "')
+    )
     expected = copy.deepcopy(doc.notebook)
     replacements: list[tuple[int, int, str]] = []
     for index, cell_edits in by_cell.items():

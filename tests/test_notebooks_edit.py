@@ -266,3 +266,14 @@ def test_appending_after_the_last_line_of_a_cell_without_final_newline():
     nb = sample()
     out = json.loads(apply_cell_edits(jupyter_bytes(nb), [Edit(2, 1, 2, 1, APPLY, cell=4)]))
     assert out["cells"][3]["source"] == ["print('done')\n", APPLY.rstrip("\n")]
+
+
+def test_ascii_only_two_space_notebook_keeps_escaping_non_ascii():
+    """Regression (found by hypothesis in CI): an ASCII-only Colab-style file gave raw UTF-8."""
+    nb = notebook(md("intro"), code("a = 1"), code(""), code("z = 0"))
+    raw = colab_bytes(nb)
+    out = apply_cell_edits(raw, [Edit(1, 1, 1, 1, "\u00e9\u4e2d\U0001f600", cell=3)])
+    assert out.isascii()
+    expected = json.loads(raw)
+    expected["cells"][2]["source"] = ["\u00e9\u4e2d\U0001f600"]
+    assert out == colab_bytes(expected)

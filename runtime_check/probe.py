@@ -1,0 +1,201 @@
+"""The child process: ``python -m gradlint.runtime_check.probe [OPTIONS] -- SCRIPT_ARGS...``.
+
+It imports TensorFlow, installs the hooks of :mod:`gradlint.runtime_check.instrument`, runs the
+user's script as ``__main__`` (in the user's working directory, with ``sys.argv`` as the script
+expects) and reports what it saw as JSON lines on a file descriptor of its own, so that the
+script's stdout and stderr stay the user's.
+
+Events: ``{"event": "progress", "line", "steps"}`` while running, then exactly one
+``{"event": "result", "outcome", "message", "where", "sites": [facts...]}`` or
+``{"event": "fatal", "message"}`` when the probe itself cannot run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import types
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="gradlint.runtime_check.probe")
+    parser.add_argument("--script", required=True, help="absolute path of the script")
+    parser.add_argument("--notebook", action="store_true", help="SCRIPT is a .ipynb file")
+    parser.add_argument("--device", choices=("cpu", "gpu"), required=True)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--line", type=int, action="append", default=[])
+    parser.add_argument("--all-sites", action="store_true")
+    parser.add_argument("--eager", action="store_true")
+    parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--result-fd", type=int, required=True)
+    parser.add_argument("--deadline-at", type=float, default=None,
+                        help="time (seconds since the epoch) at which the probe reports what "
+                             "it has and exits")
+    parser.add_argument("script_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    if args.script_args[:1] == ["--"]:
+        args.script_args = args.script_args[1:]
+    return args
+
+
+class Channel:
+    """JSON lines to the parent; thread-safe, since the watchdog may report too."""
+
+    def __init__(self, fd: int) -> None:
+        os.set_inheritable(fd, False)  # the script's own subprocesses must not hold it open
+        self.stream = os.fdopen(fd, "w", buffering=1, encoding="utf-8")
+        self.lock = threading.Lock()
+        self.closed = False
+
+    def send(self, event: dict) -> None:
+        with self.lock:
+            if self.closed:
+                return
+            try:
+                self.stream.write(json.dumps(event) + "\n")
+            except (OSError, ValueError):
+                self.closed = True  # the parent went away; keep the script's behaviour
+
+    def close(self) -> None:
+        with self.lock:
+            if not self.closed:
+                self.closed = True
+                with contextlib.suppress(OSError):
+                    self.stream.close()
+
+
+def load_code(args: argparse.Namespace):
+    """Compile the script with its absolute path as filename: that is how sites are found."""
+    with open(args.script, "rb") as handle:
+        raw = handle.read()
+    if args.notebook:
+        from gradlint.analyzer.notebooks import load_notebook
+        from gradlint.analyzer.sources import SourceError
+
+        unit = load_notebook(raw, args.script)
+        if isinstance(unit, SourceError):
+            raise ValueError(unit.message)
+        raw = unit.text
+    return compile(raw, args.script, "exec", dont_inherit=True)
+
+
+def error_outcome(exc: BaseException, script: str) -> dict:
+    """Type, message and the innermost frame of the user's script."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    # TensorFlow wraps errors raised while tracing as "in user code:", then the frames, then
+    # the original "Type: message" last.
+    message = lines[-1] if lines and lines[0].endswith(":") else (lines[0] if lines else "")
+    name = type(exc).__name__
+    message = message.removeprefix(f"{name}: ")
+    text = name + (f": {message[:300]}" if message else "")
+    where = ""
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == script:
+            where = f"line {line} in {frame.f_code.co_name}"
+    return {"outcome": "raised", "message": text, "where": where}
+
+
+def run(args: argparse.Namespace, channel: Channel) -> None:
+    if args.device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    try:
+        code = load_code(args)
+    except (OSError, SyntaxError, ValueError) as exc:
+        channel.send({"event": "fatal", "message": f"cannot run {args.script}: {exc}"})
+        return
+    try:
+        import tensorflow as tf
+    except ImportError as exc:
+        channel.send({"event": "fatal", "tensorflow_missing": True,
+                      "message": f"TensorFlow cannot be imported ({exc})"})
+        return
+    except Exception as exc:  # noqa: BLE001 - a broken installation
+        channel.send({"event": "fatal",
+                      "message": f"TensorFlow failed to import: {type(exc).__name__}: {exc}"})
+        return
+    if args.device == "gpu" and not tf.config.list_physical_devices("GPU"):
+        channel.send({"event": "result", "outcome": "unavailable",
+                      "message": "no GPU visible to TensorFlow", "sites": []})
+        return
+
+    from gradlint.runtime_check.instrument import Probe, StopProbe
+
+    probe = Probe(args.script, args.steps, None if args.all_sites else args.line, channel.send)
+    probe.install()
+    report_lock = threading.Lock()
+    reported = []
+
+    def report(outcome: dict) -> None:
+        with report_lock:
+            if reported:
+                return
+            reported.append(True)
+            try:
+                sites = probe.finish()
+            except Exception as exc:  # noqa: BLE001 - report the outcome even so
+                sites = []
+                outcome = {**outcome, "message": f"{outcome.get('message', '')} (probe: {exc})"}
+            channel.send({"event": "result", "sites": sites, **outcome})
+
+    if args.deadline_at:
+        def on_deadline() -> None:
+            report({"outcome": "timeout", "message": "timed out"})
+            _flush_and_exit()
+
+        timer = threading.Timer(max(0.0, args.deadline_at - time.time()), on_deadline)
+        timer.daemon = True
+        timer.start()
+
+    if not args.no_seed:
+        tf.keras.utils.set_random_seed(0)
+    if args.eager:
+        tf.config.run_functions_eagerly(True)
+
+    main = types.ModuleType("__main__")
+    main.__dict__.update(__file__=args.script, __builtins__=__builtins__, __cached__=None)
+    sys.modules["__main__"] = main
+    sys.argv = [args.script, *args.script_args]
+    sys.path[0] = os.path.dirname(args.script)
+    try:
+        exec(code, main.__dict__)
+        outcome = {"outcome": "finished"}
+    except StopProbe:
+        outcome = {"outcome": "stopped"}
+    except SystemExit as exc:
+        if exc.code in (None, 0):
+            outcome = {"outcome": "finished"}
+        else:
+            outcome = {"outcome": "raised", "message": f"SystemExit: {exc.code}", "where": "",
+                       "system_exit": True}
+    except BaseException as exc:  # noqa: BLE001 - the user's error is the evidence
+        outcome = error_outcome(exc, args.script)
+    report(outcome)
+
+
+def _flush_and_exit() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    # os._exit: the script's non-daemon threads or TensorFlow's teardown must not keep the
+    # child alive after the verdict is in.
+    os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    channel = Channel(args.result_fd)
+    try:
+        run(args, channel)
+    finally:
+        channel.close()
+        _flush_and_exit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+"""What the confirmer runs and where it looks: the script (a ``.py`` file or a notebook), and
+its sites as lines of the text the child executes.
+
+For a notebook that text is the code cells joined in order, with IPython syntax neutralized
+line for line (:func:`gradlint.analyzer.notebooks.load_notebook`), so a site is a line of the
+joined text here and ``cell N:line`` for the user.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gradlint.runtime_check.runner import ConfirmError
+
+#: Rules whose findings claim that weights stay frozen; their lines are the default sites.
+FROZEN_CODES = ("GL001", "GL003", "GL007")
+
+
+@dataclass
+class Target:
+    display: str  # the path as the user gave it
+    path: Path  # absolute
+    notebook: bool = False
+    unit: object | None = None  # the notebook's SourceUnit
+
+    def locate(self, line: int) -> tuple[int | None, int]:
+        """``(cell, line in cell)`` for a line of the executed text (cell None for .py)."""
+        if self.unit is None:
+            return None, line
+        cell, in_cell, _ = self.unit.locate(line)
+        return cell, in_cell
+
+    def text_line(self, cell: int | None, line: int) -> int | None:
+        """The line of the executed text for ``line`` of ``cell`` (None: no such cell)."""
+        if self.unit is None or cell is None:
+            return line
+        for span in self.unit.cells:
+            if span.cell == cell and 1 <= line <= max(span.line_count, 1):
+                return span.first_line + line - 1
+        return None
+
+    def label(self, line: int) -> str:
+        cell, in_cell = self.locate(line)
+        return f"{self.display}:cell {cell}:{in_cell}" if cell is not None else \
+            f"{self.display}:{in_cell}"
+
+
+@dataclass
+class SiteRequest:
+    line: int  # line of the executed text
+    codes: list[str] = field(default_factory=list)
+
+
+def load_target(script: str) -> Target:
+    """Check that SCRIPT exists and is Python; raises :class:`ConfirmError` naming it."""
+    path = Path(script)
+    if not path.exists():
+        raise ConfirmError(f"{script}: no such file")
+    if path.is_dir():
+        raise ConfirmError(f"{script}: is a directory, not a script")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfirmError(f"{script}: cannot read: {exc.strerror or exc}") from exc
+    absolute = path.resolve()
+    if path.suffix == ".ipynb":
+        from gradlint.analyzer.notebooks import load_notebook
+        from gradlint.analyzer.sources import SourceError
+
+        unit = load_notebook(raw, str(absolute))
+        if isinstance(unit, SourceError):
+            raise ConfirmError(f"{script}: not a readable notebook: {unit.message}")
+        if not unit.text.strip():
+            raise ConfirmError(f"{script}: not a Python notebook (no Python code cells)")
+        _check_python(unit.text, script, unit)
+        return Target(script, absolute, notebook=True, unit=unit)
+    if b"\x00" in raw:
+        raise ConfirmError(f"{script}: not a Python file (it contains NUL bytes)")
+    _check_python(raw, script, None)
+    return Target(script, absolute)
+
+
+def _check_python(source: str | bytes, script: str, unit) -> None:
+    try:
+        compile(source, script, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        where = ""
+        if exc.lineno:
+            where = f"line {exc.lineno}"
+            if unit is not None:
+                cell, in_cell, _ = unit.locate(exc.lineno)
+                if cell is not None:
+                    where = f"cell {cell}:{in_cell}"
+            where = f" ({where})"
+        raise ConfirmError(f"{script}: not valid Python{where}: {exc.msg}") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfirmError(f"{script}: not a Python file: {exc}") from exc
+
+
+def default_sites(target: Target) -> list[SiteRequest]:
+    """The lines flagged by the frozen-weights rules, with their codes."""
+    from gradlint import api
+    from gradlint.settings import Settings
+
+    settings = Settings(use_cache=False, jobs=1)  # never write a cache into the user's tree
+    findings = api.lint_paths([str(target.path)], settings).findings
+    return sites_from_findings(target, findings)
+
+
+def sites_from_findings(target: Target, findings) -> list[SiteRequest]:
+    by_line: dict[int, SiteRequest] = {}
+    for finding in findings:
+        if finding.code not in FROZEN_CODES:
+            continue
+        line = target.text_line(finding.cell, finding.line)
+        if line is None:
+            continue
+        site = by_line.setdefault(line, SiteRequest(line))
+        if finding.code not in site.codes:
+            site.codes.append(finding.code)
+    return [by_line[line] for line in sorted(by_line)]
+
+
+def parse_site(target: Target, value: str) -> int:
+    """``--site LINE`` (or ``CELL:LINE`` for a notebook) as a line of the executed text."""
+    text = value.strip()
+    cell: int | None = None
+    if ":" in text:
+        if not target.notebook:
+            raise ConfirmError(f"--site {value}: CELL:LINE is only for notebooks; give a line")
+        cell_text, _, text = text.partition(":")
+        if not cell_text.strip().isdigit():
+            raise ConfirmError(f"--site {value}: expected CELL:LINE with numbers")
+        cell = int(cell_text)
+    if not text.isdigit() or int(text) < 1:
+        raise ConfirmError(f"--site {value}: expected a line number")
+    if target.notebook and cell is None:
+        raise ConfirmError(f"--site {value}: in a notebook, give CELL:LINE (e.g. 3:12)")
+    line = target.text_line(cell, int(text))
+    if line is None:
+        raise ConfirmError(f"--site {value}: {target.display} has no code cell {cell} with "
+                           f"a line {text}")
+    return line
+
+
+def is_runnable(path: str) -> bool:
+    """Whether running the file would do something: a notebook, or a script with a
+    ``__main__`` guard or top-level statements beyond definitions (a library module is not)."""
+    if path.endswith(".ipynb"):
+        return True
+    if not path.endswith(".py"):
+        return False
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return False
+    quiet = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+             ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Pass)
+    for node in tree.body:
+        if isinstance(node, quiet):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # a docstring
+        return True
+    return False

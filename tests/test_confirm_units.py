@@ -1,0 +1,314 @@
+"""The confirmer without TensorFlow: verdict rules, report rendering, site selection, usage
+errors and the missing-TensorFlow paths. Nothing here imports TensorFlow."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gradlint.cli import main
+from gradlint.runtime_check import runner as runner_module
+from gradlint.runtime_check import targets
+from gradlint.runtime_check.report import build_report, conclusion, render_json, render_text
+from gradlint.runtime_check.runner import ConfirmError, DeviceRun
+from gradlint.runtime_check.verdicts import (
+    ABSENT,
+    FINISHED,
+    RAISED,
+    STOPPED,
+    TIMEOUT,
+    Outcome,
+    SiteFacts,
+    decide,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+FIXTURES = ROOT / "tests" / "fixtures" / "confirm"
+
+
+def facts(**kwargs) -> SiteFacts:
+    base = dict(line=10, end_line=10, steps=5, variables=2, changed=0, grad_steps=5,
+                grad_norm=3.0, unchanged_names=["dense/kernel", "dense/bias"])
+    base.update(kwargs)
+    return SiteFacts(**base)
+
+
+STOP = Outcome(STOPPED)
+
+
+# ------------------------------------------------------------------------ verdict rules
+
+
+def test_no_change_with_nonzero_gradients_is_frozen():
+    verdict = decide(facts(), STOP, 5)
+    assert verdict.verdict == "frozen"
+    assert "none of 2 variables changed" in verdict.detail
+    assert "no optimizer update was called" in verdict.detail
+
+
+def test_all_changed_is_updated_with_delta():
+    verdict = decide(facts(changed=2, unchanged_names=[], max_abs_delta=0.25), STOP, 5)
+    assert verdict.verdict == "updated"
+    assert "2 of 2 variables changed" in verdict.detail and "0.25" in verdict.detail
+
+
+def test_some_changed_is_partially_frozen_naming_the_frozen_ones():
+    verdict = decide(facts(changed=1, unchanged_names=["head/bias"]), STOP, 5)
+    assert verdict.verdict == "partially-frozen"
+    assert "head/bias" in verdict.detail
+
+
+def test_all_none_gradients_is_no_gradient_even_when_the_script_raised():
+    raised = Outcome(RAISED, "ValueError: No gradients provided for any variable.")
+    verdict = decide(facts(all_none=True, steps=0, grad_steps=0), raised, 5)
+    assert verdict.verdict == "no-gradient"
+    assert "No gradients provided" in verdict.detail
+
+
+def test_zero_norm_every_step_is_no_gradient():
+    assert decide(facts(empty_steps=5, grad_norm=None), STOP, 5).verdict == "no-gradient"
+
+
+def test_skipped_loss_scale_steps_are_not_a_freeze():
+    verdict = decide(facts(skipped_steps=5), STOP, 5)
+    assert verdict.verdict == "skipped-steps"
+    assert "--steps" in verdict.detail
+    assert decide(facts(nonfinite_steps=5, grad_norm=None), STOP, 5).verdict == "skipped-steps"
+    # Some steps skipped, then one applied: the weights moved.
+    moved = facts(skipped_steps=3, changed=2, unchanged_names=[], max_abs_delta=1e-3)
+    assert decide(moved, STOP, 5).verdict == "updated"
+
+
+def test_site_never_reached():
+    assert decide(None, Outcome(FINISHED), 5).verdict == "not-reached"
+    timeout = decide(None, Outcome(TIMEOUT, "timed out after 3s"), 5)
+    assert timeout.verdict == "not-reached" and "timed out after 3s" in timeout.detail
+
+
+def test_script_error_before_or_during_the_steps():
+    raised = Outcome(RAISED, "KeyError: 'lr'", "line 7 in load_config")
+    before = decide(None, raised, 5)
+    assert before.verdict == "error"
+    assert "KeyError: 'lr'" in before.detail and "line 7 in load_config" in before.detail
+    assert decide(facts(steps=2), raised, 5).verdict == "error"
+
+
+def test_unavailable_device():
+    verdict = decide(None, Outcome(ABSENT, "no GPU visible to TensorFlow"), 5)
+    assert verdict.verdict == "unavailable" and "no GPU" in verdict.detail
+
+
+def test_fewer_steps_than_asked_are_said():
+    verdict = decide(facts(steps=2), Outcome(FINISHED), 5)
+    assert verdict.verdict == "frozen" and "only 2 of 5 steps ran" in verdict.detail
+
+
+def test_gradient_with_respect_to_tensors_has_nothing_to_watch():
+    verdict = decide(facts(variables=0, unchanged_names=[]), STOP, 5)
+    assert verdict.verdict == "error" and "no trainable variable" in verdict.detail
+
+
+# ------------------------------------------------------------------------ report
+
+
+def _target() -> targets.Target:
+    return targets.Target("train.py", Path("/tmp/train.py"))
+
+
+def _run(device: str, *sites: SiteFacts, outcome: Outcome = STOP) -> DeviceRun:
+    return DeviceRun(device, outcome, list(sites))
+
+
+def test_devices_that_disagree_are_reported_prominently():
+    cpu = _run("cpu", facts(device_names=["/device:CPU:0"]))
+    gpu = _run("gpu", facts(changed=2, unchanged_names=[], max_abs_delta=0.5,
+                            device_names=["/device:GPU:0"]))
+    report = build_report(_target(), [targets.SiteRequest(10, ["GL001"])],
+                          {"cpu": cpu, "gpu": gpu}, 5, eager=False)
+    text = render_text(report)
+    assert "train.py:10: DEVICES DISAGREE: frozen on cpu, updated on gpu" in text
+    assert report.exit_code == 1
+
+
+def test_json_report_shape():
+    cpu = _run("cpu", facts(device_names=["/job:localhost/replica:0/task:0/device:CPU:0"]))
+    gpu = _run("gpu", outcome=Outcome(ABSENT, "no GPU visible to TensorFlow"))
+    report = build_report(_target(), [targets.SiteRequest(10, ["GL001"])],
+                          {"cpu": cpu, "gpu": gpu}, 5, eager=False)
+    data = json.loads(render_json(report))
+    assert data["script"] == "train.py" and data["steps"] == 5
+    site = data["sites"][0]
+    assert (site["path"], site["line"], site["codes"]) == ("train.py", 10, ["GL001"])
+    assert set(site["devices"]["cpu"]) == {"verdict", "steps", "variables", "changed",
+                                           "max_abs_delta", "grad_norm", "device_names",
+                                           "detail"}
+    assert site["devices"]["cpu"]["verdict"] == "frozen"
+    assert site["devices"]["gpu"]["verdict"] == "unavailable"
+
+
+def test_updated_site_refutes_the_finding():
+    cpu = _run("cpu", facts(changed=2, unchanged_names=[], max_abs_delta=0.5))
+    report = build_report(_target(), [targets.SiteRequest(10, ["GL001"])], {"cpu": cpu}, 5,
+                          eager=False)
+    assert "the GL001 finding here is refuted" in conclusion(report.sites[0])[0]
+    assert report.exit_code == 0
+
+
+def test_all_sites_report_follows_the_children_and_matches_multiline_calls():
+    # The child names a site by the first line of the call; a --site on its second line
+    # still finds it.
+    cpu = _run("cpu", facts(line=10, end_line=12))
+    report = build_report(_target(), [targets.SiteRequest(11)], {"cpu": cpu}, 5, eager=False,
+                          flagged=[targets.SiteRequest(10, ["GL001"])])
+    assert report.sites[0].devices["cpu"].verdict == "frozen"
+    assert report.sites[0].codes == ["GL001"]
+    everything = build_report(_target(), None, {"cpu": cpu}, 5, eager=False)
+    assert [s.line for s in everything.sites] == [10]
+
+
+# ------------------------------------------------------------------------ targets
+
+
+def test_runnable_scripts(tmp_path):
+    library = tmp_path / "lib.py"
+    library.write_text('"""doc"""\nimport tensorflow as tf\n\ndef step():\n    pass\n')
+    guarded = tmp_path / "main.py"
+    guarded.write_text("def main():\n    pass\n\nif __name__ == '__main__':\n    main()\n")
+    assert not targets.is_runnable(str(library))
+    assert targets.is_runnable(str(guarded))
+    assert targets.is_runnable(str(EXAMPLES / "frozen_loop.py"))
+    assert targets.is_runnable("x.ipynb")
+
+
+def test_load_target_errors(tmp_path):
+    with pytest.raises(ConfirmError, match="no such file"):
+        targets.load_target(str(tmp_path / "missing.py"))
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f(:\n")
+    with pytest.raises(ConfirmError, match=r"bad\.py: not valid Python \(line 1\)"):
+        targets.load_target(str(bad))
+    binary = tmp_path / "blob.py"
+    binary.write_bytes(b"\x00\x01\x02")
+    with pytest.raises(ConfirmError, match="not a Python file"):
+        targets.load_target(str(binary))
+
+
+def test_site_option_parsing():
+    target = targets.load_target(str(EXAMPLES / "frozen_loop.py"))
+    assert targets.parse_site(target, "29") == 29
+    for bad in ("x", "0", "3:4"):
+        with pytest.raises(ConfirmError):
+            targets.parse_site(target, bad)
+
+
+def test_default_sites_come_from_the_frozen_weights_rules():
+    target = targets.load_target(str(EXAMPLES / "frozen_loop.py"))
+    sites = targets.default_sites(target)
+    assert [(s.line, s.codes) for s in sites] == [(29, ["GL001"])]
+
+
+# ------------------------------------------------------------------------ command line
+
+
+def invoke(args: list[str]):
+    return CliRunner().invoke(main, ["confirm", *args])
+
+
+def test_missing_script_is_a_usage_error(tmp_path):
+    result = invoke([str(tmp_path / "nope.py")])
+    assert result.exit_code == 2
+    assert "nope.py: no such file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_not_python_is_a_usage_error(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("this is not python at all\n")
+    result = invoke([str(text), "--all-sites"])
+    assert result.exit_code == 2 and "notes.txt: not valid Python" in result.output
+
+
+def test_bad_options_are_usage_errors():
+    script = str(EXAMPLES / "frozen_loop.py")
+    assert invoke([script, "--devices", "tpu"]).exit_code == 2
+    both = invoke([script, "--site", "29", "--all-sites"])
+    assert both.exit_code == 2 and "cannot be combined" in both.output
+    assert invoke([script, "--steps", "0"]).exit_code == 2
+    unknown = invoke([script, "--epochs", "3"])  # script options must come after --
+    assert unknown.exit_code == 2
+
+
+def test_nothing_flagged_means_nothing_to_run():
+    result = invoke([str(EXAMPLES / "correct_loop.py")])
+    assert result.exit_code == 0
+    assert "no frozen-weights finding" in result.output and "--all-sites" in result.output
+
+
+def test_missing_tensorflow_in_this_python(monkeypatch):
+    monkeypatch.setattr(runner_module, "tensorflow_available", lambda: False)
+    result = invoke([str(EXAMPLES / "frozen_loop.py")])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line]
+    assert lines == ["gradlint: error: TensorFlow is not installed for this Python; the "
+                     "confirmer needs it: pip install 'tf-gradlint[runtime]'"]
+
+
+def test_tensorflow_that_fails_to_import_in_the_child(tmp_path, monkeypatch):
+    # The child finds a "tensorflow" that cannot be imported first on its path.
+    fake = tmp_path / "shadow" / "tensorflow"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('No module named tensorflow')\n")
+    monkeypatch.setenv("PYTHONPATH", str(fake.parent))
+    monkeypatch.setattr(runner_module, "tensorflow_available", lambda: True)
+    result = invoke([str(EXAMPLES / "frozen_loop.py"), "--devices", "cpu"])
+    assert result.exit_code == 2
+    assert "pip install 'tf-gradlint[runtime]'" in result.output
+
+
+def test_importing_the_command_does_not_import_tensorflow():
+    import subprocess
+
+    code = ("import sys, gradlint.cli, gradlint.runtime_check.cli; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('tensorflow', 'keras', 'libcst', 'numpy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_progress_on_a_terminal_only(capsys):
+    from gradlint.runtime_check.cli import _Progress
+
+    live = _Progress(["cpu", "gpu"], 5, enabled=True)
+    live.start()
+    live.update("cpu", 2)
+    live.close()
+    err = capsys.readouterr().err
+    assert "cpu: 2/5 steps  gpu: starting" in err
+    quiet = _Progress(["cpu"], 5, enabled=False)
+    quiet.start()
+    quiet.update("cpu", 3)
+    quiet.close()
+    assert capsys.readouterr().err == ""
+
+
+def test_notebook_sites_are_cell_and_line(tmp_path):
+    notebook = tmp_path / "nb.ipynb"
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# title"},
+             {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": "%pip install tensorflow\nimport math"},
+             {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": "x = 1\ny = math.sqrt(x)"}]
+    notebook.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "cells": cells,
+                                    "metadata": {"language_info": {"name": "python"}}}))
+    target = targets.load_target(str(notebook))
+    line = targets.parse_site(target, "3:2")
+    assert line == 4 and target.label(line) == f"{notebook}:cell 3:2"
+    for bad in ("2", "9:1", "3:7"):
+        with pytest.raises(ConfirmError):
+            targets.parse_site(target, bad)
