@@ -167,6 +167,13 @@ def check(
         from gradlint.fixing import apply_fixes
 
         outcome = apply_fixes(result.findings, write=fix)
+        for error in outcome.errors:
+            click.echo(f"gradlint: warning: {error}", err=True)
+        if fix and not quiet:
+            for changed in outcome.files:
+                codes = ", ".join(sorted(set(changed.codes)))
+                click.echo(f"gradlint: fixed {len(changed.codes)} in {changed.path} ({codes})",
+                           err=True)
         if diff:
             click.echo(outcome.diff, nl=False)
             sys.exit(EXIT_FINDINGS if outcome.diff else EXIT_CLEAN)
@@ -183,7 +190,8 @@ def check(
     if confirm and result.findings:
         from gradlint.runtime_check.cli import confirm_findings
 
-        exit_code = max(exit_code, confirm_findings(result.findings))
+        to_stderr = (output_format or "text") != "text" and not output_file
+        exit_code = max(exit_code, confirm_findings(result.findings, to_stderr=to_stderr))
     sys.exit(EXIT_CLEAN if exit_zero else exit_code)
 
 

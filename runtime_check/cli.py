@@ -159,9 +159,12 @@ def run_and_report(target, requested, request, devices: list[str], flagged=()):
     return build_report(target, requested, runs, request.steps, request.eager, flagged)
 
 
-def confirm_findings(findings: list) -> int:
+def confirm_findings(findings: list, *, to_stderr: bool = False) -> int:
     """For ``gradlint PATH... --confirm``: confirm each runnable file with a frozen-weights
-    finding, print its report, and return the confirmer's exit code (the highest of all)."""
+    finding, print its report, and return the confirmer's exit code (the highest of all).
+
+    ``to_stderr`` keeps a machine-readable lint report on stdout (``--format json``) clean.
+    """
     from gradlint.runtime_check import runner, targets
     from gradlint.runtime_check.report import render_text
 
@@ -186,7 +189,7 @@ def confirm_findings(findings: list) -> int:
             if not runner.tensorflow_available():
                 break
             continue
-        click.echo(render_text(report), nl=False)
+        click.echo(render_text(report), nl=False, err=to_stderr)
         exit_code = max(exit_code, report.exit_code)
     return exit_code
 

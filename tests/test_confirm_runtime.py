@@ -264,6 +264,15 @@ def test_lint_then_confirm_flagged_runnable_scripts(tmp_path):
     assert "steps.py: skipped, not a runnable script" in result.output
 
 
+def test_confirm_with_json_lint_output_keeps_stdout_pure_json():
+    """Regression: the confirm report was appended to the JSON on stdout."""
+    result = CliRunner().invoke(main, [str(EXAMPLES / "frozen_loop.py"), "--confirm",
+                                       "--no-cache", "--format", "json", "--select", "GL001"])
+    assert result.exit_code == 1
+    assert [f["code"] for f in json.loads(result.stdout)] == ["GL001"]
+    assert "frozen on cpu" in result.stderr
+
+
 def test_loss_scale_optimizer_skipping_every_step_is_skipped_steps():
     code, report = confirm(FIXTURES / "loss_scale_overflow.py", "--devices", "cpu",
                            "--all-sites")
