@@ -52,6 +52,8 @@ class Binding:
     value: cst.BaseExpression | None
     where: Where
     augmented: bool = False
+    #: For ``a, b = f(...)``: the whole right-hand side (``value`` is then None).
+    unpacked_from: cst.BaseExpression | None = None
 
 
 @dataclass
@@ -148,7 +150,11 @@ class _LayoutWalker(ShallowVisitor):
             self.walk(small)
 
     def _bind(
-        self, target: cst.BaseExpression, value: cst.BaseExpression | None, augmented=False
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression | None,
+        augmented: bool = False,
+        unpacked_from: cst.BaseExpression | None = None,
     ) -> None:
         if isinstance(target, cst.Tuple | cst.List):
             values = None
@@ -157,14 +163,14 @@ class _LayoutWalker(ShallowVisitor):
             ):
                 values = [e.value for e in value.elements]
             for i, element in enumerate(target.elements):
-                self._bind(element.value, values[i] if values else None)
+                self._bind(element.value, values[i] if values else None, unpacked_from=value)
             return
         if isinstance(target, cst.StarredElement):
-            self._bind(target.value, None)
+            self._bind(target.value, None, unpacked_from=value)
             return
         name = dotted_name(target)
         if name is not None:
-            binding = Binding(name, value, self._where(), augmented)
+            binding = Binding(name, value, self._where(), augmented, unpacked_from)
             self.layout.bindings.setdefault(name, []).append(binding)
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -15,6 +15,12 @@ from gradlint.rules.base import Rule
 RULE_MODULES: dict[str, str] = {
     "GL000": "gradlint.rules.gl000_unparsable:Unparsable",
     "GL001": "gradlint.rules.gl001_unapplied_gradients:UnappliedGradients",
+    "GL002": "gradlint.rules.gl002_commented_out_update:CommentedOutUpdate",
+    "GL003": "gradlint.rules.gl003_forward_outside_tape:ForwardOutsideTape",
+    "GL004": "gradlint.rules.gl004_mismatched_variables:MismatchedVariables",
+    "GL005": "gradlint.rules.gl005_swapped_pairs:SwappedPairs",
+    "GL006": "gradlint.rules.gl006_non_persistent_tape_reused:NonPersistentTapeReused",
+    "GL007": "gradlint.rules.gl007_gradient_path_cut:GradientPathCut",
 }
 
 

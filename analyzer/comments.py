@@ -1,0 +1,298 @@
+"""Commented-out weight updates (GL002): ``# optimizer.apply_gradients(...)``.
+
+LibCST keeps comments in the tree (``EmptyLine`` nodes in a statement's leading lines and in
+a block's footer), which tells exactly which block a comment sits in, something an AST-based
+linter cannot see at all. A comment counts only when its text, without the ``#``, parses as
+one statement that updates weights, it sits in a scope that computes gradients with a tape,
+and it names gradients (or the tape, or the loss) that this scope never applies: a commented
+alternative next to a working update is an old variant, not a bug.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+
+import libcst as cst
+
+from gradlint.analyzer.context import ModuleContext
+from gradlint.analyzer.edits import edit, newline, text_lines
+from gradlint.analyzer.findings import Edit
+from gradlint.analyzer.scopes import Scope
+from gradlint.analyzer.tapes import GradientSite, tape_index
+from gradlint.analyzer.training import OPTIMIZER_NAME
+
+UPDATE_METHODS = ("apply_gradients", "apply", "minimize", "assign_sub")
+#: Cheap text test before any tree walk: a comment mentioning an update method call.
+_CANDIDATE = re.compile(r"#[^\n]*\.(?:apply_gradients|apply|minimize|assign_sub)\s*\(")
+#: Longest commented-out statement considered (lines).
+MAX_LINES = 15
+
+
+@dataclass
+class CommentedUpdate:
+    #: The comment nodes holding the statement, first to last.
+    comments: list[cst.Comment]
+    statement: str
+    scope: Scope
+    site: GradientSite
+    #: Replacement edit (uncommented lines), or None when the indentation is ambiguous.
+    edit: Edit | None
+
+
+def commented_updates(ctx: ModuleContext) -> list[CommentedUpdate]:
+    cached = ctx.shared.get("commented_updates")
+    if cached is None:
+        cached = ctx.shared["commented_updates"] = _find(ctx)
+    return cached
+
+
+def _find(ctx: ModuleContext) -> list[CommentedUpdate]:
+    if not _CANDIDATE.search(ctx.unit.text):
+        return []
+    index = tape_index(ctx)
+    scopes: dict[int, Scope] = {}
+    for site in index.sites:
+        if not site.expects_error:
+            scopes.setdefault(id(site.scope), site.scope)
+    found: list[CommentedUpdate] = []
+    for scope in scopes.values():
+        collector = _CommentCollector()
+        if scope.is_module:
+            module = scope.node
+            assert isinstance(module, cst.Module)
+            collector.lines(module.header, None)
+            for stmt in module.body:
+                collector.statement(stmt)
+            collector.lines(module.footer, None)
+        else:
+            assert isinstance(scope.node, cst.FunctionDef)
+            collector.block(scope.node.body)
+        groups = [g for g in collector.groups if any(_CANDIDATE.search(c.value) for c, _ in g)]
+        if not groups:
+            continue
+        unapplied = _unapplied(ctx, scope, index)
+        if not unapplied:
+            continue
+        for group in groups:
+            found.extend(_statements_in(ctx, scope, group, unapplied))
+    return found
+
+
+# ---------------------------------------------------------------------------- collecting
+#: (comment, owner) where owner is the statement whose block the comment belongs to (its
+#: indentation is the block's), or None at module level.
+Entry = tuple[cst.Comment, cst.CSTNode | None]
+
+
+class _CommentCollector:
+    """Full-line comments of one scope, in runs of consecutive comment lines, with the
+    statement whose indentation they share. Nested functions and classes are not entered
+    (their own comments are theirs), but comments in front of them are collected."""
+
+    def __init__(self) -> None:
+        self.groups: list[list[Entry]] = []
+
+    def lines(self, empty_lines, owner: cst.CSTNode | None) -> None:
+        run: list[Entry] = []
+        for line in empty_lines:
+            if line.comment is None:
+                if run:
+                    self.groups.append(run)
+                run = []
+                continue
+            run.append((line.comment, owner))
+        if run:
+            self.groups.append(run)
+
+    def statement(self, stmt: cst.CSTNode) -> None:
+        self.lines(getattr(stmt, "leading_lines", ()), stmt)
+        if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
+            return
+        for name in ("body", "orelse", "finalbody"):
+            child = getattr(stmt, name, None)
+            if child is None:
+                continue
+            if isinstance(child, cst.If):  # elif
+                self.statement(child)
+            elif isinstance(child, cst.BaseSuite):
+                self.block(child)
+            elif isinstance(child, cst.Else | cst.Finally):
+                self.lines(child.leading_lines, stmt)
+                self.block(child.body)
+        for handler in getattr(stmt, "handlers", ()):
+            self.lines(handler.leading_lines, stmt)
+            self.block(handler.body)
+        for case in getattr(stmt, "cases", ()):
+            self.lines(case.leading_lines, stmt)
+            self.block(case.body)
+
+    def block(self, block: cst.BaseSuite) -> None:
+        if not isinstance(block, cst.IndentedBlock):
+            return
+        for stmt in block.body:
+            self.statement(stmt)
+        if block.body:
+            self.lines(block.footer, block.body[0])
+
+
+# ---------------------------------------------------------------------------- guards
+def _unapplied(ctx: ModuleContext, scope: Scope, index) -> dict[GradientSite, set[str]]:
+    """Gradient sites of ``scope`` whose value reaches no update, with the names that a
+    commented update of them would mention (gradient names, the tape, the target)."""
+    from gradlint.analyzer.dataflow import analyze_scopes
+    from gradlint.analyzer.training import site_table
+
+    sites = [s for s in index.sites_in(scope) if not s.expects_error]
+    table = ctx.shared.get("site_table")
+    if table is None:
+        table = ctx.shared["site_table"] = site_table(index)
+    flow = analyze_scopes(ctx, index.scopes, table, [scope])
+    result: dict[GradientSite, set[str]] = {}
+    for site in sites:
+        parts = table.parts.get(site.index, ())
+        if site.index in flow.used or (parts and all(p in flow.used for p in parts)):
+            continue
+        names = set(site.assigned_to) | set(flow.holders.get(site.index, []))
+        if site.tape.name:
+            names.add(site.tape.name)
+        if isinstance(site.target, cst.Name):
+            names.add(site.target.value)
+        result[site] = names
+    return result
+
+
+# ---------------------------------------------------------------------------- parsing
+def _uncommented(comment: str) -> str:
+    return comment.lstrip("#")
+
+
+def _parse_statement(text: str) -> ast.stmt | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return tree.body[0] if len(tree.body) == 1 else None
+
+
+def _is_update(stmt: ast.stmt) -> bool:
+    value = stmt.value if isinstance(stmt, ast.Expr | ast.Assign) else None
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+        return False
+    method = value.func.attr
+    if method not in UPDATE_METHODS:
+        return False
+    if method == "apply":
+        receiver = value.func.value
+        name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(
+            receiver, "id", ""
+        )
+        return bool(OPTIMIZER_NAME.search(name)) and bool(value.args or value.keywords)
+    return True
+
+
+def _statements_in(ctx, scope, group: list[Entry], unapplied) -> list[CommentedUpdate]:
+    found = []
+    i = 0
+    while i < len(group):
+        first = _uncommented(group[i][0].value)
+        lead = first[: len(first) - len(first.lstrip())]
+        matched = None
+        if _CANDIDATE.search(group[i][0].value) or "(" in first:
+            body: list[str] = []
+            for j in range(i, min(len(group), i + MAX_LINES)):
+                text = _uncommented(group[j][0].value)
+                body.append(text[len(lead):] if text.startswith(lead) else text.lstrip())
+                stmt = _parse_statement("\n".join(body))
+                if stmt is not None:
+                    matched = (j, stmt, body)
+                    break
+        if matched is None:
+            i += 1
+            continue
+        j, stmt, body = matched
+        if _is_update(stmt):
+            names = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+            site = next((s for s, wanted in unapplied.items() if names & wanted), None)
+            if site is not None:
+                comments = [c for c, _ in group[i : j + 1]]
+                found.append(
+                    CommentedUpdate(
+                        comments,
+                        body[0].strip(),
+                        scope,
+                        site,
+                        _uncomment_edit(ctx, comments, group[i][1], body),
+                    )
+                )
+        i = j + 1
+    return found
+
+
+# ---------------------------------------------------------------------------- the fix
+def _indent_of(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t\f"))]
+
+
+def _uncomment_edit(ctx, comments, owner, body: list[str]) -> Edit | None:
+    """Replace the comment lines by the statement at the indentation of the block."""
+    lines = text_lines(ctx)
+    first = ctx.position(comments[0]).start
+    last = ctx.position(comments[-1]).end
+    comment_line = lines[first.line - 1]
+    before_hash = comment_line[: first.column]
+    if before_hash.strip():
+        return None  # not a full-line comment
+    block = _indent_of(lines[ctx.position(owner).start.line - 1]) if owner is not None else ""
+    levels = {block}
+    previous = _previous_code_indent(lines, first.line)
+    if previous is not None and len(previous) > len(block) and previous.startswith(block):
+        levels.add(previous)
+    after = _uncommented(comments[0].value)
+    written = before_hash + after[: len(after) - len(after.lstrip())]
+    if before_hash == block:
+        indent = block
+    elif written in levels:
+        indent = written
+    elif written[:-1] in levels and written.endswith(" "):
+        indent = written[:-1]
+    elif before_hash in levels:
+        indent = before_hash
+    elif len(levels) == 1:
+        indent = block
+    else:
+        return None
+    new_lines = [indent + body[0].lstrip()] + [indent + line for line in body[1:]]
+    content = newline(ctx).join(new_lines)
+    start_col = 1
+    end_col = last.column + 1
+    new_text = _replaced(lines, first.line, last.line, new_lines)
+    if _parse_module(new_text) is None:
+        return None
+    return edit(ctx, first.line, start_col, last.line, end_col, content)
+
+
+def _previous_code_indent(lines: list[str], line: int) -> str | None:
+    for number in range(line - 2, -1, -1):
+        text = lines[number]
+        stripped = text.strip()
+        if stripped and not stripped.startswith("#"):
+            return _indent_of(text)
+    return None
+
+
+def _replaced(lines: list[str], first: int, last: int, new: list[str]) -> str:
+    return "\n".join(lines[: first - 1] + new + lines[last:])
+
+
+def _parse_module(text: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None

@@ -1,0 +1,234 @@
+"""Optimizer updates and the (gradient, variable) pairs they receive: GL004 and GL005.
+
+``optimizer.apply_gradients(zip(grads, variables))`` pairs the i-th gradient with the i-th
+variable. Two mistakes keep the intended weights frozen: pairing gradients with other
+variables than the ones they were computed for (GL004), and swapping the two halves of the
+pair (GL005). Both are read from the same place, so the updates are collected once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+
+from gradlint.analyzer.context import ModuleContext
+from gradlint.analyzer.forward_pass import WEIGHT_ATTRIBUTES, module_facts
+from gradlint.analyzer.layout import Binding, ScopeLayout, Where, scope_layout
+from gradlint.analyzer.names import dotted_name
+from gradlint.analyzer.scopes import Scope
+from gradlint.analyzer.tapes import GradientSite, tape_index
+from gradlint.analyzer.training import OPTIMIZER_NAME
+
+GRADIENT_NAME = re.compile(r"grad", re.IGNORECASE)
+
+
+@dataclass
+class Update:
+    """One update call and the two halves of the pairs it applies."""
+
+    call: cst.Call
+    scope: Scope
+    layout: ScopeLayout
+    where: Where
+    #: What the code passes as gradients and as variables, in the order written.
+    first: cst.BaseExpression
+    second: cst.BaseExpression
+    #: ``"apply_gradients"`` (``zip(first, second)``) or ``"apply"`` (``apply(first, second)``).
+    method: str
+
+
+def updates(ctx: ModuleContext) -> list[Update]:
+    """Every ``apply_gradients(zip(a, b))``/``optimizer.apply(a, b)`` in scopes that compute
+    gradients with a tape. Computed once per file."""
+    cached = ctx.shared.get("updates")
+    if cached is None:
+        cached = ctx.shared["updates"] = _collect(ctx)
+    return cached
+
+
+def _collect(ctx: ModuleContext) -> list[Update]:
+    index = tape_index(ctx)
+    scopes = {id(s.scope): s.scope for s in index.sites}
+    found: list[Update] = []
+    for scope in scopes.values():
+        layout = scope_layout(ctx, scope)
+        for call, where in layout.calls.items():
+            func = call.func
+            if not isinstance(func, cst.Attribute):
+                continue
+            method = func.attr.value
+            if method == "apply_gradients":
+                pairs = _argument(call, 0, "grads_and_vars")
+                zipped = _zip_of(pairs, layout, where) if pairs is not None else None
+                if zipped is not None:
+                    found.append(Update(call, scope, layout, where, *zipped, method))
+            elif method == "apply" and OPTIMIZER_NAME.search(
+                (dotted_name(func.value) or "").rsplit(".", 1)[-1]
+            ):
+                grads = _argument(call, 0, "grads")
+                variables = _argument(call, 1, "trainable_variables")
+                if grads is not None and variables is not None:
+                    found.append(Update(call, scope, layout, where, grads, variables, method))
+    return found
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    positional = [a for a in call.args if a.keyword is None]
+    if any(a.star for a in call.args):
+        return None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    return positional[position].value if position < len(positional) else None
+
+
+def _zip_of(expr: cst.BaseExpression, layout: ScopeLayout, where: Where, depth: int = 0):
+    """``(a, b)`` for ``zip(a, b)``, ``list(zip(a, b))`` or a name bound once to either."""
+    if depth > 2:
+        return None
+    if isinstance(expr, cst.Call):
+        name = dotted_name(expr.func)
+        args = expr.args
+        if name in {"list", "tuple"} and len(args) == 1 and not args[0].star:
+            return _zip_of(args[0].value, layout, where, depth + 1)
+        if name == "zip" and len(args) == 2 and not any(a.star or a.keyword for a in args):
+            return args[0].value, args[1].value
+        return None
+    if isinstance(expr, cst.Name):
+        binding = reaching(layout, expr.value, where)
+        if binding is not None and binding.value is not None:
+            return _zip_of(binding.value, layout, binding.where, depth + 1)
+    return None
+
+
+def reaching(layout: ScopeLayout, name: str, where: Where) -> Binding | None:
+    """The binding of ``name`` that ``where`` sees, when it is the only candidate: the last
+    one before it, which dominates it, with no other binding in between."""
+    before = [b for b in layout.bindings.get(name, []) if b.where.before(where)]
+    if not before:
+        return None
+    last = before[-1]
+    if not last.where.dominates(where) and last.where.statement is not where.statement:
+        return None
+    return last
+
+
+# ---------------------------------------------------------------------------- resolution
+def gradient_site(
+    ctx: ModuleContext, layout: ScopeLayout, expr: cst.BaseExpression, where: Where
+) -> GradientSite | None:
+    """The ``tape.gradient`` call whose result ``expr`` holds, followed back through
+    rebindings that transform the gradients (``grads = [clip(g) for g in grads]``,
+    ``grads, _ = tf.clip_by_global_norm(grads, 1.0)``)."""
+    index = tape_index(ctx)
+    site_of = ctx.shared.get("site_of")
+    if site_of is None:
+        site_of = ctx.shared["site_of"] = {s.call: s for s in index.sites}
+    for _ in range(6):
+        if isinstance(expr, cst.Call) and expr in site_of:
+            return site_of[expr]
+        if not isinstance(expr, cst.Name):
+            return None
+        binding = reaching(layout, expr.value, where)
+        if binding is None:
+            return None
+        value = binding.value
+        if value is None:
+            source = binding.unpacked_from
+            if (
+                isinstance(source, cst.Call)
+                and (dotted_name(source.func) or "").endswith("clip_by_global_norm")
+                and source.args
+            ):
+                value = source.args[0].value
+            else:
+                return None
+        if isinstance(value, cst.Call) and value in site_of:
+            return site_of[value]
+        names = _bound_names(layout, value)
+        if expr.value in names:
+            follow = expr.value
+        elif len(names) == 1:
+            follow = next(iter(names))
+        else:
+            return None
+        expr = cst.Name(follow)
+        where = binding.where
+    return None
+
+
+def _bound_names(layout: ScopeLayout, value: cst.CSTNode) -> set[str]:
+    from gradlint.analyzer.forward_pass import names_read
+
+    return {n for n in names_read(value) if n in layout.bindings}
+
+
+def weights_key(ctx: ModuleContext, expr: cst.BaseExpression | None, scope: Scope, depth=0):
+    """A comparable description of a variables expression, or None when unknown:
+    ``("owner", "model")`` for ``model.trainable_variables``, ``("names", ("w", "b"))`` for
+    ``[w, b]``, ``("sum", (...))`` for a concatenation."""
+    if expr is None or depth > 4:
+        return None
+    if isinstance(expr, cst.Attribute) and expr.attr.value in WEIGHT_ATTRIBUTES:
+        owner = dotted_name(expr.value)
+        if owner is None:
+            return None
+        return ("owner", _resolve_alias(ctx, owner, scope))
+    if isinstance(expr, cst.List | cst.Tuple):
+        names = [dotted_name(e.value) for e in expr.elements]
+        if not names or any(n is None or isinstance(e, cst.StarredElement)
+                            for n, e in zip(names, expr.elements, strict=True)):
+            return None
+        return ("names", tuple(names))
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        left = weights_key(ctx, expr.left, scope, depth + 1)
+        right = weights_key(ctx, expr.right, scope, depth + 1)
+        return ("sum", (left, right)) if left and right else None
+    if isinstance(expr, cst.Name):
+        values = _values(ctx, expr.value, scope)
+        if values is None or len(values) != 1:
+            return None
+        return weights_key(ctx, values[0], scope, depth + 1)
+    return None
+
+
+def _values(ctx: ModuleContext, name: str, scope: Scope):
+    facts = module_facts(ctx)
+    for s in scope.chain():
+        values = facts.bindings.get(s, {}).get(name)
+        if values:
+            return values
+    return None
+
+
+def _resolve_alias(ctx: ModuleContext, owner: str, scope: Scope) -> str:
+    """``model`` bound once to ``self.model`` is ``self.model``."""
+    for _ in range(3):
+        values = _values(ctx, owner, scope) if "." not in owner else None
+        if not values or len(values) != 1:
+            return owner
+        name = dotted_name(values[0])
+        if name is None:
+            return owner
+        owner = name
+    return owner
+
+
+def different_weights(computed, applied) -> bool:
+    """Whether two weights keys surely name different variables (or a different order)."""
+    if computed is None or applied is None or computed[0] != applied[0]:
+        return False
+    kind = computed[0]
+    if kind == "owner":
+        a, b = computed[1], applied[1]
+        if a == b or a.startswith(b + ".") or b.startswith(a + "."):
+            return False
+        return a.rsplit(".", 1)[-1] != b.rsplit(".", 1)[-1]
+    if kind == "names":
+        return computed[1] != applied[1]
+    if kind == "sum":
+        parts = [(x, y) for x, y in zip(computed[1], applied[1], strict=True)]
+        return any(different_weights(x, y) for x, y in parts)
+    return False
