@@ -399,7 +399,9 @@ def unapplied_weight_gradients(ctx: ModuleContext) -> list[UnappliedSite]:
     candidates = [s for s in candidates if facts.is_weights(s.sources, s.scope)]
     if not candidates:
         return []
-    table = site_table(index)
+    table = ctx.shared.get("site_table")
+    if table is None:
+        table = ctx.shared["site_table"] = site_table(index)
     scopes = {id(s.scope): s.scope for s in candidates}
     flow = analyze_scopes(ctx, index.scopes, table, scopes.values())
     problems = []

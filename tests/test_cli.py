@@ -25,10 +25,12 @@ def train_step(model, x, y):
     with tf.GradientTape() as tape:
         loss = tf.reduce_mean(model(x) - y)
     grads = tape.gradient(loss, model.trainable_variables)
-    # optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    print(loss)
     return loss
 """
-CORRECT = FROZEN.replace("    # optimizer", "    optimizer")
+CORRECT = FROZEN.replace(
+    "    print(loss)", "    optimizer.apply_gradients(zip(grads, model.trainable_variables))"
+)
 
 
 def run(args: list[str], cwd: Path | None = None) -> tuple[int, str, str]:
@@ -56,7 +58,11 @@ def test_examples_report_exactly_the_expected_findings() -> None:
     code, out, _ = run([str(EXAMPLES), "--format", "json"])
     assert code == 1
     found = sorted((Path(f["path"]).name, f["line"], f["code"]) for f in json.loads(out))
-    assert found == [("frozen_loop.py", 29, "GL001"), ("gan_one_tape_dropped.py", 33, "GL001")]
+    assert found == [
+        ("frozen_loop.py", 29, "GL001"),
+        ("frozen_loop.py", 30, "GL002"),
+        ("gan_one_tape_dropped.py", 33, "GL001"),
+    ]
 
 
 def test_text_output_lines_and_summary(project: Path) -> None:

@@ -79,5 +79,6 @@ def test_cli_report_on_the_examples(tmp_path, monkeypatch):
     assert result.exit_code == 1
     suites = {suite.name: suite for suite in junitparser.JUnitXml.fromfile(str(out))}
     frozen = list(suites["examples/frozen_loop.py"])
-    assert [case.name for case in frozen] == ["GL001 examples/frozen_loop.py:29:13"]
+    assert [case.name for case in frozen] == ["GL001 examples/frozen_loop.py:29:13",
+                                              "GL002 examples/frozen_loop.py:30:5"]
     assert "examples/correct_loop.py" not in suites
