@@ -598,6 +598,10 @@ class _Recorder:
                 root = key.split(".", 1)[0]
                 if root in state:
                     return state[root]
+                if any("." in owner and owner.split(".", 1)[0] == root for owner in self.owners):
+                    # Another attribute of the object that holds the source variable may be a
+                    # property computed from it (``self.alpha`` -> ``tf.exp(self.log_alpha)``).
+                    return UNKNOWN
                 return Info(ext=frozenset({key, root}))
             return self.eval(expr.value, state)
         if isinstance(expr, cst.Call):

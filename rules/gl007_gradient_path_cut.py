@@ -130,6 +130,22 @@ class Net(tf.keras.Model):
         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
         return {"loss": loss}
 """,
+        # trap: SAC temperature loss; self.alpha is a property computed from self.log_alpha
+        """\
+import tensorflow as tf
+
+
+class SAC:
+    @property
+    def alpha(self):
+        return tf.exp(self.log_alpha)
+
+    def train(self, logp):
+        with tf.GradientTape() as tape:
+            alpha_loss = -tf.reduce_mean(self.alpha * tf.stop_gradient(logp + self.target))
+        alpha_grad = tape.gradient(alpha_loss, [self.log_alpha])
+        self.alpha_optimizer.apply_gradients(zip(alpha_grad, [self.log_alpha]))
+""",
     ]
     INVALID = [
         _at("""\
