@@ -140,8 +140,9 @@ class SAC:
     def alpha(self):
         return tf.exp(self.log_alpha)
 
-    def train(self, logp):
+    def train(self, states):
         with tf.GradientTape() as tape:
+            logp = self.actor(states)
             alpha_loss = -tf.reduce_mean(self.alpha * tf.stop_gradient(logp + self.target))
         alpha_grad = tape.gradient(alpha_loss, [self.log_alpha])
         self.alpha_optimizer.apply_gradients(zip(alpha_grad, [self.log_alpha]))
