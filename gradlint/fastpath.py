@@ -22,10 +22,16 @@ def all_clear_line(files_checked: int) -> str:
     return f"All checks passed ({files_checked} file{'s' if files_checked != 1 else ''} checked)."
 
 
+#: Options that cannot change the answer for files without a tape (``-q`` only hides it).
+_HARMLESS_FLAGS = {"--no-cache", "--exit-zero", "-q", "--quiet"}
+
+
 def main() -> None:
     args = sys.argv[1:]
-    if _can_answer_fast(args):
-        sys.stdout.write(all_clear_line(len(args)) + "\n")
+    files = [a for a in args if a not in _HARMLESS_FLAGS]
+    if _can_answer_fast(files):
+        if not {"-q", "--quiet"} & set(args):
+            sys.stdout.write(all_clear_line(len(files)) + "\n")
         sys.exit(0)
     from gradlint.cli import main as full_main
 

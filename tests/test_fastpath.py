@@ -66,3 +66,12 @@ def test_fast_path_does_not_import_click_or_libcst(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
                          text=True).stdout
     assert out.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("flags", [["--no-cache"], ["-q"], ["--quiet", "--exit-zero"]])
+def test_harmless_flags_keep_the_same_answer(tmp_path: Path, flags: list[str]) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    fast = subprocess.run([*RUN, *flags, "a.py"], cwd=tmp_path, capture_output=True, text=True)
+    full = subprocess.run([*RUN, *flags, "--isolated", "a.py"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert (fast.returncode, fast.stdout) == (full.returncode, full.stdout)
