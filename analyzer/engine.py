@@ -23,6 +23,19 @@ SLICING = os.environ.get("GRADLINT_SLICING", "1") != "0"
 RECURSION_LIMIT = 20_000
 
 
+def required_tokens(codes: list[str]) -> tuple[bytes, ...] | None:
+    """The byte strings a file must contain for any of ``codes`` to fire (None: any file)."""
+    tokens: set[bytes] = set()
+    for code in codes:
+        if code == PARSE_ERROR:
+            continue
+        required = get_rule(code).required_text
+        if not required:
+            return None
+        tokens.update(token.encode() for token in required)
+    return tuple(sorted(tokens))
+
+
 def needs_parse(text: str, codes: list[str]) -> bool:
     """Whether any enabled rule (other than GL000) could fire on ``text``."""
     return any(

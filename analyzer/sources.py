@@ -83,8 +83,15 @@ def decode_python(raw: bytes, path: str) -> SourceUnit | SourceError:
     return SourceUnit(path=path, text=text, encoding=encoding, newline=newline, raw=raw)
 
 
-def load_source(fs_path: Path, display_path: str) -> SourceUnit | SourceError:
-    """Read one file. Notebooks are delegated to :mod:`gradlint.analyzer.notebooks`."""
+def load_source(
+    fs_path: Path, display_path: str, required: tuple[bytes, ...] | None = None
+) -> SourceUnit | SourceError | None:
+    """Read one file. Notebooks are delegated to :mod:`gradlint.analyzer.notebooks`.
+
+    With ``required``, a file containing none of those byte strings is not decoded at all
+    (None): no rule could fire on it, and decoding every file of a large tree costs more
+    than reading it.
+    """
     try:
         raw = fs_path.read_bytes()
     except FileNotFoundError:
@@ -93,6 +100,8 @@ def load_source(fs_path: Path, display_path: str) -> SourceUnit | SourceError:
         return SourceError(display_path, "is a directory")
     except OSError as exc:
         return SourceError(display_path, f"cannot read: {exc.strerror or exc}")
+    if required is not None and not any(token in raw for token in required):
+        return None
     if fs_path.suffix == ".ipynb":
         from gradlint.analyzer import notebooks
 

@@ -14,7 +14,13 @@ import sys
 import warnings
 from dataclasses import replace
 
-from gradlint.analyzer.engine import PARSE_ERROR, analyze_unit, error_finding, needs_parse
+from gradlint.analyzer.engine import (
+    PARSE_ERROR,
+    analyze_unit,
+    error_finding,
+    needs_parse,
+    required_tokens,
+)
 from gradlint.analyzer.findings import Finding
 from gradlint.analyzer.sources import SourceError, SourceUnit, load_source
 from gradlint.discovery import SourceFile
@@ -30,8 +36,11 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
     cache = _open_cache(settings, codes) if settings.use_cache else None
     findings: list[Finding] = []
     pending: list[tuple[SourceUnit, str | None]] = []
+    required = required_tokens(codes)
     for file in files:
-        loaded = load_source(file.fs_path, file.display_path)
+        loaded = load_source(file.fs_path, file.display_path, required)
+        if loaded is None:
+            continue
         if isinstance(loaded, SourceError):
             if PARSE_ERROR in codes:
                 findings.append(error_finding(loaded))
