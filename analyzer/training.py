@@ -288,11 +288,10 @@ def _inside_loop(call: cst.Call, scope: Scope) -> bool:
     return finder.found
 
 
-class _LoopContains(ShallowVisitor):
-    def __init__(self, target: cst.CSTNode) -> None:
-        self.target = target
-        self.depth = 0
-        self.found = False
+class _LoopDepth:
+    """Mixin: ``self.depth`` counts the ``for``/``while`` bodies around the current node."""
+
+    depth = 0
 
     def visit_For(self, node: cst.For) -> None:
         self.depth += 1
@@ -305,30 +304,23 @@ class _LoopContains(ShallowVisitor):
 
     def leave_While(self, original_node: cst.While) -> None:
         self.depth -= 1
+
+
+class _LoopContains(_LoopDepth, ShallowVisitor):
+    def __init__(self, target: cst.CSTNode) -> None:
+        self.target = target
+        self.found = False
 
     def visit_Call(self, node: cst.Call) -> None:
         if node is self.target and self.depth > 0:
             self.found = True
 
 
-class _LoopReferences(FastVisitor):
+class _LoopReferences(_LoopDepth, FastVisitor):
     """Every name or attribute mentioned inside a loop body anywhere in the module."""
 
     def __init__(self) -> None:
-        self.depth = 0
         self.names: set[str] = set()
-
-    def visit_For(self, node: cst.For) -> None:
-        self.depth += 1
-
-    def leave_For(self, original_node: cst.For) -> None:
-        self.depth -= 1
-
-    def visit_While(self, node: cst.While) -> None:
-        self.depth += 1
-
-    def leave_While(self, original_node: cst.While) -> None:
-        self.depth -= 1
 
     def visit_Name(self, node: cst.Name) -> None:
         if self.depth:
