@@ -256,10 +256,7 @@ class Probe:
         return result
 
     def _eager_stats(self, site: Site, result) -> None:
-        flat = tf.nest.flatten(result)
-        present = [g for g in flat if g is not None]
-        site.none_gradients = max(site.none_gradients, len(flat) - len(present))
-        site.all_none = (site.all_none is not False) and not present
+        present = _record_none_gradients(site, result)
         site.grad_steps += 1
         if not present:
             site.empty_steps += 1
@@ -291,10 +288,7 @@ class Probe:
         return result
 
     def _graph_stats(self, site: Site, result) -> None:
-        flat = tf.nest.flatten(result)
-        present = [g for g in flat if g is not None]
-        site.none_gradients = max(site.none_gradients, len(flat) - len(present))
-        site.all_none = (site.all_none is not False) and not present
+        present = _record_none_gradients(site, result)
         if tf.distribute.has_strategy():
             return  # replica-local variables would need an aggregation; count calls instead
         if site.stats is None:
@@ -506,3 +500,12 @@ def _as_float(gradient):
         return tf.IndexedSlices(tf.cast(gradient.values, tf.float32), gradient.indices,
                                 gradient.dense_shape)
     return tf.cast(gradient, tf.float32)
+
+
+def _record_none_gradients(site: Site, result) -> list:
+    """Counts the ``None`` gradients of one call on ``site``; returns the others."""
+    flat = tf.nest.flatten(result)
+    present = [g for g in flat if g is not None]
+    site.none_gradients = max(site.none_gradients, len(flat) - len(present))
+    site.all_none = (site.all_none is not False) and not present
+    return present
