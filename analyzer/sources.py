@@ -88,9 +88,9 @@ def load_source(
 ) -> SourceUnit | SourceError | None:
     """Read one file. Notebooks are delegated to :mod:`gradlint.analyzer.notebooks`.
 
-    With ``required``, a file containing none of those byte strings is not decoded at all
-    (None): no rule could fire on it, and decoding every file of a large tree costs more
-    than reading it.
+    With ``required``, a ``.py`` file containing none of those byte strings is not decoded
+    at all (None): no rule could fire on it, and decoding every file of a large tree costs
+    more than reading it.
     """
     try:
         raw = fs_path.read_bytes()
@@ -100,10 +100,11 @@ def load_source(
         return SourceError(display_path, "is a directory")
     except OSError as exc:
         return SourceError(display_path, f"cannot read: {exc.strerror or exc}")
-    if required is not None and not any(token in raw for token in required):
-        return None
     if fs_path.suffix == ".ipynb":
+        # Always read: a broken notebook must be reported (GL000) whatever it contains.
         from gradlint.analyzer import notebooks
 
         return notebooks.load_notebook(raw, display_path)
+    if required is not None and not any(token in raw for token in required):
+        return None
     return decode_python(raw, display_path)
