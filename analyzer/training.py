@@ -82,9 +82,10 @@ class UnappliedSite:
                 f"{sources}.assign_sub(learning_rate * {grads}))"
             )
         verb = "never reach" if grads else "never reaches"
+        action = f"add {fix}" if grads else f"assign it, grads = tape.gradient(...), and add {fix}"
         return (
             f"{subject} of '{sources}' {verb} an optimizer update; the weights stay frozen "
-            f"(add {fix})"
+            f"({action})"
         )
 
 
