@@ -7,22 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from frozen_sources import FROZEN_STEP as FROZEN
 
 from gradlint.cli import main
 from gradlint.config import ConfigError, load_settings
 from gradlint.settings import DEFAULT_EXCLUDE
-
-FROZEN = """\
-import tensorflow as tf
-
-optimizer = tf.keras.optimizers.SGD()
-
-def train_step(model, x, y):
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(model(x) - y)
-    grads = tape.gradient(loss, model.trainable_variables)
-    return loss
-"""
 
 
 def write(path: Path, text: str) -> Path:

@@ -8,23 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from frozen_sources import FROZEN_STEP_TEMPLATE as FROZEN
 
 pytest.importorskip("flake8")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
-
-FROZEN = """\
-import tensorflow as tf
-
-optimizer = tf.keras.optimizers.SGD()
-
-def train_step(model, x, y):
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(model(x) - y)
-    grads = tape.gradient(loss, model.trainable_variables){comment}
-    return loss
-"""
 
 
 def flake8(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.CompletedProcess:

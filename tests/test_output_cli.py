@@ -7,21 +7,10 @@ import os
 
 import pytest
 from click.testing import CliRunner
+from frozen_sources import FROZEN_STEP as FROZEN
 
 from gradlint.cli import main
 from gradlint.output import FORMATS
-
-FROZEN = """\
-import tensorflow as tf
-
-optimizer = tf.keras.optimizers.SGD()
-
-def train_step(model, x, y):
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(model(x) - y)
-    grads = tape.gradient(loss, model.trainable_variables)
-    return loss
-"""
 
 
 @pytest.fixture

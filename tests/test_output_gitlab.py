@@ -7,22 +7,11 @@ import os
 from pathlib import Path
 
 from click.testing import CliRunner
+from frozen_sources import FROZEN_STEP as FROZEN
 
 from gradlint.analyzer.findings import Finding
 from gradlint.cli import main
 from gradlint.output import Report, get_renderer
-
-FROZEN = """\
-import tensorflow as tf
-
-optimizer = tf.keras.optimizers.SGD()
-
-def train_step(model, x, y):
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(model(x) - y)
-    grads = tape.gradient(loss, model.trainable_variables)
-    return loss
-"""
 
 
 def finding(**kw) -> Finding:

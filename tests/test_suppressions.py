@@ -6,23 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from frozen_sources import FROZEN_STEP_TEMPLATE as FROZEN
 
 from gradlint.analyzer.engine import analyze_unit
 from gradlint.analyzer.notebooks import load_notebook
 from gradlint.analyzer.suppressions import is_skip_file, noqa_codes
 from gradlint.api import lint_source
 
-FROZEN = """\
-import tensorflow as tf
-
-optimizer = tf.keras.optimizers.SGD()
-
-def train_step(model, x, y):
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(model(x) - y)
-    grads = tape.gradient(loss, model.trainable_variables){comment}
-    return loss
-"""
 MULTILINE = """\
 import tensorflow as tf
 
