@@ -6,19 +6,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gradlint.rules.base import Invalid, Rule
+from gradlint.rules.example_snippets import TF_HEAD
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
     from gradlint.analyzer.findings import Finding
 
-_HEAD = """\
-import tensorflow as tf
-
-model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
-loss_fn = tf.keras.losses.MeanSquaredError()
-optimizer = tf.keras.optimizers.Adam()
-
-"""
+_HEAD = TF_HEAD
 
 
 def _at(body: str) -> Invalid:

@@ -6,25 +6,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gradlint.rules.base import Invalid, Rule
+from gradlint.rules.example_snippets import TRAIN_STEP_HEAD
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
     from gradlint.analyzer.findings import Finding
     from gradlint.analyzer.pairs import Update
 
-_HEAD = """\
-import tensorflow as tf
-
-model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
-loss_fn = tf.keras.losses.MeanSquaredError()
-optimizer = tf.keras.optimizers.Adam()
-
-
-def train_step(x, y):
-    with tf.GradientTape() as tape:
-        loss = loss_fn(y, model(x, training=True))
-    grads = tape.gradient(loss, model.trainable_variables)
-"""
+_HEAD = TRAIN_STEP_HEAD
 
 
 def _case(bad: str, good: str) -> Invalid:

@@ -6,20 +6,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gradlint.rules.base import Invalid, Rule
+from gradlint.rules.example_snippets import NUMPY_TF_HEAD
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
     from gradlint.analyzer.findings import Finding
 
-_HEAD = """\
-import numpy as np
-import tensorflow as tf
-
-model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
-loss_fn = tf.keras.losses.MeanSquaredError()
-optimizer = tf.keras.optimizers.Adam()
-
-"""
+_HEAD = NUMPY_TF_HEAD
 _TAIL = """\
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
