@@ -36,11 +36,9 @@ def required_tokens(codes: list[str]) -> tuple[bytes, ...] | None:
     return tuple(sorted(tokens))
 
 
-def needs_parse(text: str, codes: list[str]) -> bool:
+def needs_parse(text: str, codes: list[str], kind: str = "python") -> bool:
     """Whether any enabled rule (other than GL000) could fire on ``text``."""
-    return any(
-        code != PARSE_ERROR and _may_fire(get_rule(code).required_text, text) for code in codes
-    )
+    return bool(_rules_that_may_fire(text, codes, kind))
 
 
 def error_finding(error: SourceError) -> Finding:
@@ -78,11 +76,7 @@ def analyze_unit(
 
     if is_skip_file(unit.text):
         return []
-    rules = [
-        get_rule(code)
-        for code in codes
-        if code != PARSE_ERROR and _may_fire(get_rule(code).required_text, unit.text)
-    ]
+    rules = _rules_that_may_fire(unit.text, codes, unit.kind)
     if not rules:
         return []
     tokens = _slice_tokens(rules) if (SLICING if slicing is None else slicing) else None
@@ -107,8 +101,37 @@ def analyze_unit(
     return sorted(findings, key=lambda f: f.sort_key)
 
 
-def _may_fire(required: tuple[str, ...], text: str) -> bool:
-    return not required or any(token in text for token in required)
+def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
+    """The enabled rules (other than GL000) whose ``required_text`` is in ``text``.
+
+    In a ``.py`` file it must be in code: a file that mentions it only in comments, strings
+    and plain imports cannot hold a tape, so it is not parsed at all (notebooks always are,
+    so that a cell with a syntax error is still reported).
+    """
+    in_code: dict[str, bool] = {}
+
+    def may_fire(required: tuple[str, ...]) -> bool:
+        if not required:
+            return True
+        present = [token for token in required if token in text]
+        if not present or kind == "notebook":
+            return bool(present)
+        from gradlint.analyzer.code_mentions import mentions_in_code
+
+        for token in present:
+            if token not in in_code:
+                in_code[token] = mentions_in_code(text, (token,))
+            if in_code[token]:
+                return True
+        return False
+
+    rules = []
+    for code in codes:
+        if code != PARSE_ERROR:
+            rule = get_rule(code)
+            if may_fire(rule.required_text):
+                rules.append(rule)
+    return rules
 
 
 def _slice_tokens(rules: list) -> tuple[str, ...] | None:

@@ -45,7 +45,7 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
             if PARSE_ERROR in codes:
                 findings.append(error_finding(loaded))
             continue
-        if not needs_parse(loaded.text, codes) or is_skip_file(loaded.text):
+        if not needs_parse(loaded.text, codes, loaded.kind) or is_skip_file(loaded.text):
             continue
         key = None
         if cache is not None:

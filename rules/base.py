@@ -48,7 +48,9 @@ class Rule:
     use_instead: ClassVar[str]
     severity: ClassVar[str] = "error"
     fixable: ClassVar[bool] = False
-    #: A file must contain one of these strings for the rule to possibly fire (prefilter).
+    #: A file must contain one of these strings for the rule to possibly fire (prefilter):
+    #: in code, for a ``.py`` file (a mention only in comments, strings and plain imports
+    #: does not count; see :mod:`gradlint.analyzer.code_mentions`).
     required_text: ClassVar[tuple[str, ...]] = ("GradientTape",)
     VALID: ClassVar[list[str]] = []
     INVALID: ClassVar[list[Invalid]] = []

@@ -1,0 +1,132 @@
+"""Whether a rule's required text occurs in code, not only in comments, strings or imports.
+
+Most library files that mention ``GradientTape`` do so in a docstring example, a comment, an
+``@tf_export("GradientTape")`` string or a re-export (``from ...backprop import
+GradientTape``). None of those can hold a tape: a tape is created by a call whose name
+contains the text, or through an ``import ... as`` alias, both of which are code. So before
+paying for any parser, a lexer that knows only comments and string literals (one regular
+expression, run in C) tells the mentions that matter from the ones that do not.
+
+The answer errs on one side only: when the lexer cannot be sure (an f-string, whose
+replacement fields are code, or anything that looks unusual), the mention counts as code and
+the file is analyzed as before.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+
+#: Comments and string literals, leftmost first, so a ``#`` inside a string and a quote
+#: inside a comment are what they are. Prefixes are matched so that f-strings are known.
+_LEXEME = re.compile(
+    r"""
+    (?P<comment>\#[^\r\n]*)
+    | (?P<prefix>[rRbBuUfF]{0,2})
+      (?P<string>
+          '''(?:\\.|[^\\])*?'''
+        | \"\"\"(?:\\.|[^\\])*?\"\"\"
+        | '(?:\\.|[^\\'\r\n])*'
+        | "(?:\\.|[^\\"\r\n])*"
+      )
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+#: A physical line that imports plain names: ``from a.b import X, Y`` or ``import a, b``.
+#: The mention must be one of the names, not followed by ``as`` (an alias is a new name).
+_PLAIN_IMPORT_PREFIX = re.compile(
+    r"[ \t]*(?:from[ \t]+\.*[\w.]*[ \t]+import[ \t]+\(?|import[ \t]+)"
+    r"(?:[ \t]*\w+(?:[ \t]+as[ \t]+\w+)?[ \t]*,)*[ \t]*\Z"
+)
+_PLAIN_IMPORT_SUFFIX = re.compile(r"[ \t]*(?:,[^;\r\n]*|\)[ \t]*)?(?:\#[^\r\n]*)?(?:\r\n|\r|\n|\Z)")
+#: The same names, on a continuation line of ``from a import (`` (checked with the opener).
+_CONTINUED_NAMES = re.compile(r"[ \t]*(?:\w+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*)*\Z")
+_OPEN_FROM_IMPORT = re.compile(
+    r"[ \t]*from[ \t]+\.*[\w.]*[ \t]+import[ \t]*\([ \t]*(?:\#[^\r\n]*)?(?:\r\n|\r|\n)"
+    r"(?:(?:[ \t]*\w+(?:[ \t]+as[ \t]+\w+)?[ \t]*,)*[ \t]*(?:\#[^\r\n]*)?(?:\r\n|\r|\n))*\Z"
+)
+
+
+def mentions_in_code(text: str, tokens: Iterable[str]) -> bool:
+    """Whether any token occurs where it could be (part of) code that creates a tape."""
+    return bool(code_mentions(text, tokens, first_only=True))
+
+
+def code_mentions(text: str, tokens: Iterable[str], *, first_only: bool = False) -> list[int]:
+    """Offsets of the tokens' occurrences outside comments, non-f strings and plain
+    imports, in increasing order (the first one only, with ``first_only``)."""
+    offsets = sorted(
+        {offset for token in tokens if token for offset in _occurrences(text, token)}
+    )
+    if not offsets:
+        return []
+    starts, ends, code_inside = _inert_spans(text, offsets[-1])
+    found: list[int] = []
+    for offset in offsets:
+        index = bisect.bisect_right(starts, offset) - 1
+        if index >= 0 and offset < ends[index] and not code_inside[index]:
+            continue
+        if _is_plain_import(text, offset):
+            continue
+        found.append(offset)
+        if first_only:
+            break
+    return found
+
+
+def _occurrences(text: str, token: str) -> Iterable[int]:
+    offset = text.find(token)
+    while offset != -1:
+        yield offset
+        offset = text.find(token, offset + 1)
+
+
+def _inert_spans(text: str, last: int) -> tuple[list[int], list[int], list[bool]]:
+    """Start and end offsets of every comment and string literal up to ``last``, and for
+    each whether it may hold code (an f-string's replacement fields)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    code_inside: list[bool] = []
+    for match in _LEXEME.finditer(text):
+        start = match.start()
+        if start > last:
+            break
+        if match.group("comment") is None:
+            prefix = match.group("prefix")
+            starts.append(match.start("string") - len(prefix))
+            code_inside.append("f" in prefix or "F" in prefix)
+        else:
+            starts.append(start)
+            code_inside.append(False)
+        ends.append(match.end())
+    return starts, ends, code_inside
+
+
+def _is_plain_import(text: str, offset: int) -> bool:
+    """Whether the mention at ``offset`` is a whole name imported without ``as`` (it binds a
+    name that any use must spell again, and that use is the mention that counts)."""
+    line_start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
+    name_start = offset
+    while name_start > line_start and _is_word(text[name_start - 1]):
+        name_start -= 1
+    name_end = offset
+    while name_end < len(text) and _is_word(text[name_end]):
+        name_end += 1
+    if _PLAIN_IMPORT_SUFFIX.match(text, name_end) is None:
+        return False
+    before = text[line_start:name_start]
+    if _PLAIN_IMPORT_PREFIX.match(before):
+        return not (before.lstrip().startswith("import") and "." in before)
+    if not _CONTINUED_NAMES.match(before):
+        return False
+    opener = text.rfind("(", 0, line_start)
+    if opener == -1:
+        return False
+    opener_line = max(text.rfind("\n", 0, opener), text.rfind("\r", 0, opener)) + 1
+    return _OPEN_FROM_IMPORT.match(text[opener_line:line_start]) is not None
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"

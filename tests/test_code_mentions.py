@@ -1,0 +1,93 @@
+"""The code-mention prefilter: mentions in comments, strings and plain imports do not count."""
+
+from __future__ import annotations
+
+import pytest
+from mixed_tree import sources
+
+from gradlint.analyzer import engine
+from gradlint.analyzer.code_mentions import code_mentions, mentions_in_code
+from gradlint.analyzer.sources import SourceUnit
+from gradlint.rules import RULE_MODULES
+
+TOKEN = ("GradientTape",)
+ALL_CODES = sorted(RULE_MODULES)
+
+INERT = {
+    "comment": "x = 1  # with tf.GradientTape() as tape:\n",
+    "docstring": 'def f():\n    """\n    with tf.GradientTape() as tape:\n    """\n',
+    "string": "NAME = 'GradientTape'\n",
+    "bytes and raw": "A = rb'GradientTape'\nB = R\"\"\"GradientTape\"\"\"\n",
+    "hash inside a string": "s = '#'; t = 'GradientTape'\n",
+    "escaped quote": "s = 'it\\'s GradientTape'\n",
+    "plain from-import": "from tensorflow.python.eager.backprop import GradientTape  # line: 7\n",
+    "plain import of several": "from tensorflow import Variable, GradientTape, zeros\n",
+    "parenthesized import": "from tensorflow import (\n    Variable,\n    GradientTape,\n)\n",
+    "parenthesized on one line": "from tensorflow import (GradientTape, zeros)\n",
+    "relative import": "from .backprop import GradientTape\n",
+    "triple quotes over lines": "X = '''\nGradientTape\n'''\n",
+}
+
+CODE = {
+    "call": "with tf.GradientTape() as tape:\n    pass\n",
+    "alias import": "from tensorflow import GradientTape as T\n",
+    "alias in parentheses": "from tensorflow import (\n    GradientTape as T,\n)\n",
+    "assignment": "Tape = tf.GradientTape\n",
+    "f-string field": "s = f'{tf.GradientTape()}'\n",
+    "after a semicolon": "from tensorflow import zeros; t = GradientTape()\n",
+    "import then call": "from tensorflow import GradientTape\nt = GradientTape()\n",
+    "class definition": "class GradientTape:\n    pass\n",
+    "longer name": "from horovod.tensorflow import DistributedGradientTape as D\n",
+    "dotted module import": "import keras.GradientTape_utils\n",
+    "after a string with a hash": "s = '#'\nwith tf.GradientTape() as tape:\n    pass\n",
+    "unterminated string before": "s = 'oops\nwith tf.GradientTape() as tape:\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("text", INERT.values(), ids=INERT.keys())
+def test_inert_mentions_do_not_count(text: str) -> None:
+    assert code_mentions(text, TOKEN) == []
+
+
+@pytest.mark.parametrize("text", CODE.values(), ids=CODE.keys())
+def test_mentions_that_can_be_code_count(text: str) -> None:
+    assert mentions_in_code(text, TOKEN)
+
+
+def test_offsets_are_those_of_the_code_mentions_only() -> None:
+    text = "# GradientTape\nwith tf.GradientTape() as t:\n    s = 'GradientTape'\n"
+    assert code_mentions(text, TOKEN) == [text.index("tf.GradientTape") + 3]
+
+
+def test_every_example_with_a_finding_mentions_the_tape_in_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The prefilter is exact only if no finding can come from a file it drops: analyzed
+    with the prefilter off, every source with a finding passes it."""
+    import gradlint.analyzer.code_mentions as module
+
+    monkeypatch.setattr(module, "mentions_in_code", lambda text, tokens: True)
+    with_findings = 0
+    for name, text in sources().items():
+        if engine.analyze_unit(SourceUnit(path=f"{name}.py", text=text), ALL_CODES):
+            with_findings += 1
+            assert code_mentions(text, TOKEN), name
+    assert with_findings > 40
+
+
+def test_a_file_with_only_a_docstring_example_is_never_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_parse(*args: object) -> None:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(engine, "_parse", no_parse)
+    text = (
+        '"""Example:\n\n    with tf.GradientTape() as tape:\n        loss = model(x)\n'
+        '    grads = tape.gradient(loss, model.trainable_variables)\n"""\n'
+        "from tensorflow.python.eager.backprop import GradientTape\n"
+    )
+    assert not engine.needs_parse(text, ALL_CODES)
+    assert engine.analyze_unit(SourceUnit(path="lib.py", text=text), ALL_CODES) == []
+    # The same text as a notebook program is parsed (a cell's syntax error is reported).
+    assert engine.needs_parse(text, ALL_CODES, "notebook")
