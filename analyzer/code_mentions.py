@@ -57,9 +57,7 @@ def mentions_in_code(text: str, tokens: Iterable[str]) -> bool:
 def code_mentions(text: str, tokens: Iterable[str], *, first_only: bool = False) -> list[int]:
     """Offsets of the tokens' occurrences outside comments, non-f strings and plain
     imports, in increasing order (the first one only, with ``first_only``)."""
-    offsets = sorted(
-        {offset for token in tokens if token for offset in _occurrences(text, token)}
-    )
+    offsets = sorted({offset for token in tokens if token for offset in _occurrences(text, token)})
     if not offsets:
         return []
     starts, ends, code_inside = _inert_spans(text, offsets[-1])

@@ -188,9 +188,7 @@ def _is_update(stmt: ast.stmt) -> bool:
         return False
     if method == "apply":
         receiver = value.func.value
-        name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(
-            receiver, "id", ""
-        )
+        name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
         return bool(OPTIMIZER_NAME.search(name)) and bool(value.args or value.keywords)
     return True
 
@@ -206,7 +204,7 @@ def _statements_in(ctx, scope, group: list[Entry], unapplied) -> list[CommentedU
             body: list[str] = []
             for j in range(i, min(len(group), i + MAX_LINES)):
                 text = _uncommented(group[j][0].value)
-                body.append(text[len(lead):] if text.startswith(lead) else text.lstrip())
+                body.append(text[len(lead) :] if text.startswith(lead) else text.lstrip())
                 stmt = _parse_statement("\n".join(body))
                 if stmt is not None:
                     matched = (j, stmt, body)

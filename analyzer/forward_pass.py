@@ -621,16 +621,16 @@ class _Recorder:
 
     def call(self, call: cst.Call, state: State) -> Info:
         func = call.func
-        receiver = (
-            self.eval(func.value, state) if isinstance(func, cst.Attribute) else NONE
-        )
+        receiver = self.eval(func.value, state) if isinstance(func, cst.Attribute) else NONE
         args = NONE
         for arg in call.args:
             args = args.join(self.eval(arg.value, state))
         kind = self.callees.kind(call)
         if kind == "cut-predict":
-            if receiver.dep and isinstance(func, cst.Attribute) and mentions(
-                func.value, self.owners
+            if (
+                receiver.dep
+                and isinstance(func, cst.Attribute)
+                and mentions(func.value, self.owners)
             ):
                 return Info(False, args.cuts + (call,), args.ext | receiver.ext)
             kind = "unknown"
@@ -655,8 +655,10 @@ def _analyze(ctx: ModuleContext) -> list[ForwardProblem]:
     for site in index.sites:
         if site.expects_error or site.target is None or site.sources is None:
             continue
-        if any(a.keyword is not None and a.keyword.value == "unconnected_gradients"
-               for a in site.call.args):
+        if any(
+            a.keyword is not None and a.keyword.value == "unconnected_gradients"
+            for a in site.call.args
+        ):
             continue
         if len(site.tape.with_nodes) != 1:
             continue

@@ -143,7 +143,7 @@ def _neutralize(lines: list[str], start: int) -> None:
 def _replacement(line: str) -> str | None:
     """The statement standing in for an IPython-only line, or None for plain Python."""
     indent = _INDENT.match(line).group()
-    body = line[len(indent):]
+    body = line[len(indent) :]
     if not body:
         return None
     if body[0] in "%!?/,;":
@@ -263,28 +263,38 @@ def _read_document(raw: bytes, path: str) -> _Document | SourceError:
         text = raw.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         line = raw[: getattr(exc, "start", 0)].count(b"\n") + 1
-        return SourceError(path, f"cannot decode notebook: {getattr(exc, 'reason', exc)}",
-                           line=line)
+        return SourceError(
+            path, f"cannot decode notebook: {getattr(exc, 'reason', exc)}", line=line
+        )
     if text.startswith("\ufeff"):
         text = text[1:]
         encoding = "utf-8-sig" if encoding == "utf-8" else encoding
     try:
         notebook = json.loads(text)
     except json.JSONDecodeError as exc:
-        return SourceError(path, f"invalid JSON: {exc.msg} (line {exc.lineno}, column "
-                           f"{exc.colno})", line=exc.lineno, column=exc.colno)
+        return SourceError(
+            path,
+            f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            line=exc.lineno,
+            column=exc.colno,
+        )
     except RecursionError:
         return SourceError(path, "invalid notebook: JSON nested too deeply")
     if not isinstance(notebook, dict):
-        return SourceError(path, f"not a notebook: the JSON top level is "
-                           f"{_json_type(notebook)}, not an object")
+        return SourceError(
+            path, f"not a notebook: the JSON top level is {_json_type(notebook)}, not an object"
+        )
     version = notebook.get("nbformat")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
-        return SourceError(path, f"not a notebook: 'nbformat' is {_json_type(version)}, "
-                           "not an integer")
+        return SourceError(
+            path, f"not a notebook: 'nbformat' is {_json_type(version)}, not an integer"
+        )
     if isinstance(version, int) and version < 4:
-        return SourceError(path, f"nbformat {version} is not supported (need 4 or newer; "
-                           "convert with 'jupyter nbconvert --to notebook')")
+        return SourceError(
+            path,
+            f"nbformat {version} is not supported (need 4 or newer; "
+            "convert with 'jupyter nbconvert --to notebook')",
+        )
     cells = notebook.get("cells")
     if not isinstance(cells, list):
         what = "no 'cells' list" if cells is None else f"'cells' is {_json_type(cells)}"
@@ -313,8 +323,9 @@ def _cell_problem(cell: object) -> str | None:
         return None
     if isinstance(source, list):
         bad = next(part for part in source if not isinstance(part, str))
-        return f"'source' must be a string or a list of strings (found {_json_type(bad)} " \
-               "in the list)"
+        return (
+            f"'source' must be a string or a list of strings (found {_json_type(bad)} in the list)"
+        )
     return f"'source' must be a string or a list of strings, not {_json_type(source)}"
 
 
@@ -419,8 +430,9 @@ def _fallback_spans(text: str, cell_count: int) -> dict[int, _SourceSpan]:
     return {i: _SourceSpan(k, k, k, None) for i, k in enumerate(keys)}
 
 
-def _file_lines(stored: str | list[str], line_count: int, span: _SourceSpan | None,
-                line_of) -> tuple[int, ...]:
+def _file_lines(
+    stored: str | list[str], line_count: int, span: _SourceSpan | None, line_of
+) -> tuple[int, ...]:
     """For each of the cell's source lines, the raw file line holding its first character.
 
     A JSON string never spans file lines, so a string source sits on one line, and a list
@@ -492,8 +504,9 @@ def apply_cell_edits(raw: bytes, edits: Iterable[Edit]) -> bytes:
     by_cell: dict[int, list[Edit]] = {}
     for edit in edits:
         if edit.cell is None or not 1 <= edit.cell <= len(doc.cells):
-            raise NotebookEditError(f"an edit names cell {edit.cell}, which the notebook "
-                                    "does not have")
+            raise NotebookEditError(
+                f"an edit names cell {edit.cell}, which the notebook does not have"
+            )
         cell = doc.cells[edit.cell - 1]
         if cell.get("cell_type") != "code" or "source" not in cell:
             raise NotebookEditError(f"an edit names cell {edit.cell}, which is not a code cell")
@@ -545,8 +558,9 @@ def _edited(source: str, edits: list[Edit], cell: int) -> str:
     """
     newline = "\r\n" if "\r\n" in source else "\n"
     virtual = not source or source[-1] not in "\r\n"
-    edited = _edited_text(source + newline if virtual else source, edits, cell,
-                          newline if newline == "\r\n" else None)
+    edited = _edited_text(
+        source + newline if virtual else source, edits, cell, newline if newline == "\r\n" else None
+    )
     if virtual and edited.endswith(newline):
         edited = edited[: -len(newline)]
     return edited
@@ -558,8 +572,10 @@ def _edited_text(source: str, edits: list[Edit], cell: int, newline: str | None)
 
     def offset(line: int, column: int) -> int:
         if not 1 <= line <= len(starts) or column < 1:
-            raise NotebookEditError(f"an edit points at line {line}, column {column} of "
-                                    f"cell {cell}, which does not exist")
+            raise NotebookEditError(
+                f"an edit points at line {line}, column {column} of "
+                f"cell {cell}, which does not exist"
+            )
         at = starts[line - 1] + column - 1
         if at > ends[line - 1]:
             raise NotebookEditError(f"an edit points past the end of line {line} of cell {cell}")
@@ -592,22 +608,22 @@ def _render_list(parts: list[str], text: str, span: _SourceSpan, ensure_ascii: b
         return "[]"
     newline = "\r\n" if "\r\n" in text else "\n"
     elements = span.elements or []
-    old = text[span.start:span.end]
+    old = text[span.start : span.end]
     if elements and "\n" in old:
         first = elements[0][0]
-        item_indent = text[_line_start(text, first):first]
+        item_indent = text[_line_start(text, first) : first]
         close = span.end - 1
-        close_indent = text[_line_start(text, close):close]
+        close_indent = text[_line_start(text, close) : close]
         if not item_indent.strip() and not close_indent.strip():
             return _multiline(items, item_indent, close_indent, newline)
     if len(elements) >= 2:
-        return "[" + text[elements[0][1]:elements[1][0]].join(items) + "]"
+        return "[" + text[elements[0][1] : elements[1][0]].join(items) + "]"
     key_line = _line_start(text, span.key_start)
-    key_indent = text[key_line:span.key_start]
+    key_indent = text[key_line : span.key_start]
     unit = re.search(r"\n([ \t]+)\S", text)
     if key_line > 0 and not key_indent.strip() and unit is not None:
         return _multiline(items, key_indent + unit.group(1), key_indent, newline)
-    between = text[span.key_start + len('"source"'):span.start]
+    between = text[span.key_start + len('"source"') : span.start]
     return "[" + (", " if " " in between else ",").join(items) + "]"
 
 
@@ -635,6 +651,6 @@ def is_cell_result(unit: SourceUnit, first_line: int, last_line: int) -> bool:
         if span.first_line <= first_line < end:
             if last_line >= end:
                 return False
-            rest = unit.text.split("\n")[last_line:end - 1]
+            rest = unit.text.split("\n")[last_line : end - 1]
             return all(not line.strip() or line.lstrip().startswith("#") for line in rest)
     return False

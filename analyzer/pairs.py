@@ -178,8 +178,10 @@ def weights_key(ctx: ModuleContext, expr: cst.BaseExpression | None, scope: Scop
         return ("owner", _resolve_alias(ctx, owner, scope))
     if isinstance(expr, cst.List | cst.Tuple):
         names = [dotted_name(e.value) for e in expr.elements]
-        if not names or any(n is None or isinstance(e, cst.StarredElement)
-                            for n, e in zip(names, expr.elements, strict=True)):
+        if not names or any(
+            n is None or isinstance(e, cst.StarredElement)
+            for n, e in zip(names, expr.elements, strict=True)
+        ):
             return None
         return ("names", tuple(names))
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):

@@ -32,9 +32,7 @@ def is_skip_file(text: str) -> bool:
         return False
     try:
         tokens = tokenize.generate_tokens(io.StringIO(text).readline)
-        return any(
-            tok.type == tokenize.COMMENT and _SKIP_FILE.match(tok.string) for tok in tokens
-        )
+        return any(tok.type == tokenize.COMMENT and _SKIP_FILE.match(tok.string) for tok in tokens)
     except (tokenize.TokenError, SyntaxError, ValueError):
         # Source the tokenizer rejects (e.g. a notebook cell that is not Python): the text
         # asked to be skipped, and honouring that is the safer reading.

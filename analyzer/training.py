@@ -27,8 +27,16 @@ OPTIMIZER_NAME = re.compile(
     r"(^|_)(optimi[sz]ers?|opt|optim|opts)(_|$|\d)|optimi[sz]er$", re.IGNORECASE
 )
 #: Attributes of an optimizer that are only read for bookkeeping (steps, logging).
-OPTIMIZER_STATE_READS = {"iterations", "learning_rate", "lr", "get_config", "variables",
-                         "_iterations", "loss_scale", "dynamic_scale"}
+OPTIMIZER_STATE_READS = {
+    "iterations",
+    "learning_rate",
+    "lr",
+    "get_config",
+    "variables",
+    "_iterations",
+    "loss_scale",
+    "dynamic_scale",
+}
 OPTIMIZER_CLASSES = {
     "SGD",
     "Adam",

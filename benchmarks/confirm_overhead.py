@@ -30,8 +30,15 @@ TARGET = 1.5
 def wall(cmd: list[str], expect: tuple[int, ...]) -> float:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     start = time.perf_counter()
-    done = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True, check=False)
+    done = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
     elapsed = time.perf_counter() - start
     if done.returncode not in expect:
         sys.exit(f"{' '.join(cmd)} exited with {done.returncode}:\n{done.stderr[-2000:]}")
@@ -48,8 +55,15 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help=f"exit 1 above {TARGET}x")
     args = parser.parse_args()
     python = sys.executable
-    confirm = [python, "-m", "gradlint", "confirm", str(SCRIPT.relative_to(ROOT)),
-               "--steps", str(STEPS)]
+    confirm = [
+        python,
+        "-m",
+        "gradlint",
+        "confirm",
+        str(SCRIPT.relative_to(ROOT)),
+        "--steps",
+        str(STEPS),
+    ]
     plain = median([python, str(SCRIPT), "--epochs", "1"], (0,), args.repeat)
     cpu = median([*confirm, "--devices", "cpu"], (1,), args.repeat)
     both = median([*confirm, "--devices", "cpu,gpu"], (1,), args.repeat)

@@ -55,8 +55,10 @@ class DefaultGroup(click.Group):
             if os.environ.get("GRADLINT_DEBUG"):
                 raise
             detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            click.echo(f"gradlint: error: internal error: {detail} "
-                       "(set GRADLINT_DEBUG=1 for a traceback)", err=True)
+            click.echo(
+                f"gradlint: error: internal error: {detail} (set GRADLINT_DEBUG=1 for a traceback)",
+                err=True,
+            )
             sys.exit(EXIT_ERROR)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -81,31 +83,70 @@ def _format_choices() -> list[str]:
 
 @main.command("check", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--select", multiple=True, metavar="CODES",
-              help="Only report these codes or prefixes (comma-separated, repeatable).")
-@click.option("--ignore", multiple=True, metavar="CODES",
-              help="Do not report these codes or prefixes (comma-separated, repeatable).")
-@click.option("--format", "output_format", type=click.Choice(_format_choices()),
-              default=None, help="Report format (default: text).")
-@click.option("--output-file", "-o", type=click.Path(dir_okay=False), default=None,
-              help="Write the report to this file (atomically) instead of stdout.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Only report these codes or prefixes (comma-separated, repeatable).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODES",
+    help="Do not report these codes or prefixes (comma-separated, repeatable).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(_format_choices()),
+    default=None,
+    help="Report format (default: text).",
+)
+@click.option(
+    "--output-file",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the report to this file (atomically) instead of stdout.",
+)
 @click.option("--show-source", is_flag=True, help="Text format: show the source line and a caret.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-              help="Read settings from this pyproject.toml or setup.cfg.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Read settings from this pyproject.toml or setup.cfg.",
+)
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
-@click.option("--exclude", multiple=True, metavar="PATTERNS",
-              help="Replace the default exclude patterns (comma-separated, repeatable).")
-@click.option("--extend-exclude", multiple=True, metavar="PATTERNS",
-              help="Add exclude patterns (comma-separated, repeatable).")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="PATTERNS",
+    help="Replace the default exclude patterns (comma-separated, repeatable).",
+)
+@click.option(
+    "--extend-exclude",
+    multiple=True,
+    metavar="PATTERNS",
+    help="Add exclude patterns (comma-separated, repeatable).",
+)
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
 @click.option("--diff", is_flag=True, help="Print safe fixes as a unified diff; write nothing.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: number of CPUs).")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: number of CPUs).",
+)
 @click.option("--no-cache", is_flag=True, help="Do not read or write .gradlint_cache/.")
-@click.option("--confirm", is_flag=True,
-              help="After linting, run the runtime confirmer on every flagged runnable script.")
+@click.option(
+    "--confirm",
+    is_flag=True,
+    help="After linting, run the runtime confirmer on every flagged runnable script.",
+)
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -146,8 +187,9 @@ def check(
     if exclude:
         settings.exclude = [p.strip() for v in exclude for p in v.split(",") if p.strip()]
     if extend_exclude:
-        settings.extend_exclude += [p.strip() for v in extend_exclude for p in v.split(",")
-                                    if p.strip()]
+        settings.extend_exclude += [
+            p.strip() for v in extend_exclude for p in v.split(",") if p.strip()
+        ]
     if jobs is not None:
         settings.jobs = jobs
     if no_cache:
@@ -172,8 +214,9 @@ def check(
         if fix and not quiet:
             for changed in outcome.files:
                 codes = ", ".join(sorted(set(changed.codes)))
-                click.echo(f"gradlint: fixed {len(changed.codes)} in {changed.path} ({codes})",
-                           err=True)
+                click.echo(
+                    f"gradlint: fixed {len(changed.codes)} in {changed.path} ({codes})", err=True
+                )
         if diff:
             click.echo(outcome.diff, nl=False)
             sys.exit(EXIT_FINDINGS if outcome.diff else EXIT_CLEAN)
@@ -182,8 +225,13 @@ def check(
 
     from gradlint.output import Report
 
-    report = Report(findings=result.findings, files_checked=result.files_checked, quiet=quiet,
-                    show_source=show_source, fixed=fixed)
+    report = Report(
+        findings=result.findings,
+        files_checked=result.files_checked,
+        quiet=quiet,
+        show_source=show_source,
+        fixed=fixed,
+    )
     _emit(report, output_format, output_file)
 
     exit_code = EXIT_FINDINGS if result.findings else EXIT_CLEAN

@@ -98,8 +98,10 @@ def read_table(path: Path, required: bool, shown: Path | None = None) -> dict | 
     elif path.suffix in (".cfg", ".ini"):
         table = _cfg_table(shown, text)
     else:
-        raise ConfigError(f"{shown}: unsupported configuration file (use pyproject.toml, "
-                          "setup.cfg or a .toml/.cfg file)")
+        raise ConfigError(
+            f"{shown}: unsupported configuration file (use pyproject.toml, "
+            "setup.cfg or a .toml/.cfg file)"
+        )
     if table is None and required:
         section = "[gradlint]" if path.suffix in (".cfg", ".ini") else "[tool.gradlint]"
         raise ConfigError(f"{shown}: no {section} table")

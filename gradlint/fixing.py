@@ -112,9 +112,7 @@ def _fix_file(path: str, wanted: list[Finding], *, write: bool) -> tuple[str, li
             write_bytes_atomic(fs_path, new_raw)
         except OSError as exc:
             raise FixError(f"cannot write: {exc.strerror or exc}") from None
-    diff = "".join(
-        _diff_lines(old_text.splitlines(True), new_text.splitlines(True), path)
-    )
+    diff = "".join(_diff_lines(old_text.splitlines(True), new_text.splitlines(True), path))
     return diff, applied
 
 
@@ -134,9 +132,7 @@ def _current_findings(unit, wanted: list[Finding]) -> list[Finding]:
     codes = sorted({f.code for f in wanted})
     keys = {(f.code, f.cell, f.line, f.column) for f in wanted}
     fresh = analyze_unit(unit, codes)
-    return [
-        f for f in fresh if f.fix is not None and (f.code, f.cell, f.line, f.column) in keys
-    ]
+    return [f for f in fresh if f.fix is not None and (f.code, f.cell, f.line, f.column) in keys]
 
 
 def _check_parses(text: str, path: str) -> None:

@@ -31,5 +31,9 @@ class GradlintChecker:
 
         findings = lint_source("".join(self.lines), self.filename, list(RULE_MODULES))
         for finding in findings:
-            yield finding.line, max(finding.column - 1, 0), f"{finding.code} {finding.message}", \
-                type(self)
+            yield (
+                finding.line,
+                max(finding.column - 1, 0),
+                f"{finding.code} {finding.message}",
+                type(self),
+            )

@@ -57,12 +57,14 @@ optimizer.apply_gradients(zip(grads, model.trainable_variables))
         # the update is live
         _HEAD + "    optimizer.apply_gradients(zip(grads, model.trainable_variables))\n",
         # trap: prose that mentions apply_gradients
-        _HEAD + """\
+        _HEAD
+        + """\
     # we call optimizer.apply_gradients later, after the gradients are all-reduced
     return grads
 """,
         # trap: the text is in a docstring / string, not a comment
-        _HEAD + '''\
+        _HEAD
+        + '''\
     """Example:
 
     # optimizer.apply_gradients(zip(grads, model.trainable_variables))
@@ -70,7 +72,8 @@ optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return grads
 ''',
         # trap: a commented-out variant next to the live update
-        _HEAD + """\
+        _HEAD
+        + """\
     # optimizer.apply_gradients(zip(grads, model.trainable_variables))
     clipped, _ = tf.clip_by_global_norm(grads, 1.0)
     optimizer.apply_gradients(zip(clipped, model.trainable_variables))
@@ -82,12 +85,14 @@ def evaluate(model, data):
     return model.evaluate(data)
 """,
         # "TODO: optimizer.apply_gradients(...)" is an annotation, not an update statement
-        _HEAD + """\
+        _HEAD
+        + """\
     # TODO: optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return grads
 """,
         # the comment names other gradients than the ones computed here
-        _HEAD + """\
+        _HEAD
+        + """\
     # optimizer.apply_gradients(zip(old_grads, model.trainable_variables))
     print(tf.linalg.global_norm(grads))
     return loss

@@ -57,7 +57,8 @@ grads = tape.gradient(loss, model.trainable_variables)
 
     VALID = [
         # the whole forward pass inside the tape
-        _HEAD + """\
+        _HEAD
+        + """\
 def train_step(x, y):
     with tf.GradientTape() as tape:
         predictions = model(x, training=True)
@@ -66,7 +67,8 @@ def train_step(x, y):
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """,
         # trap: a helper called inside the tape is a forward pass inside the tape
-        _HEAD + """\
+        _HEAD
+        + """\
 def forward(model, x, y):
     return loss_fn(y, model(x, training=True))
 
@@ -78,7 +80,8 @@ def train_step(x, y):
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """,
         # inputs prepared before the tape are fine: only the model must run inside
-        _HEAD + """\
+        _HEAD
+        + """\
 def train_step(x, y):
     x = tf.image.random_flip_left_right(x)
     y_onehot = tf.one_hot(y, 10)
@@ -88,7 +91,8 @@ def train_step(x, y):
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """,
         # a list of losses is not an operation: the tape sums recorded tensors
-        _HEAD + """\
+        _HEAD
+        + """\
 def train_step(x, y):
     with tf.GradientTape() as tape:
         pred = model(x)
@@ -97,7 +101,8 @@ def train_step(x, y):
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """,
         # an unknown loss callable might run the model itself: stay quiet
-        _HEAD + """\
+        _HEAD
+        + """\
 def train_step(compute_loss, x, y):
     predictions = model(x)
     with tf.GradientTape() as tape:
@@ -106,7 +111,8 @@ def train_step(compute_loss, x, y):
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """,
         # the gradient is taken inside the block: still recording
-        _HEAD + """\
+        _HEAD
+        + """\
 def train_step(x, y):
     with tf.GradientTape() as tape:
         loss = loss_fn(y, model(x))
@@ -124,7 +130,8 @@ def saliency(model, images):
     return tape.gradient(score, images)
 """,
         # tf.convert_to_tensor/tf.nest outside the tape return the recorded tensors
-        _HEAD + """\
+        _HEAD
+        + """\
 def train_step(x, y):
     with tf.GradientTape() as tape:
         outputs = {"loss": loss_fn(y, model(x))}
@@ -151,14 +158,17 @@ def train_step(x, y):
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """),
         # (b) a function of the source evaluated after the block
-        Invalid.marked("""\
+        Invalid.marked(
+            """\
 import tensorflow as tf
 
 def derivative(f, x):
     with tf.GradientTape() as tape:
         tape.watch(x)
     return tape.gradient(f(x), x)  # GL003
-""", "GL003"),
+""",
+            "GL003",
+        ),
         # the loss computed between the block and the call
         _at("""\
 def train_step(x, y):
@@ -169,7 +179,8 @@ def train_step(x, y):
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """),
         # manual variables: the linear model evaluated before the tape
-        Invalid.marked("""\
+        Invalid.marked(
+            """\
 import tensorflow as tf
 
 w = tf.Variable(1.0)
@@ -181,9 +192,12 @@ for x, y in [(1.0, 2.0), (2.0, 4.0)]:
     dw, db = tape.gradient(loss, [w, b])  # GL003
     w.assign_sub(0.1 * dw)
     b.assign_sub(0.1 * db)
-""", "GL003"),
+""",
+            "GL003",
+        ),
         # Keras train_step override: the forward pass above the tape
-        Invalid.marked("""\
+        Invalid.marked(
+            """\
 import tensorflow as tf
 
 class MyModel(tf.keras.Model):
@@ -195,7 +209,9 @@ class MyModel(tf.keras.Model):
         grads = tape.gradient(loss, self.backbone.trainable_variables)  # GL003
         self.optimizer.apply_gradients(zip(grads, self.backbone.trainable_variables))
         return {"loss": loss}
-""", "GL003"),
+""",
+            "GL003",
+        ),
         # a sum of losses taken after the block
         _at("""\
 def train_step(x, y):

@@ -64,23 +64,27 @@ d_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_variables))
 """
 
     VALID = [
-        _GAN + """\
+        _GAN
+        + """\
     g_optimizer.apply_gradients(zip(g_grads, generator.trainable_variables))
     d_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_variables))
 """,
         # trainable_weights and trainable_variables of the same model
-        _GAN + """\
+        _GAN
+        + """\
     g_optimizer.apply_gradients(zip(g_grads, generator.trainable_weights))
     d_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_weights))
 """,
         # variables bound to a name first
-        _GAN + """\
+        _GAN
+        + """\
     g_vars = generator.trainable_variables
     g_optimizer.apply_gradients(zip(g_grads, g_vars))
     d_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_variables))
 """,
         # clipped gradients applied to the right variables
-        _GAN + """\
+        _GAN
+        + """\
     g_grads, _ = tf.clip_by_global_norm(g_grads, 1.0)
     d_grads = [tf.clip_by_norm(g, 1.0) for g in d_grads]
     g_optimizer.apply_gradients(zip(g_grads, generator.trainable_variables))
@@ -99,7 +103,8 @@ class Trainer:
         self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
 """,
         # rebound gradients from another source: not followed, not guessed
-        _GAN + """\
+        _GAN
+        + """\
     g_grads = compute_other_grads()
     g_optimizer.apply_gradients(zip(g_grads, discriminator.trainable_variables))
 """,
@@ -134,7 +139,8 @@ def step(encoder, decoder, optimizer, x):
     g_optimizer.apply(g_grads, discriminator.trainable_variables)  # GL004
 """),
         # manual variables in another order
-        Invalid.marked("""\
+        Invalid.marked(
+            """\
 import tensorflow as tf
 
 w = tf.Variable(1.0)
@@ -145,9 +151,12 @@ for x, y in [(1.0, 2.0)]:
         loss = tf.square(w * x + b - y)
     grads = tape.gradient(loss, [w, b])
     optimizer.apply_gradients(zip(grads, [b, w]))  # GL004
-""", "GL004"),
+""",
+            "GL004",
+        ),
         # attributes of a model class: actor gradients on the critic
-        Invalid.marked("""\
+        Invalid.marked(
+            """\
 import tensorflow as tf
 
 class Agent:
@@ -157,7 +166,9 @@ class Agent:
         grads = tape.gradient(loss, self.actor.trainable_variables)
         self.actor_optimizer.apply_gradients(  # GL004
             zip(grads, self.critic.trainable_variables))
-""", "GL004"),
+""",
+            "GL004",
+        ),
         # pairs bound to a name first
         _at("""\
     pairs = zip(d_grads, generator.trainable_variables)

@@ -55,12 +55,14 @@ optimizer.apply_gradients(zip(grads, model.trainable_variables))
     VALID = [
         _HEAD + "    optimizer.apply_gradients(zip(grads, model.trainable_variables))\n",
         # trap: a manual update loop over (variable, gradient)
-        _HEAD + """\
+        _HEAD
+        + """\
     for var, grad in zip(model.trainable_variables, grads):
         var.assign_sub(0.01 * grad)
 """,
         # trap: a logging loop
-        _HEAD + """\
+        _HEAD
+        + """\
     for var, grad in zip(model.trainable_variables, grads):
         tf.summary.histogram(var.name + "/gradient", grad)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
@@ -68,17 +70,20 @@ optimizer.apply_gradients(zip(grads, model.trainable_variables))
         # Keras 3 apply in the right order
         _HEAD + "    optimizer.apply(grads, model.trainable_variables)\n",
         # pairs built once, in the right order
-        _HEAD + """\
+        _HEAD
+        + """\
     pairs = list(zip(grads, model.trainable_variables))
     optimizer.apply_gradients(pairs)
 """,
         # a dictionary from variables to gradients is not the pair list
-        _HEAD + """\
+        _HEAD
+        + """\
     by_var = dict(zip(model.trainable_variables, grads))
     optimizer.apply_gradients((by_var[v], v) for v in model.trainable_variables)
 """,
         # keyword argument in the right order
-        _HEAD + """\
+        _HEAD
+        + """\
     optimizer.apply_gradients(grads_and_vars=zip(grads, model.trainable_variables))
 """,
     ]

@@ -57,7 +57,8 @@ d_grads = d_tape.gradient(d_loss, discriminator.trainable_variables)
 
     VALID = [
         # two tapes
-        _GAN + """\
+        _GAN
+        + """\
 def train_step(noise, real):
     with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
         fake = generator(noise)
@@ -69,7 +70,8 @@ def train_step(noise, real):
     d_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_variables))
 """,
         # persistent=True
-        _GAN + """\
+        _GAN
+        + """\
 def train_step(noise, real):
     with tf.GradientTape(persistent=True) as tape:
         fake = generator(noise)
@@ -153,7 +155,9 @@ def grad(f, x, scalar):
 """,
     ]
     INVALID = [
-        Invalid.marked(_GAN + """\
+        Invalid.marked(
+            _GAN
+            + """\
 def train_step(noise, real):
     with tf.GradientTape() as tape:
         fake = generator(noise)
@@ -163,9 +167,12 @@ def train_step(noise, real):
     d_grads = tape.gradient(d_loss, discriminator.trainable_variables)  # GL006
     g_optimizer.apply_gradients(zip(g_grads, generator.trainable_variables))
     d_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_variables))
-""", "GL006"),
+""",
+            "GL006",
+        ),
         # persistent=False spelled out
-        Invalid.marked("""\
+        Invalid.marked(
+            """\
 import tensorflow as tf
 
 x = tf.constant(2.0)
@@ -174,9 +181,12 @@ with tf.GradientTape(persistent=False) as tape:
     y = x ** 3
 dy = tape.gradient(y, x)
 jac = tape.jacobian(y, x)  # GL006
-""", "GL006"),
+""",
+            "GL006",
+        ),
         # the tape bound to a name before `with tape:`
-        Invalid.marked("""\
+        Invalid.marked(
+            """\
 import tensorflow as tf
 
 def step(model, optimizer, x, y):
@@ -189,9 +199,12 @@ def step(model, optimizer, x, y):
     aux_grads = tape.gradient(aux, model.trainable_variables)  # GL006
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return aux_grads
-""", "GL006"),
+""",
+            "GL006",
+        ),
         # both calls in one statement
-        Invalid.marked("""\
+        Invalid.marked(
+            """\
 import tensorflow as tf
 
 def grads(f, g, x):
@@ -199,9 +212,12 @@ def grads(f, g, x):
         tape.watch(x)
         a, b = f(x), g(x)
     return tape.gradient(a, x), tape.gradient(b, x)  # GL006
-""", "GL006"),
+""",
+            "GL006",
+        ),
         # inside a training loop body, sequential calls
-        Invalid.marked("""\
+        Invalid.marked(
+            """\
 import tensorflow as tf
 
 actor = tf.keras.Sequential([tf.keras.layers.Dense(2)])
@@ -216,9 +232,12 @@ for obs in tf.data.Dataset.range(3):
     critic_grads = tape.gradient(critic_loss, critic.trainable_variables)  # GL006
     opt.apply_gradients(zip(actor_grads, actor.trainable_variables))
     opt.apply_gradients(zip(critic_grads, critic.trainable_variables))
-""", "GL006"),
+""",
+            "GL006",
+        ),
         # a second call after an unrelated branch still runs
-        Invalid.marked("""\
+        Invalid.marked(
+            """\
 import tensorflow as tf
 
 def hessian_diag(f, x, verbose):
@@ -229,7 +248,9 @@ def hessian_diag(f, x, verbose):
     if verbose:
         print(g)
     return g, tape.batch_jacobian(y, x)  # GL006
-""", "GL006"),
+""",
+            "GL006",
+        ),
     ]
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:

@@ -177,7 +177,8 @@ def train_step(x, y):
         loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(y, logits))
 """),
         # the input gradient of a function cut by NumPy
-        Invalid.marked("""\
+        Invalid.marked(
+            """\
 import numpy as np
 import tensorflow as tf
 
@@ -187,7 +188,9 @@ for step in range(3):
         y = np.square(x)  # GL007
     dy_dx = tape.gradient(y, x)
     x.assign_sub(0.1 * dy_dx)
-""", "GL007"),
+""",
+            "GL007",
+        ),
     ]
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:

@@ -56,8 +56,9 @@ def _parse_devices(value: str) -> list[str]:
         if not name:
             continue
         if name not in DEVICES:
-            raise click.BadParameter(f"unknown device '{name}' (use cpu, gpu or cpu,gpu)",
-                                     param_hint="--devices")
+            raise click.BadParameter(
+                f"unknown device '{name}' (use cpu, gpu or cpu,gpu)", param_hint="--devices"
+            )
         if name not in devices:
             devices.append(name)
     if not devices:
@@ -73,26 +74,66 @@ def _fail(message: str) -> None:
 @click.command("confirm", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("script")
 @click.argument("script_args", nargs=-1, type=click.UNPROCESSED)
-@click.option("--steps", type=click.IntRange(min=1, max=100_000), default=5, show_default=True,
-              help="Observed training steps per site.")
-@click.option("--devices", default="cpu,gpu", show_default=True,
-              help="Devices to run on, each in its own process, concurrently.")
-@click.option("--timeout", type=click.FloatRange(min=1.0), default=None,
-              help="Seconds per device before the script is killed (default: 300).")
-@click.option("--site", "sites", multiple=True, metavar="LINE",
-              help="Observe the tape.gradient call at this line (CELL:LINE in a notebook); "
-                   "repeatable. Default: the lines flagged by GL001/GL003/GL007.")
+@click.option(
+    "--steps",
+    type=click.IntRange(min=1, max=100_000),
+    default=5,
+    show_default=True,
+    help="Observed training steps per site.",
+)
+@click.option(
+    "--devices",
+    default="cpu,gpu",
+    show_default=True,
+    help="Devices to run on, each in its own process, concurrently.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1.0),
+    default=None,
+    help="Seconds per device before the script is killed (default: 300).",
+)
+@click.option(
+    "--site",
+    "sites",
+    multiple=True,
+    metavar="LINE",
+    help="Observe the tape.gradient call at this line (CELL:LINE in a notebook); "
+    "repeatable. Default: the lines flagged by GL001/GL003/GL007.",
+)
 @click.option("--all-sites", is_flag=True, help="Observe every tape.gradient call in the script.")
-@click.option("--eager", is_flag=True,
-              help="Run tf.functions eagerly (tf.config.run_functions_eagerly(True)).")
-@click.option("--no-seed", is_flag=True,
-              help="Do not call tf.keras.utils.set_random_seed(0) before the script.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
+@click.option(
+    "--eager",
+    is_flag=True,
+    help="Run tf.functions eagerly (tf.config.run_functions_eagerly(True)).",
+)
+@click.option(
+    "--no-seed",
+    is_flag=True,
+    help="Do not call tf.keras.utils.set_random_seed(0) before the script.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 @click.option("--show-output", is_flag=True, help="Let the script's stdout and stderr through.")
-def confirm_command(script: str, script_args: tuple[str, ...], steps: int, devices: str,
-                    timeout: float | None, sites: tuple[str, ...], all_sites: bool, eager: bool,
-                    no_seed: bool, output_format: str, show_output: bool) -> None:
+def confirm_command(
+    script: str,
+    script_args: tuple[str, ...],
+    steps: int,
+    devices: str,
+    timeout: float | None,
+    sites: tuple[str, ...],
+    all_sites: bool,
+    eager: bool,
+    no_seed: bool,
+    output_format: str,
+    show_output: bool,
+) -> None:
     """Run SCRIPT and check whether the weights at its flagged tape.gradient calls change.
 
     \b
@@ -122,17 +163,26 @@ def confirm_command(script: str, script_args: tuple[str, ...], steps: int, devic
     if requested == []:
         from gradlint.runtime_check.report import ConfirmReport, render_json
 
-        click.echo(f"gradlint confirm: {script} has no frozen-weights finding "
-                   f"({'/'.join(targets.FROZEN_CODES)}) to confirm; use --all-sites to watch "
-                   "every tape.gradient call, or --site LINE", err=True)
+        click.echo(
+            f"gradlint confirm: {script} has no frozen-weights finding "
+            f"({'/'.join(targets.FROZEN_CODES)}) to confirm; use --all-sites to watch "
+            "every tape.gradient call, or --site LINE",
+            err=True,
+        )
         if output_format == "json":
             click.echo(render_json(ConfirmReport(script, steps, "", [], {})), nl=False)
         sys.exit(0)
     request = runner.RunRequest(
-        script=target.path, notebook=target.notebook, steps=steps,
-        lines=None if requested is None else [s.line for s in requested], eager=eager,
-        seed=not no_seed, timeout=timeout or runner.DEFAULT_TIMEOUT, show_output=show_output,
-        script_args=list(script_args))
+        script=target.path,
+        notebook=target.notebook,
+        steps=steps,
+        lines=None if requested is None else [s.line for s in requested],
+        eager=eager,
+        seed=not no_seed,
+        timeout=timeout or runner.DEFAULT_TIMEOUT,
+        show_output=show_output,
+        script_args=list(script_args),
+    )
     try:
         report = run_and_report(target, requested, request, device_list, flagged)
     except runner.ConfirmError as exc:
@@ -180,8 +230,9 @@ def confirm_findings(findings: list, *, to_stderr: bool = False) -> int:
         try:
             target = targets.load_target(path)
             requested = targets.sites_from_findings(target, flagged)
-            request = runner.RunRequest(script=target.path, notebook=target.notebook,
-                                        lines=[s.line for s in requested])
+            request = runner.RunRequest(
+                script=target.path, notebook=target.notebook, lines=[s.line for s in requested]
+            )
             report = run_and_report(target, requested, request, list(DEVICES), requested)
         except runner.ConfirmError as exc:
             click.echo(f"gradlint: error: {exc}", err=True)

@@ -71,8 +71,9 @@ class Site:
 class Probe:
     """All state of one child run. ``emit`` sends one JSON-able event to the parent."""
 
-    def __init__(self, script: str, steps: int, lines: list[int] | None,
-                 emit: Callable[[dict], None]) -> None:
+    def __init__(
+        self, script: str, steps: int, lines: list[int] | None, emit: Callable[[dict], None]
+    ) -> None:
         self.script = script
         self.steps = steps
         self.lines = lines  # None: every site in the script
@@ -97,10 +98,12 @@ class Probe:
                 return original_gradient(tape, target, sources, *args, **kwargs)
             probe.patch_keras()
             if tf.executing_eagerly():
-                return probe.eager_gradient(site, original_gradient, tape, target, sources,
-                                            args, kwargs)
-            return probe.graph_gradient(site, original_gradient, tape, target, sources,
-                                        args, kwargs)
+                return probe.eager_gradient(
+                    site, original_gradient, tape, target, sources, args, kwargs
+                )
+            return probe.graph_gradient(
+                site, original_gradient, tape, target, sources, args, kwargs
+            )
 
         gradient.__wrapped__ = original_gradient
         backprop.GradientTape.gradient = gradient
@@ -248,8 +251,13 @@ class Probe:
         elif site.observations > self.steps:
             self.complete(site, self.steps)
             self.stop_if_done()
-        self.emit({"event": "progress", "line": site.line,
-                   "steps": min(site.observations - 1, self.steps)})
+        self.emit(
+            {
+                "event": "progress",
+                "line": site.line,
+                "steps": min(site.observations - 1, self.steps),
+            }
+        )
         result = original(tape, target, sources, *args, **kwargs)
         with contextlib.suppress(Exception):  # diagnostics must never break the script
             self._eager_stats(site, result)
@@ -357,9 +365,14 @@ class Probe:
         if self.lines is None:
             ready = self.sites and all(s.done for s in self.sites.values())
         else:
-            ready = self.sites and all(s.done for s in self.sites.values()) and all(
-                any(s.line <= line <= s.end_line for s in self.sites.values())
-                for line in self.lines)
+            ready = (
+                self.sites
+                and all(s.done for s in self.sites.values())
+                and all(
+                    any(s.line <= line <= s.end_line for s in self.sites.values())
+                    for line in self.lines
+                )
+            )
         if ready:
             raise StopProbe
 
@@ -369,17 +382,25 @@ class Probe:
             self.finished = True
             for site in list(self.sites.values()):
                 if not site.done:
-                    steps = (self._graph_steps(site) if site.mode == "graph"
-                             else site.observations)
+                    steps = self._graph_steps(site) if site.mode == "graph" else site.observations
                     self.complete(site, steps)
-            return [s.facts for s in sorted(self.sites.values(), key=lambda s: s.line)
-                    if s.facts is not None]
+            return [
+                s.facts
+                for s in sorted(self.sites.values(), key=lambda s: s.line)
+                if s.facts is not None
+            ]
 
     def _facts(self, site: Site, steps: int) -> dict:
-        facts = {"line": site.line, "end_line": site.end_line, "mode": site.mode,
-                 "steps": steps, "variables": len(site.variables),
-                 "update_calls": site.update_calls, "none_gradients": site.none_gradients,
-                 "all_none": bool(site.all_none)}
+        facts = {
+            "line": site.line,
+            "end_line": site.end_line,
+            "mode": site.mode,
+            "steps": steps,
+            "variables": len(site.variables),
+            "update_calls": site.update_calls,
+            "none_gradients": site.none_gradients,
+            "all_none": bool(site.all_none),
+        }
         devices: list[str] = []
         for variable in site.variables:
             for device in _devices(variable):
@@ -418,8 +439,12 @@ class Probe:
             except Exception:  # noqa: BLE001
                 pass
         elif site.mode == "eager":
-            facts.update(grad_steps=site.grad_steps, empty_steps=site.empty_steps,
-                         nonfinite_steps=site.nonfinite_steps, grad_norm=site.max_norm)
+            facts.update(
+                grad_steps=site.grad_steps,
+                empty_steps=site.empty_steps,
+                nonfinite_steps=site.nonfinite_steps,
+                grad_norm=site.max_norm,
+            )
         skipped = None
         for optimizer, start in site.optimizers.values():
             if start is None:
@@ -497,8 +522,9 @@ def _iterations(optimizer) -> int | None:
 
 def _as_float(gradient):
     if isinstance(gradient, tf.IndexedSlices):
-        return tf.IndexedSlices(tf.cast(gradient.values, tf.float32), gradient.indices,
-                                gradient.dense_shape)
+        return tf.IndexedSlices(
+            tf.cast(gradient.values, tf.float32), gradient.indices, gradient.dense_shape
+        )
     return tf.cast(gradient, tf.float32)
 
 

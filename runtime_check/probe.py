@@ -34,9 +34,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--eager", action="store_true")
     parser.add_argument("--no-seed", action="store_true")
     parser.add_argument("--result-fd", type=int, required=True)
-    parser.add_argument("--deadline-at", type=float, default=None,
-                        help="time (seconds since the epoch) at which the probe reports what "
-                             "it has and exits")
+    parser.add_argument(
+        "--deadline-at",
+        type=float,
+        default=None,
+        help="time (seconds since the epoch) at which the probe reports what it has and exits",
+    )
     parser.add_argument("script_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.script_args[:1] == ["--"]:
@@ -112,16 +115,31 @@ def run(args: argparse.Namespace, channel: Channel) -> None:
     try:
         import tensorflow as tf
     except ImportError as exc:
-        channel.send({"event": "fatal", "tensorflow_missing": True,
-                      "message": f"TensorFlow cannot be imported ({exc})"})
+        channel.send(
+            {
+                "event": "fatal",
+                "tensorflow_missing": True,
+                "message": f"TensorFlow cannot be imported ({exc})",
+            }
+        )
         return
     except Exception as exc:  # noqa: BLE001 - a broken installation
-        channel.send({"event": "fatal",
-                      "message": f"TensorFlow failed to import: {type(exc).__name__}: {exc}"})
+        channel.send(
+            {
+                "event": "fatal",
+                "message": f"TensorFlow failed to import: {type(exc).__name__}: {exc}",
+            }
+        )
         return
     if args.device == "gpu" and not tf.config.list_physical_devices("GPU"):
-        channel.send({"event": "result", "outcome": "unavailable",
-                      "message": "no GPU visible to TensorFlow", "sites": []})
+        channel.send(
+            {
+                "event": "result",
+                "outcome": "unavailable",
+                "message": "no GPU visible to TensorFlow",
+                "sites": [],
+            }
+        )
         return
 
     from gradlint.runtime_check.instrument import Probe, StopProbe
@@ -144,6 +162,7 @@ def run(args: argparse.Namespace, channel: Channel) -> None:
             channel.send({"event": "result", "sites": sites, **outcome})
 
     if args.deadline_at:
+
         def on_deadline() -> None:
             report({"outcome": "timeout", "message": "timed out"})
             _flush_and_exit()
@@ -171,8 +190,12 @@ def run(args: argparse.Namespace, channel: Channel) -> None:
         if exc.code in (None, 0):
             outcome = {"outcome": "finished"}
         else:
-            outcome = {"outcome": "raised", "message": f"SystemExit: {exc.code}", "where": "",
-                       "system_exit": True}
+            outcome = {
+                "outcome": "raised",
+                "message": f"SystemExit: {exc.code}",
+                "where": "",
+                "system_exit": True,
+            }
     except BaseException as exc:  # noqa: BLE001 - the user's error is the evidence
         outcome = error_outcome(exc, args.script)
     report(outcome)

@@ -35,10 +35,16 @@ class DeviceResult:
     device_names: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"verdict": self.verdict, "steps": self.steps, "variables": self.variables,
-                "changed": self.changed, "max_abs_delta": self.max_abs_delta,
-                "grad_norm": self.grad_norm, "device_names": list(self.device_names),
-                "detail": self.detail}
+        return {
+            "verdict": self.verdict,
+            "steps": self.steps,
+            "variables": self.variables,
+            "changed": self.changed,
+            "max_abs_delta": self.max_abs_delta,
+            "grad_norm": self.grad_norm,
+            "device_names": list(self.device_names),
+            "detail": self.detail,
+        }
 
 
 @dataclass
@@ -51,9 +57,13 @@ class SiteResult:
     devices: dict[str, DeviceResult]
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "line": self.line, "cell": self.cell,
-                "codes": list(self.codes),
-                "devices": {name: r.to_dict() for name, r in self.devices.items()}}
+        return {
+            "path": self.path,
+            "line": self.line,
+            "cell": self.cell,
+            "codes": list(self.codes),
+            "devices": {name: r.to_dict() for name, r in self.devices.items()},
+        }
 
     def disagreement(self) -> bool:
         verdicts = {r.verdict for r in self.devices.values() if r.verdict != UNAVAILABLE}
@@ -74,13 +84,21 @@ class ConfirmReport:
         return EXIT_CONFIRMED if failing else EXIT_CLEAN
 
     def to_dict(self) -> dict:
-        return {"script": self.script, "steps": self.steps,
-                "sites": [s.to_dict() for s in self.sites]}
+        return {
+            "script": self.script,
+            "steps": self.steps,
+            "sites": [s.to_dict() for s in self.sites],
+        }
 
 
-def build_report(target: Target, requested: list[SiteRequest] | None,
-                 runs: dict[str, DeviceRun], steps: int, eager: bool,
-                 flagged: Iterable[SiteRequest] = ()) -> ConfirmReport:
+def build_report(
+    target: Target,
+    requested: list[SiteRequest] | None,
+    runs: dict[str, DeviceRun],
+    steps: int,
+    eager: bool,
+    flagged: Iterable[SiteRequest] = (),
+) -> ConfirmReport:
     """Join the children's facts to the requested sites (None: every site that ran).
 
     ``flagged`` are the static findings at sites, so that a site chosen by line still says
@@ -91,11 +109,20 @@ def build_report(target: Target, requested: list[SiteRequest] | None,
     codes = {site.line: site.codes for site in flagged}
     sites = []
     for request in requested:
-        spans = [(f.line, f.end_line) for run in runs.values() for f in run.sites
-                 if f.line <= request.line <= max(f.end_line, f.line)]
+        spans = [
+            (f.line, f.end_line)
+            for run in runs.values()
+            for f in run.sites
+            if f.line <= request.line <= max(f.end_line, f.line)
+        ]
         site_codes = list(request.codes) or next(
-            (codes[line] for line in codes
-             if line == request.line or any(a <= line <= b for a, b in spans)), [])
+            (
+                codes[line]
+                for line in codes
+                if line == request.line or any(a <= line <= b for a, b in spans)
+            ),
+            [],
+        )
         devices = {}
         for name, run in runs.items():
             facts = _facts_for(run, request.line)
@@ -110,8 +137,11 @@ def build_report(target: Target, requested: list[SiteRequest] | None,
                 result.device_names = list(facts.device_names)
             devices[name] = result
         cell, line = target.locate(request.line)
-        sites.append(SiteResult(target.display, line, cell, target.label(request.line),
-                                list(site_codes), devices))
+        sites.append(
+            SiteResult(
+                target.display, line, cell, target.label(request.line), list(site_codes), devices
+            )
+        )
     mode = "eager (--eager)" if eager else "the script's own mode"
     return ConfirmReport(target.display, steps, mode, sites, runs)
 
@@ -131,27 +161,38 @@ def render_json(report: ConfirmReport) -> str:
 
 
 def render_text(report: ConfirmReport) -> str:
-    lines = [f"gradlint confirm {report.script}: {report.steps} steps per site, "
-             f"{report.mode}"]
+    lines = [f"gradlint confirm {report.script}: {report.steps} steps per site, {report.mode}"]
     if not report.sites:
         lines.append("no tape.gradient call in the script ran:")
         for name, run in report.runs.items():
             message = run.outcome.message or run.outcome.kind
             where = f" at {run.outcome.where}" if run.outcome.where else ""
-            lines.append(f"  {name}: {run.outcome.kind}{where}"
-                         + (f": {message}" if message != run.outcome.kind else ""))
+            lines.append(
+                f"  {name}: {run.outcome.kind}{where}"
+                + (f": {message}" if message != run.outcome.kind else "")
+            )
         return "\n".join(lines) + "\n"
     header = ("site", "device", "verdict", "steps", "changed", "max|delta|", "grad norm")
     rows = [header]
     for site in report.sites:
         for name, result in site.devices.items():
-            changed = (f"{result.changed}/{result.variables}" if result.variables else "-")
-            rows.append((site.label, name, result.verdict, str(result.steps) if result.steps
-                         else "-", changed, _num(result.max_abs_delta), _num(result.grad_norm)))
+            changed = f"{result.changed}/{result.variables}" if result.variables else "-"
+            rows.append(
+                (
+                    site.label,
+                    name,
+                    result.verdict,
+                    str(result.steps) if result.steps else "-",
+                    changed,
+                    _num(result.max_abs_delta),
+                    _num(result.grad_norm),
+                )
+            )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths,
-                                                                         strict=True)).rstrip())
+        lines.append(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     lines.append("")
     for site in report.sites:
         lines.extend(conclusion(site))

@@ -55,8 +55,9 @@ class DeviceRun:
 ProgressCallback = Callable[[str, int], None]
 
 
-def run_devices(request: RunRequest, devices: list[str],
-                progress: ProgressCallback | None = None) -> dict[str, DeviceRun]:
+def run_devices(
+    request: RunRequest, devices: list[str], progress: ProgressCallback | None = None
+) -> dict[str, DeviceRun]:
     """Run one child per device at the same time; raises :class:`ConfirmError`."""
     results: dict[str, DeviceRun | BaseException] = {}
     children: dict[str, _Child] = {}
@@ -90,8 +91,7 @@ def run_devices(request: RunRequest, devices: list[str],
 
 
 class _Child:
-    def __init__(self, request: RunRequest, device: str,
-                 progress: ProgressCallback | None) -> None:
+    def __init__(self, request: RunRequest, device: str, progress: ProgressCallback | None) -> None:
         self.request = request
         self.device = device
         self.progress = progress
@@ -102,9 +102,21 @@ class _Child:
 
     def command(self, fd: int, deadline_at: float) -> list[str]:
         request = self.request
-        cmd = [sys.executable, "-m", "gradlint.runtime_check.probe", "--script",
-               str(request.script), "--device", self.device, "--steps", str(request.steps),
-               "--result-fd", str(fd), "--deadline-at", f"{deadline_at:.3f}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "gradlint.runtime_check.probe",
+            "--script",
+            str(request.script),
+            "--device",
+            self.device,
+            "--steps",
+            str(request.steps),
+            "--result-fd",
+            str(fd),
+            "--deadline-at",
+            f"{deadline_at:.3f}",
+        ]
         if request.notebook:
             cmd.append("--notebook")
         if request.lines is None:
@@ -136,9 +148,14 @@ class _Child:
         output = None if request.show_output else subprocess.DEVNULL
         try:
             self.proc = subprocess.Popen(
-                self.command(write_fd, deadline_at), stdin=subprocess.DEVNULL, stdout=output,
+                self.command(write_fd, deadline_at),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
                 stderr=None if request.show_output else subprocess.PIPE,
-                pass_fds=(write_fd,), start_new_session=True, env=self.environment())
+                pass_fds=(write_fd,),
+                start_new_session=True,
+                env=self.environment(),
+            )
         except OSError as exc:
             os.close(read_fd)
             raise ConfirmError(f"cannot start {sys.executable}: {exc.strerror or exc}") from exc
@@ -161,8 +178,7 @@ class _Child:
         assert self.proc is not None
         while time.monotonic() < deadline:
             try:
-                info = os.waitid(os.P_PID, self.proc.pid,
-                                 os.WEXITED | os.WNOHANG | os.WNOWAIT)
+                info = os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:
                 return True
             if info is not None:
@@ -210,16 +226,20 @@ class _Child:
                 raise ConfirmError(str(event.get("message", "the probe failed")))
         result = next((e for e in self.events if e.get("event") == "result"), None)
         if result is not None:
-            outcome = Outcome(kind=str(result.get("outcome", RAISED)),
-                              message=str(result.get("message", "")),
-                              where=str(result.get("where", "")))
+            outcome = Outcome(
+                kind=str(result.get("outcome", RAISED)),
+                message=str(result.get("message", "")),
+                where=str(result.get("where", "")),
+            )
             if result.get("system_exit"):
-                outcome.message += (f" (its last output: {self.stderr_tail[-1]})"
-                                    if self.stderr_tail else " (--show-output shows its output)")
+                outcome.message += (
+                    f" (its last output: {self.stderr_tail[-1]})"
+                    if self.stderr_tail
+                    else " (--show-output shows its output)"
+                )
             if outcome.kind == TIMEOUT:
                 outcome.message = f"timed out after {self.request.timeout:g}s"
-            sites = [SiteFacts.from_dict(s) for s in result.get("sites", [])
-                     if isinstance(s, dict)]
+            sites = [SiteFacts.from_dict(s) for s in result.get("sites", []) if isinstance(s, dict)]
             return DeviceRun(self.device, outcome, sites, elapsed)
         if timed_out:
             ran = ""
@@ -229,16 +249,21 @@ class _Child:
             return DeviceRun(self.device, outcome, [], elapsed)
         assert self.proc is not None
         code = self.proc.returncode
-        how = (f"was killed by signal {-code}" if code and code < 0
-               else f"exited with status {code}")
+        how = f"was killed by signal {-code}" if code and code < 0 else f"exited with status {code}"
         last = f": {self.stderr_tail[-1]}" if self.stderr_tail else ""
-        return DeviceRun(self.device, Outcome(RAISED, f"the probe process {how} without a "
-                                                      f"report{last}"), [], elapsed)
+        return DeviceRun(
+            self.device,
+            Outcome(RAISED, f"the probe process {how} without a report{last}"),
+            [],
+            elapsed,
+        )
 
 
 def missing_tensorflow_message() -> str:
-    return ("TensorFlow is not installed for this Python; the confirmer needs it: "
-            "pip install 'tf-gradlint[runtime]'")
+    return (
+        "TensorFlow is not installed for this Python; the confirmer needs it: "
+        "pip install 'tf-gradlint[runtime]'"
+    )
 
 
 def tensorflow_available() -> bool:
@@ -249,4 +274,3 @@ def tensorflow_available() -> bool:
         return importlib.util.find_spec("tensorflow") is not None
     except (ImportError, ValueError):
         return False
-

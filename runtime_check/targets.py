@@ -43,8 +43,11 @@ class Target:
 
     def label(self, line: int) -> str:
         cell, in_cell = self.locate(line)
-        return f"{self.display}:cell {cell}:{in_cell}" if cell is not None else \
-            f"{self.display}:{in_cell}"
+        return (
+            f"{self.display}:cell {cell}:{in_cell}"
+            if cell is not None
+            else f"{self.display}:{in_cell}"
+        )
 
 
 @dataclass
@@ -140,8 +143,9 @@ def parse_site(target: Target, value: str) -> int:
         raise ConfirmError(f"--site {value}: in a notebook, give CELL:LINE (e.g. 3:12)")
     line = target.text_line(cell, int(text))
     if line is None:
-        raise ConfirmError(f"--site {value}: {target.display} has no code cell {cell} with "
-                           f"a line {text}")
+        raise ConfirmError(
+            f"--site {value}: {target.display} has no code cell {cell} with a line {text}"
+        )
     return line
 
 
@@ -156,8 +160,17 @@ def is_runnable(path: str) -> bool:
         tree = ast.parse(Path(path).read_bytes())
     except (OSError, SyntaxError, ValueError):
         return False
-    quiet = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-             ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Pass)
+    quiet = (
+        ast.Import,
+        ast.ImportFrom,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.Pass,
+    )
     for node in tree.body:
         if isinstance(node, quiet):
             continue

@@ -18,8 +18,16 @@ NOT_REACHED = "not-reached"
 ERROR = "error"
 UNAVAILABLE = "unavailable"
 
-VERDICTS = (FROZEN, PARTIALLY_FROZEN, UPDATED, NO_GRADIENT, SKIPPED_STEPS, NOT_REACHED, ERROR,
-            UNAVAILABLE)
+VERDICTS = (
+    FROZEN,
+    PARTIALLY_FROZEN,
+    UPDATED,
+    NO_GRADIENT,
+    SKIPPED_STEPS,
+    NOT_REACHED,
+    ERROR,
+    UNAVAILABLE,
+)
 #: Verdicts that prove a bug: they make ``gradlint confirm`` exit 1.
 FAILING = frozenset({FROZEN, PARTIALLY_FROZEN, NO_GRADIENT})
 
@@ -100,8 +108,11 @@ def decide(facts: SiteFacts | None, outcome: Outcome, steps_wanted: int) -> Verd
     if outcome.kind == RAISED:
         return Verdict(ERROR, _error_detail(outcome, f"after {facts.steps} step(s)"))
     if facts.variables == 0:
-        return Verdict(ERROR, "the sources hold no trainable variable, so there are no weights "
-                              "to watch (a gradient with respect to tensors)")
+        return Verdict(
+            ERROR,
+            "the sources hold no trainable variable, so there are no weights "
+            "to watch (a gradient with respect to tensors)",
+        )
     if facts.steps == 0:
         if outcome.kind == TIMEOUT:
             return Verdict(NOT_REACHED, f"{outcome.message}; the site ran but no step completed")
@@ -111,28 +122,46 @@ def decide(facts: SiteFacts | None, outcome: Outcome, steps_wanted: int) -> Verd
         ended = outcome.message if outcome.kind == TIMEOUT else "the script ended"
         short = f"; only {facts.steps} of {steps_wanted} steps ran ({ended})"
     if facts.changed == facts.variables:
-        return Verdict(UPDATED, f"{facts.changed} of {facts.variables} variables changed, max "
-                                f"|delta| {_num(facts.max_abs_delta)}{short}")
+        return Verdict(
+            UPDATED,
+            f"{facts.changed} of {facts.variables} variables changed, max "
+            f"|delta| {_num(facts.max_abs_delta)}{short}",
+        )
     if facts.changed:
         names = ", ".join(facts.unchanged_names[:8])
         more = len(facts.unchanged_names) - 8
         if more > 0:
             names += f" and {more} more"
-        return Verdict(PARTIALLY_FROZEN, f"{facts.variables - facts.changed} of "
-                                         f"{facts.variables} variables never changed: "
-                                         f"{names}{short}")
+        return Verdict(
+            PARTIALLY_FROZEN,
+            f"{facts.variables - facts.changed} of "
+            f"{facts.variables} variables never changed: "
+            f"{names}{short}",
+        )
     skipped = facts.skipped_steps is not None and facts.skipped_steps >= facts.steps
     nonfinite = facts.grad_steps and facts.nonfinite_steps == facts.grad_steps
     if skipped or nonfinite:
-        return Verdict(SKIPPED_STEPS, f"the loss-scale optimizer skipped all "
-                                      f"{_steps(facts.steps)} (non-finite gradients); this is "
-                                      f"not a freeze: run more steps (--steps){short}")
-    norm = (f"gradients were non-zero (global norm up to {_num(facts.grad_norm)})"
-            if facts.grad_norm else "gradient norm not measured")
-    calls = ("no optimizer update was called" if facts.update_calls == 0
-             else "an optimizer update was called")
-    return Verdict(FROZEN, f"{norm}, {calls}, yet none of {facts.variables} variables changed "
-                           f"by a single bit in {_steps(facts.steps)}{short}")
+        return Verdict(
+            SKIPPED_STEPS,
+            f"the loss-scale optimizer skipped all "
+            f"{_steps(facts.steps)} (non-finite gradients); this is "
+            f"not a freeze: run more steps (--steps){short}",
+        )
+    norm = (
+        f"gradients were non-zero (global norm up to {_num(facts.grad_norm)})"
+        if facts.grad_norm
+        else "gradient norm not measured"
+    )
+    calls = (
+        "no optimizer update was called"
+        if facts.update_calls == 0
+        else "an optimizer update was called"
+    )
+    return Verdict(
+        FROZEN,
+        f"{norm}, {calls}, yet none of {facts.variables} variables changed "
+        f"by a single bit in {_steps(facts.steps)}{short}",
+    )
 
 
 def _error_detail(outcome: Outcome, when: str) -> str:

@@ -39,13 +39,19 @@ def evaluate(value: str, inputs: dict[str, str], action_path: Path) -> str:
     return EXPRESSION.sub(replace, str(value))
 
 
-def run_steps(steps, inputs, action_path: Path, workspace: Path, runner_temp: Path,
-              github_env: Path) -> subprocess.CompletedProcess:
+def run_steps(
+    steps, inputs, action_path: Path, workspace: Path, runner_temp: Path, github_env: Path
+) -> subprocess.CompletedProcess:
     """Run ``steps`` in order; returns the last step's process (stops at the first failure)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_"))}
     base["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), base.get("PATH", "")])
-    base.update(GITHUB_ACTIONS="true", RUNNER_TEMP=str(runner_temp), GITHUB_ENV=str(github_env),
-                GITHUB_WORKSPACE=str(workspace), GITHUB_ACTION_PATH=str(action_path))
+    base.update(
+        GITHUB_ACTIONS="true",
+        RUNNER_TEMP=str(runner_temp),
+        GITHUB_ENV=str(github_env),
+        GITHUB_WORKSPACE=str(workspace),
+        GITHUB_ACTION_PATH=str(action_path),
+    )
     result = None
     for step in steps:
         assert step["shell"] == "bash"
@@ -55,19 +61,35 @@ def run_steps(steps, inputs, action_path: Path, workspace: Path, runner_temp: Pa
             key, _, value = line.partition("=")
             env[key] = value
         env.update({k: evaluate(v, inputs, action_path) for k, v in step.get("env", {}).items()})
-        result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workspace, env=env,
-                                capture_output=True, text=True, timeout=600)
+        result = subprocess.run(
+            ["bash", "-e", "-c", step["run"]],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if result.returncode != 0:
             return result
     return result
 
 
 def copy_checkout(dest: Path) -> None:
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                             "--exclude-standard"], cwd=ROOT, capture_output=True, timeout=60)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
     if listed.returncode != 0:
-        shutil.copytree(ROOT, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
-            ".git", "__pycache__", "*.egg-info", ".*_cache", "build", "dist", ".venv"))
+        shutil.copytree(
+            ROOT,
+            dest,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(
+                ".git", "__pycache__", "*.egg-info", ".*_cache", "build", "dist", ".venv"
+            ),
+        )
         return
     for name in listed.stdout.decode().split("\0"):
         if name and (ROOT / name).is_file():
@@ -116,8 +138,10 @@ def test_default_run_prints_text_and_annotations_and_fails(installed, tmp_path):
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("src/train.py:29:13: GL001 ")
-    assert any(line.startswith("::error title=gradlint (GL001),file=src/train.py,line=29,col=13,")
-               for line in lines)
+    assert any(
+        line.startswith("::error title=gradlint (GL001),file=src/train.py,line=29,col=13,")
+        for line in lines
+    )
 
 
 def test_paths_and_args_inputs(installed, tmp_path):
@@ -156,8 +180,9 @@ def test_readme_workflows_use_only_real_inputs_and_formats():
     assert f"--output-file {upload['with']['sarif_file']}" in sarif_step["with"]["args"]
     assert workflow["permissions"]["security-events"] == "write"
 
-    gitlab = next(b for b in blocks if isinstance(b, dict) and "gradlint" in b
-                  and "script" in b["gradlint"])["gradlint"]
+    gitlab = next(
+        b for b in blocks if isinstance(b, dict) and "gradlint" in b and "script" in b["gradlint"]
+    )["gradlint"]
     for command in gitlab["script"][1:]:
         fmt = command.split("--format ")[1].split()[0]
         assert fmt in FORMATS

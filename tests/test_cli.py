@@ -87,8 +87,18 @@ def test_default_path_is_current_folder(project: Path) -> None:
 def test_json_has_exactly_the_documented_keys(project: Path) -> None:
     _, out, _ = run(["--format", "json", "pkg"], cwd=project)
     (finding,) = json.loads(out)
-    assert set(finding) == {"code", "message", "path", "line", "column", "end_line",
-                            "end_column", "cell", "severity", "fix"}
+    assert set(finding) == {
+        "code",
+        "message",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "cell",
+        "severity",
+        "fix",
+    }
     assert finding["path"] == "pkg/frozen.py"
     assert (finding["line"], finding["column"], finding["end_line"]) == (8, 13, 8)
     assert finding["end_column"] == 59
@@ -145,8 +155,13 @@ def test_excluded_folders_are_skipped_unless_named(project: Path) -> None:
 def test_rule_docs_have_the_four_sections() -> None:
     code, out, _ = run(["rule", "gl001"])
     assert code == 0
-    for heading in ("# unapplied-gradients (GL001)", "## What it does", "## Why is this bad?",
-                    "## Example", "## Use instead"):
+    for heading in (
+        "# unapplied-gradients (GL001)",
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+    ):
         assert heading in out
 
 
@@ -173,8 +188,9 @@ def test_unparsable_file_is_gl000_and_others_still_checked(project: Path) -> Non
 
 
 def test_python_dash_m_and_version() -> None:
-    result = subprocess.run([sys.executable, "-m", "gradlint", "--version"], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "gradlint", "--version"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and result.stdout.startswith("gradlint, version ")
 
 
@@ -185,8 +201,9 @@ def test_static_path_never_imports_tensorflow(project: Path) -> None:
         "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'\n"
         "print('ok')"
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=False
+    )
     assert result.stdout.strip().endswith("ok"), result.stderr
 
 
@@ -201,7 +218,9 @@ def test_install_requires_has_no_tensorflow() -> None:
     assert "tensorflow" in config["options.extras_require"]["runtime"]
 
 
-def test_internal_error_is_one_line_and_exit_2(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_is_one_line_and_exit_2(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import gradlint.api
 
     def explode(*args, **kwargs):
@@ -210,5 +229,7 @@ def test_internal_error_is_one_line_and_exit_2(project: Path, monkeypatch: pytes
     monkeypatch.setattr(gradlint.api, "lint_paths", explode)
     code, out, err = run(["pkg"], cwd=project)
     assert code == 2 and out == ""
-    assert err == ("gradlint: error: internal error: RuntimeError: boom "
-                   "(set GRADLINT_DEBUG=1 for a traceback)\n")
+    assert err == (
+        "gradlint: error: internal error: RuntimeError: boom "
+        "(set GRADLINT_DEBUG=1 for a traceback)\n"
+    )

@@ -17,7 +17,7 @@ INERT = {
     "comment": "x = 1  # with tf.GradientTape() as tape:\n",
     "docstring": 'def f():\n    """\n    with tf.GradientTape() as tape:\n    """\n',
     "string": "NAME = 'GradientTape'\n",
-    "bytes and raw": "A = rb'GradientTape'\nB = R\"\"\"GradientTape\"\"\"\n",
+    "bytes and raw": 'A = rb\'GradientTape\'\nB = R"""GradientTape"""\n',
     "hash inside a string": "s = '#'; t = 'GradientTape'\n",
     "escaped quote": "s = 'it\\'s GradientTape'\n",
     "plain from-import": "from tensorflow.python.eager.backprop import GradientTape  # line: 7\n",

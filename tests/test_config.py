@@ -31,6 +31,7 @@ def cli(cwd: Path, *args: str):
 
 # -- discovery ---------------------------------------------------------------------------------
 
+
 def test_no_config_gives_defaults(tmp_path):
     settings = load_settings(cwd=tmp_path)
     assert settings.select is None and settings.ignore == []
@@ -39,7 +40,9 @@ def test_no_config_gives_defaults(tmp_path):
 
 
 def test_pyproject_keys(tmp_path):
-    write(tmp_path / "pyproject.toml", """
+    write(
+        tmp_path / "pyproject.toml",
+        """
 [project]
 name = "x"
 
@@ -49,7 +52,8 @@ ignore = ["gl000"]
 exclude = ["generated"]
 extend-exclude = ["legacy/*.py"]
 per-file-ignores = {"tests/*" = ["GL001"]}
-""")
+""",
+    )
     settings = load_settings(cwd=tmp_path)
     assert settings.select == ["GL"]
     assert settings.ignore == ["GL000"]
@@ -61,7 +65,9 @@ per-file-ignores = {"tests/*" = ["GL001"]}
 
 
 def test_setup_cfg_keys_flake8_style(tmp_path):
-    write(tmp_path / "setup.cfg", """
+    write(
+        tmp_path / "setup.cfg",
+        """
 [metadata]
 name = x
 
@@ -73,12 +79,15 @@ extend_exclude =
 per-file-ignores =
     tests/*.py: GL001
     scripts/*.py:GL001,GL000
-""")
+""",
+    )
     settings = load_settings(cwd=tmp_path)
     assert settings.select == ["GL001", "GL000"]
     assert settings.extend_exclude == ["legacy", "notebooks/old"]
-    assert settings.per_file_ignores == {"tests/*.py": ["GL001"],
-                                         "scripts/*.py": ["GL001", "GL000"]}
+    assert settings.per_file_ignores == {
+        "tests/*.py": ["GL001"],
+        "scripts/*.py": ["GL001", "GL000"],
+    }
 
 
 def test_nearest_file_walking_up_wins(tmp_path):
@@ -94,7 +103,7 @@ def test_nearest_file_walking_up_wins(tmp_path):
 def test_files_without_a_gradlint_table_are_passed_over(tmp_path):
     write(tmp_path / "pyproject.toml", '[tool.gradlint]\nignore = ["GL001"]\n')
     sub = tmp_path / "pkg"
-    write(sub / "pyproject.toml", '[tool.ruff]\nline-length = 100\n')
+    write(sub / "pyproject.toml", "[tool.ruff]\nline-length = 100\n")
     write(sub / "setup.cfg", "[flake8]\nmax-line-length = 100\n")
     assert load_settings(cwd=sub).ignore == ["GL001"]
 
@@ -120,24 +129,31 @@ def test_explicit_config_file(tmp_path):
 
 
 def test_isolated_ignores_every_file_even_a_broken_one(tmp_path):
-    write(tmp_path / "pyproject.toml", '[tool.gradlint]\nbogus = 1\n')
+    write(tmp_path / "pyproject.toml", "[tool.gradlint]\nbogus = 1\n")
     assert load_settings(isolated=True, cwd=tmp_path).select is None
 
 
 # -- errors --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
         ("pyproject.toml", '[tool.gradlint]\nexclud = ["x"]\n', "unknown key 'exclud'"),
-        ("pyproject.toml", '[tool.gradlint]\nselect = 3\n', "'select' must be a list of strings"),
+        ("pyproject.toml", "[tool.gradlint]\nselect = 3\n", "'select' must be a list of strings"),
         ("pyproject.toml", '[tool.gradlint]\nselect = ["GL9"]\n', "'select' names unknown rule"),
         ("pyproject.toml", '[tool.gradlint]\nignore = ["XYZ1"]\n', "'ignore' names unknown rule"),
-        ("pyproject.toml", '[tool.gradlint]\nexclude = [1]\n', "'exclude' must be a list"),
-        ("pyproject.toml", '[tool.gradlint]\nper-file-ignores = ["a"]\n',
-         "'per-file-ignores' must be a table"),
-        ("pyproject.toml", '[tool.gradlint]\nper-file-ignores = {"a/*" = ["ZZ"]}\n',
-         "'per-file-ignores.a/*' names unknown rule"),
+        ("pyproject.toml", "[tool.gradlint]\nexclude = [1]\n", "'exclude' must be a list"),
+        (
+            "pyproject.toml",
+            '[tool.gradlint]\nper-file-ignores = ["a"]\n',
+            "'per-file-ignores' must be a table",
+        ),
+        (
+            "pyproject.toml",
+            '[tool.gradlint]\nper-file-ignores = {"a/*" = ["ZZ"]}\n',
+            "'per-file-ignores.a/*' names unknown rule",
+        ),
         ("pyproject.toml", "[tool.gradlint]\nselect = [\n", "invalid TOML"),
         ("pyproject.toml", "[tool]\ngradlint = 1\n", "'tool.gradlint' must be a table"),
         ("setup.cfg", "[gradlint]\nselect = GL001\nfoo = bar\n", "unknown key 'foo'"),
@@ -178,6 +194,7 @@ def test_unsupported_config_suffix(tmp_path):
 
 
 # -- applied through the CLI ------------------------------------------------------------------
+
 
 def test_config_ignore_silences_and_cli_select_overrides(tmp_path):
     write(tmp_path / "t.py", FROZEN)
@@ -220,10 +237,13 @@ def _doc_block(language: str, startswith: str) -> str:
     return next(b for b in blocks if b.startswith(startswith))
 
 
-@pytest.mark.parametrize(("language", "start", "name"), [
-    ("toml", "[tool.gradlint]", "pyproject.toml"),
-    ("ini", "[gradlint]", "setup.cfg"),
-])
+@pytest.mark.parametrize(
+    ("language", "start", "name"),
+    [
+        ("toml", "[tool.gradlint]", "pyproject.toml"),
+        ("ini", "[gradlint]", "setup.cfg"),
+    ],
+)
 def test_readme_config_examples_load(tmp_path, language, start, name):
     write(tmp_path / name, _doc_block(language, start))
     settings = load_settings(cwd=tmp_path)
@@ -236,7 +256,10 @@ def test_per_file_ignores_are_relative_to_the_config_folder(tmp_path):
     """Regression: globs were matched only against paths relative to the current folder."""
     write(tmp_path / "pkg" / "tests" / "test_t.py", FROZEN)
     write(tmp_path / "pkg" / "t.py", FROZEN)
-    write(tmp_path / "pyproject.toml",
-          '[tool.gradlint.per-file-ignores]\n"pkg/tests/*" = ["GL001"]\n')
+    write(
+        tmp_path / "pyproject.toml", '[tool.gradlint.per-file-ignores]\n"pkg/tests/*" = ["GL001"]\n'
+    )
     result = cli(tmp_path / "pkg", ".", "-q")
-    assert result.output.splitlines() == ["t.py:8:13: GL001 " + result.output.split(" GL001 ")[1].splitlines()[0]]
+    assert result.output.splitlines() == [
+        "t.py:8:13: GL001 " + result.output.split(" GL001 ")[1].splitlines()[0]
+    ]

@@ -19,8 +19,9 @@ from click.testing import CliRunner
 from gradlint.cli import main
 
 if importlib.util.find_spec("tensorflow") is None:  # same effect as importorskip, no import
-    pytest.skip("TensorFlow is not installed (pip install 'tf-gradlint[runtime]')",
-                allow_module_level=True)
+    pytest.skip(
+        "TensorFlow is not installed (pip install 'tf-gradlint[runtime]')", allow_module_level=True
+    )
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -32,40 +33,64 @@ JSON_SCHEMA = {
     "properties": {
         "script": {"type": "string"},
         "steps": {"type": "integer"},
-        "sites": {"type": "array", "items": {
-            "type": "object",
-            "required": ["path", "line", "codes", "devices"],
-            "properties": {
-                "path": {"type": "string"},
-                "line": {"type": "integer"},
-                "codes": {"type": "array", "items": {"type": "string"}},
-                "devices": {"type": "object", "additionalProperties": {
-                    "type": "object",
-                    "required": ["verdict", "steps", "variables", "changed", "max_abs_delta",
-                                 "grad_norm", "device_names", "detail"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "verdict": {"enum": ["frozen", "partially-frozen", "updated",
-                                             "no-gradient", "skipped-steps", "not-reached",
-                                             "error", "unavailable"]},
-                        "steps": {"type": "integer"},
-                        "variables": {"type": "integer"},
-                        "changed": {"type": "integer"},
-                        "max_abs_delta": {"type": ["number", "null"]},
-                        "grad_norm": {"type": ["number", "null"]},
-                        "device_names": {"type": "array", "items": {"type": "string"}},
-                        "detail": {"type": "string"},
+        "sites": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "line", "codes", "devices"],
+                "properties": {
+                    "path": {"type": "string"},
+                    "line": {"type": "integer"},
+                    "codes": {"type": "array", "items": {"type": "string"}},
+                    "devices": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "required": [
+                                "verdict",
+                                "steps",
+                                "variables",
+                                "changed",
+                                "max_abs_delta",
+                                "grad_norm",
+                                "device_names",
+                                "detail",
+                            ],
+                            "additionalProperties": False,
+                            "properties": {
+                                "verdict": {
+                                    "enum": [
+                                        "frozen",
+                                        "partially-frozen",
+                                        "updated",
+                                        "no-gradient",
+                                        "skipped-steps",
+                                        "not-reached",
+                                        "error",
+                                        "unavailable",
+                                    ]
+                                },
+                                "steps": {"type": "integer"},
+                                "variables": {"type": "integer"},
+                                "changed": {"type": "integer"},
+                                "max_abs_delta": {"type": ["number", "null"]},
+                                "grad_norm": {"type": ["number", "null"]},
+                                "device_names": {"type": "array", "items": {"type": "string"}},
+                                "detail": {"type": "string"},
+                            },
+                        },
                     },
-                }},
+                },
             },
-        }},
+        },
     },
 }
 
 
 def confirm(*args: str | Path, timeout: float = 120) -> tuple[int, dict]:
     result = CliRunner().invoke(
-        main, ["confirm", "--format", "json", "--timeout", str(timeout), *map(str, args)])
+        main, ["confirm", "--format", "json", "--timeout", str(timeout), *map(str, args)]
+    )
     assert result.exit_code in (0, 1), result.output
     return result.exit_code, json.loads(result.stdout)
 
@@ -110,8 +135,9 @@ def test_gpu_only_without_a_gpu_is_unavailable_and_exit_0():
 
 
 def test_correct_loop_with_all_sites_is_updated():
-    code, report = confirm(EXAMPLES / "correct_loop.py", "--devices", "cpu", "--all-sites",
-                           "--steps", "3")
+    code, report = confirm(
+        EXAMPLES / "correct_loop.py", "--devices", "cpu", "--all-sites", "--steps", "3"
+    )
     assert code == 0
     cpu = report["sites"][0]["devices"]["cpu"]
     assert (report["sites"][0]["line"], cpu["verdict"]) == (26, "updated")
@@ -129,8 +155,9 @@ def test_keras_train_step_without_update_trained_with_fit_is_frozen(mode):
 @MODES
 def test_forward_pass_before_the_tape_is_no_gradient(mode):
     # Keras then raises "No gradients provided for any variable": still no-gradient.
-    code, report = confirm(FIXTURES / "forward_before_tape.py", "--devices", "cpu",
-                           "--all-sites", *mode)
+    code, report = confirm(
+        FIXTURES / "forward_before_tape.py", "--devices", "cpu", "--all-sites", *mode
+    )
     assert code == 1
     assert verdicts(report) == {18: "no-gradient"}
     assert "No gradients provided" in report["sites"][0]["devices"]["cpu"]["detail"]
@@ -138,8 +165,15 @@ def test_forward_pass_before_the_tape_is_no_gradient(mode):
 
 @MODES
 def test_gan_discriminator_frozen_generator_updated(mode):
-    code, report = confirm(EXAMPLES / "gan_one_tape_dropped.py", "--devices", "cpu",
-                           "--all-sites", "--steps", "3", *mode)
+    code, report = confirm(
+        EXAMPLES / "gan_one_tape_dropped.py",
+        "--devices",
+        "cpu",
+        "--all-sites",
+        "--steps",
+        "3",
+        *mode,
+    )
     assert code == 1
     assert verdicts(report) == {32: "updated", 33: "frozen"}
     codes = {site["line"]: site["codes"] for site in report["sites"]}
@@ -153,13 +187,14 @@ def test_mixed_precision_loss_scale_loop_is_not_frozen():
 
 
 def test_distributed_step_on_two_logical_cpus_is_frozen_on_both():
-    code, report = confirm(FIXTURES / "mirrored_two_cpus.py", "--devices", "cpu", "--steps",
-                           "3")
+    code, report = confirm(FIXTURES / "mirrored_two_cpus.py", "--devices", "cpu", "--steps", "3")
     assert code == 1
     cpu = report["sites"][0]["devices"]["cpu"]
     assert cpu["verdict"] == "frozen"
-    assert sorted(name.rsplit("/", 1)[-1] for name in cpu["device_names"]) == \
-        ["device:CPU:0", "device:CPU:1"]
+    assert sorted(name.rsplit("/", 1)[-1] for name in cpu["device_names"]) == [
+        "device:CPU:0",
+        "device:CPU:1",
+    ]
 
 
 def _alive(pid: int) -> bool:
@@ -187,16 +222,16 @@ def _processes_mentioning(text: str) -> list[int]:
 def test_hanging_script_is_not_reached_and_leaves_no_process(tmp_path):
     pid_file = tmp_path / "helper.pid"
     started = time.monotonic()
-    code, report = confirm(FIXTURES / "hangs.py", "--devices", "cpu", "--site", "17", "--",
-                           str(pid_file), timeout=25)
+    code, report = confirm(
+        FIXTURES / "hangs.py", "--devices", "cpu", "--site", "17", "--", str(pid_file), timeout=25
+    )
     assert time.monotonic() - started < 25
     assert code == 0
     cpu = report["sites"][0]["devices"]["cpu"]
     assert cpu["verdict"] == "not-reached" and "timed out" in cpu["detail"]
     helper = int(pid_file.read_text())
     deadline = time.monotonic() + 5
-    while (_alive(helper) or _processes_mentioning(str(pid_file))) and \
-            time.monotonic() < deadline:
+    while (_alive(helper) or _processes_mentioning(str(pid_file))) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(helper), "the script's own child process survived"
     assert _processes_mentioning(str(pid_file)) == []
@@ -213,8 +248,9 @@ def test_script_raising_before_the_site_is_an_error_with_the_message():
 
 def test_script_arguments_after_double_dash(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the child runs in the user's working directory
-    code, report = confirm(FIXTURES / "needs_args.py", "--devices", "cpu", "--all-sites",
-                           "--", "--epochs", "3")
+    code, report = confirm(
+        FIXTURES / "needs_args.py", "--devices", "cpu", "--all-sites", "--", "--epochs", "3"
+    )
     assert code == 0
     assert verdicts(report) == {19: "updated"}
     assert list(tmp_path.iterdir()) == []  # nothing written into the user's folder
@@ -222,19 +258,26 @@ def test_script_arguments_after_double_dash(tmp_path, monkeypatch):
 
 def test_text_report_and_notebook_cells(tmp_path):
     notebook = tmp_path / "train.ipynb"
-    notebook.write_text(json.dumps(_notebook([
-        "%matplotlib inline\nimport tensorflow as tf",
-        "model = tf.keras.Sequential([tf.keras.Input(shape=(3,)), tf.keras.layers.Dense(1)])\n"
-        "optimizer = tf.keras.optimizers.SGD(0.1)\n"
-        "x = tf.random.normal((16, 3))\ny = tf.reduce_sum(x, axis=1, keepdims=True)",
-        "!nvidia-smi\nfor step in range(10):\n"
-        "    with tf.GradientTape() as tape:\n"
-        "        loss = tf.reduce_mean(tf.square(model(x) - y))\n"
-        "    grads = tape.gradient(loss, model.trainable_variables)\n"
-        "    # optimizer.apply_gradients(zip(grads, model.trainable_variables))",
-    ])))
-    result = CliRunner().invoke(main, ["confirm", str(notebook), "--devices", "cpu",
-                                       "--steps", "3"])
+    notebook.write_text(
+        json.dumps(
+            _notebook(
+                [
+                    "%matplotlib inline\nimport tensorflow as tf",
+                    "model = tf.keras.Sequential([tf.keras.Input(shape=(3,)), tf.keras.layers.Dense(1)])\n"
+                    "optimizer = tf.keras.optimizers.SGD(0.1)\n"
+                    "x = tf.random.normal((16, 3))\ny = tf.reduce_sum(x, axis=1, keepdims=True)",
+                    "!nvidia-smi\nfor step in range(10):\n"
+                    "    with tf.GradientTape() as tape:\n"
+                    "        loss = tf.reduce_mean(tf.square(model(x) - y))\n"
+                    "    grads = tape.gradient(loss, model.trainable_variables)\n"
+                    "    # optimizer.apply_gradients(zip(grads, model.trainable_variables))",
+                ]
+            )
+        )
+    )
+    result = CliRunner().invoke(
+        main, ["confirm", str(notebook), "--devices", "cpu", "--steps", "3"]
+    )
     assert result.exit_code == 1, result.output
     label = f"{notebook}:cell 4:5"
     assert f"{label}  cpu     frozen" in result.output
@@ -243,21 +286,32 @@ def test_text_report_and_notebook_cells(tmp_path):
 
 def _notebook(cells: list[str]) -> dict:
     return {
-        "nbformat": 4, "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3", "language": "python",
-                                    "display_name": "Python 3"},
-                     "language_info": {"name": "python"}},
-        "cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Train"}] + [
-            {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-             "source": source} for source in cells],
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"},
+            "language_info": {"name": "python"},
+        },
+        "cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Train"}]
+        + [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": source,
+            }
+            for source in cells
+        ],
     }
 
 
 def test_lint_then_confirm_flagged_runnable_scripts(tmp_path):
     library = tmp_path / "steps.py"  # flagged, but only definitions: not run
     library.write_text((EXAMPLES / "frozen_loop.py").read_text().split("def main")[0])
-    result = CliRunner().invoke(main, [str(EXAMPLES / "frozen_loop.py"), str(library),
-                                       "--confirm", "--no-cache"])
+    result = CliRunner().invoke(
+        main, [str(EXAMPLES / "frozen_loop.py"), str(library), "--confirm", "--no-cache"]
+    )
     assert result.exit_code == 1, result.output
     assert "frozen_loop.py:29:13: GL001" in result.output
     assert "frozen_loop.py:29: frozen on cpu" in result.output
@@ -266,15 +320,24 @@ def test_lint_then_confirm_flagged_runnable_scripts(tmp_path):
 
 def test_confirm_with_json_lint_output_keeps_stdout_pure_json():
     """Regression: the confirm report was appended to the JSON on stdout."""
-    result = CliRunner().invoke(main, [str(EXAMPLES / "frozen_loop.py"), "--confirm",
-                                       "--no-cache", "--format", "json", "--select", "GL001"])
+    result = CliRunner().invoke(
+        main,
+        [
+            str(EXAMPLES / "frozen_loop.py"),
+            "--confirm",
+            "--no-cache",
+            "--format",
+            "json",
+            "--select",
+            "GL001",
+        ],
+    )
     assert result.exit_code == 1
     assert [f["code"] for f in json.loads(result.stdout)] == ["GL001"]
     assert "frozen on cpu" in result.stderr
 
 
 def test_loss_scale_optimizer_skipping_every_step_is_skipped_steps():
-    code, report = confirm(FIXTURES / "loss_scale_overflow.py", "--devices", "cpu",
-                           "--all-sites")
+    code, report = confirm(FIXTURES / "loss_scale_overflow.py", "--devices", "cpu", "--all-sites")
     assert code == 0
     assert verdicts(report) == {15: "skipped-steps"}

@@ -32,8 +32,16 @@ FIXTURES = ROOT / "tests" / "fixtures" / "confirm"
 
 
 def facts(**kwargs) -> SiteFacts:
-    base = dict(line=10, end_line=10, steps=5, variables=2, changed=0, grad_steps=5,
-                grad_norm=3.0, unchanged_names=["dense/kernel", "dense/bias"])
+    base = dict(
+        line=10,
+        end_line=10,
+        steps=5,
+        variables=2,
+        changed=0,
+        grad_steps=5,
+        grad_norm=3.0,
+        unchanged_names=["dense/kernel", "dense/bias"],
+    )
     base.update(kwargs)
     return SiteFacts(**base)
 
@@ -126,10 +134,13 @@ def _run(device: str, *sites: SiteFacts, outcome: Outcome = STOP) -> DeviceRun:
 
 def test_devices_that_disagree_are_reported_prominently():
     cpu = _run("cpu", facts(device_names=["/device:CPU:0"]))
-    gpu = _run("gpu", facts(changed=2, unchanged_names=[], max_abs_delta=0.5,
-                            device_names=["/device:GPU:0"]))
-    report = build_report(_target(), [targets.SiteRequest(10, ["GL001"])],
-                          {"cpu": cpu, "gpu": gpu}, 5, eager=False)
+    gpu = _run(
+        "gpu",
+        facts(changed=2, unchanged_names=[], max_abs_delta=0.5, device_names=["/device:GPU:0"]),
+    )
+    report = build_report(
+        _target(), [targets.SiteRequest(10, ["GL001"])], {"cpu": cpu, "gpu": gpu}, 5, eager=False
+    )
     text = render_text(report)
     assert "train.py:10: DEVICES DISAGREE: frozen on cpu, updated on gpu" in text
     assert report.exit_code == 1
@@ -138,23 +149,32 @@ def test_devices_that_disagree_are_reported_prominently():
 def test_json_report_shape():
     cpu = _run("cpu", facts(device_names=["/job:localhost/replica:0/task:0/device:CPU:0"]))
     gpu = _run("gpu", outcome=Outcome(ABSENT, "no GPU visible to TensorFlow"))
-    report = build_report(_target(), [targets.SiteRequest(10, ["GL001"])],
-                          {"cpu": cpu, "gpu": gpu}, 5, eager=False)
+    report = build_report(
+        _target(), [targets.SiteRequest(10, ["GL001"])], {"cpu": cpu, "gpu": gpu}, 5, eager=False
+    )
     data = json.loads(render_json(report))
     assert data["script"] == "train.py" and data["steps"] == 5
     site = data["sites"][0]
     assert (site["path"], site["line"], site["codes"]) == ("train.py", 10, ["GL001"])
-    assert set(site["devices"]["cpu"]) == {"verdict", "steps", "variables", "changed",
-                                           "max_abs_delta", "grad_norm", "device_names",
-                                           "detail"}
+    assert set(site["devices"]["cpu"]) == {
+        "verdict",
+        "steps",
+        "variables",
+        "changed",
+        "max_abs_delta",
+        "grad_norm",
+        "device_names",
+        "detail",
+    }
     assert site["devices"]["cpu"]["verdict"] == "frozen"
     assert site["devices"]["gpu"]["verdict"] == "unavailable"
 
 
 def test_updated_site_refutes_the_finding():
     cpu = _run("cpu", facts(changed=2, unchanged_names=[], max_abs_delta=0.5))
-    report = build_report(_target(), [targets.SiteRequest(10, ["GL001"])], {"cpu": cpu}, 5,
-                          eager=False)
+    report = build_report(
+        _target(), [targets.SiteRequest(10, ["GL001"])], {"cpu": cpu}, 5, eager=False
+    )
     assert "the GL001 finding here is refuted" in conclusion(report.sites[0])[0]
     assert report.exit_code == 0
 
@@ -163,8 +183,14 @@ def test_all_sites_report_follows_the_children_and_matches_multiline_calls():
     # The child names a site by the first line of the call; a --site on its second line
     # still finds it.
     cpu = _run("cpu", facts(line=10, end_line=12))
-    report = build_report(_target(), [targets.SiteRequest(11)], {"cpu": cpu}, 5, eager=False,
-                          flagged=[targets.SiteRequest(10, ["GL001"])])
+    report = build_report(
+        _target(),
+        [targets.SiteRequest(11)],
+        {"cpu": cpu},
+        5,
+        eager=False,
+        flagged=[targets.SiteRequest(10, ["GL001"])],
+    )
     assert report.sites[0].devices["cpu"].verdict == "frozen"
     assert report.sites[0].codes == ["GL001"]
     everything = build_report(_target(), None, {"cpu": cpu}, 5, eager=False)
@@ -254,8 +280,10 @@ def test_missing_tensorflow_in_this_python(monkeypatch):
     result = invoke([str(EXAMPLES / "frozen_loop.py")])
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line]
-    assert lines == ["gradlint: error: TensorFlow is not installed for this Python; the "
-                     "confirmer needs it: pip install 'tf-gradlint[runtime]'"]
+    assert lines == [
+        "gradlint: error: TensorFlow is not installed for this Python; the "
+        "confirmer needs it: pip install 'tf-gradlint[runtime]'"
+    ]
 
 
 def test_tensorflow_that_fails_to_import_in_the_child(tmp_path, monkeypatch):
@@ -273,11 +301,14 @@ def test_tensorflow_that_fails_to_import_in_the_child(tmp_path, monkeypatch):
 def test_importing_the_command_does_not_import_tensorflow():
     import subprocess
 
-    code = ("import sys, gradlint.cli, gradlint.runtime_check.cli; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('tensorflow', 'keras', 'libcst', 'numpy')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys, gradlint.cli, gradlint.runtime_check.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('tensorflow', 'keras', 'libcst', 'numpy')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -299,13 +330,33 @@ def test_progress_on_a_terminal_only(capsys):
 
 def test_notebook_sites_are_cell_and_line(tmp_path):
     notebook = tmp_path / "nb.ipynb"
-    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# title"},
-             {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-              "source": "%pip install tensorflow\nimport math"},
-             {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-              "source": "x = 1\ny = math.sqrt(x)"}]
-    notebook.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "cells": cells,
-                                    "metadata": {"language_info": {"name": "python"}}}))
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": "# title"},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "%pip install tensorflow\nimport math",
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "x = 1\ny = math.sqrt(x)",
+        },
+    ]
+    notebook.write_text(
+        json.dumps(
+            {
+                "nbformat": 4,
+                "nbformat_minor": 5,
+                "cells": cells,
+                "metadata": {"language_info": {"name": "python"}},
+            }
+        )
+    )
     target = targets.load_target(str(notebook))
     line = targets.parse_site(target, "3:2")
     assert line == 4 and target.label(line) == f"{notebook}:cell 3:2"

@@ -23,8 +23,9 @@ def test_fast_answer_matches_full_answer(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "b.py").write_text("def f():\n    return 2\n")
     fast = subprocess.run([*RUN, "a.py", "b.py"], cwd=tmp_path, capture_output=True, text=True)
-    full = subprocess.run([*RUN, "--no-cache", "a.py", "b.py"], cwd=tmp_path,
-                          capture_output=True, text=True)
+    full = subprocess.run(
+        [*RUN, "--no-cache", "a.py", "b.py"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert (fast.returncode, fast.stdout) == (full.returncode, full.stdout)
     assert fast.stdout == "All checks passed (2 files checked).\n"
 
@@ -40,8 +41,9 @@ def test_fast_answer_matches_full_answer(tmp_path: Path) -> None:
         ("x.py", "x = 1\n", ["."]),
     ],
 )
-def test_everything_else_takes_the_full_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                             name: str, content: str, args: list[str] | None) -> None:
+def test_everything_else_takes_the_full_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, content: str, args: list[str] | None
+) -> None:
     encoding = "latin-1" if "\xe9" in content else "utf-8"
     (tmp_path / name).write_bytes(content.encode(encoding))
     monkeypatch.chdir(tmp_path)
@@ -49,7 +51,9 @@ def test_everything_else_takes_the_full_path(tmp_path: Path, monkeypatch: pytest
     assert not _can_answer_fast(args or [name])
 
 
-def test_a_config_file_disables_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_config_file_disables_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "x.py").write_text("x = 1\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
@@ -60,11 +64,14 @@ def test_a_config_file_disables_the_fast_path(tmp_path: Path, monkeypatch: pytes
 
 def test_fast_path_does_not_import_click_or_libcst(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
-    probe = ("import sys; sys.argv = ['gradlint', 'a.py']\nfrom gradlint.fastpath import main\n"
-             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-             "print(sorted(m for m in ('click', 'libcst') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
-                         text=True).stdout
+    probe = (
+        "import sys; sys.argv = ['gradlint', 'a.py']\nfrom gradlint.fastpath import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('click', 'libcst') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True
+    ).stdout
     assert out.splitlines()[-1] == "[]"
 
 
@@ -72,6 +79,7 @@ def test_fast_path_does_not_import_click_or_libcst(tmp_path: Path) -> None:
 def test_harmless_flags_keep_the_same_answer(tmp_path: Path, flags: list[str]) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     fast = subprocess.run([*RUN, *flags, "a.py"], cwd=tmp_path, capture_output=True, text=True)
-    full = subprocess.run([*RUN, *flags, "--isolated", "a.py"], cwd=tmp_path,
-                          capture_output=True, text=True)
+    full = subprocess.run(
+        [*RUN, *flags, "--isolated", "a.py"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert (fast.returncode, fast.stdout) == (full.returncode, full.stdout)

@@ -134,7 +134,13 @@ def test_unparsable_file_is_never_touched(tmp_path: Path) -> None:
     target = tmp_path / "broken.py"
     target.write_text("def f(:\n    # optimizer.apply_gradients(zip(grads, v))\n")
     finding = Finding(
-        "GL002", "m", "broken.py", 2, 5, 2, 46,
+        "GL002",
+        "m",
+        "broken.py",
+        2,
+        5,
+        2,
+        46,
         fix=Fix("uncomment", (Edit(2, 1, 2, 46, "    optimizer.apply_gradients(x)"),)),
     )
     old = Path.cwd()
@@ -154,7 +160,13 @@ def test_result_that_does_not_parse_is_refused(tmp_path: Path, monkeypatch) -> N
     target = tmp_path / "step.py"
     target.write_text(FROZEN)
     bad = Finding(
-        "GL002", "m", "step.py", 11, 5, 11, 71,
+        "GL002",
+        "m",
+        "step.py",
+        11,
+        5,
+        11,
+        71,
         fix=Fix("break it", (Edit(11, 1, 11, 71, "    optimizer.apply_gradients(("),)),
     )
     monkeypatch.setattr(fixing, "_current_findings", lambda unit, wanted: [bad])
@@ -181,8 +193,9 @@ def test_stale_findings_are_not_applied(tmp_path: Path, monkeypatch) -> None:
 
 def test_unreadable_file_is_reported_not_raised(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    finding = Finding("GL005", "m", "gone.py", 1, 1, 1, 2,
-                      fix=Fix("swap", (Edit(1, 1, 1, 2, "x"),)))
+    finding = Finding(
+        "GL005", "m", "gone.py", 1, 1, 1, 2, fix=Fix("swap", (Edit(1, 1, 1, 2, "x"),))
+    )
     outcome = apply_fixes([finding], write=True)
     assert outcome.errors and outcome.errors[0].startswith("gone.py: not fixed: cannot read")
 

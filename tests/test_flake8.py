@@ -19,25 +19,34 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 def flake8(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "flake8", "--isolated", "--select", "GL", *args],
-        cwd=cwd, capture_output=True, text=True, input=stdin, timeout=120,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
     )
 
 
 def gradlint_json(*paths: str, cwd: Path = ROOT) -> list[dict]:
     result = subprocess.run(
         [sys.executable, "-m", "gradlint", "--isolated", "--format", "json", *paths],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode in (0, 1), result.stderr
     return json.loads(result.stdout)
 
 
 def test_plugin_is_registered():
-    result = subprocess.run([sys.executable, "-m", "flake8", "--version"], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert "tf-gradlint" in result.stdout, (
         "flake8 does not list the gradlint plugin; reinstall the project (pip install -e .) "
-        "so the flake8.extension entry point is registered")
+        "so the flake8.extension entry point is registered"
+    )
 
 
 def test_examples_same_findings_same_positions():
@@ -56,8 +65,13 @@ def test_examples_same_findings_same_positions():
 def test_default_format_matches_gradlint_text(tmp_path):
     (tmp_path / "t.py").write_text(FROZEN.format(comment=""))
     result = flake8("t.py", cwd=tmp_path)
-    text = subprocess.run([sys.executable, "-m", "gradlint", "--isolated", "-q", "t.py"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120).stdout
+    text = subprocess.run(
+        [sys.executable, "-m", "gradlint", "--isolated", "-q", "t.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     assert result.stdout == text
     assert result.stdout.startswith("t.py:8:13: GL001 gradients 'grads'")
 
@@ -73,14 +87,20 @@ def test_noqa_is_honoured(tmp_path):
 
 
 def test_stdin(tmp_path):
-    result = flake8("--stdin-display-name=step.py", "-", cwd=tmp_path,
-                    stdin=FROZEN.format(comment=""))
+    result = flake8(
+        "--stdin-display-name=step.py", "-", cwd=tmp_path, stdin=FROZEN.format(comment="")
+    )
     assert result.stdout.startswith("step.py:8:13: GL001 ")
 
 
 def test_syntax_error_is_flake8s_e999_not_a_crash(tmp_path):
     (tmp_path / "t.py").write_text("import tensorflow as tf\ndef f(:\n  tf.GradientTape()\n")
-    result = subprocess.run([sys.executable, "-m", "flake8", "--isolated", "--select", "GL,E9",
-                             "t.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", "--select", "GL,E9", "t.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "E999" in result.stdout
     assert "Traceback" not in result.stderr

@@ -19,8 +19,9 @@ def test_unnamed_result_says_to_assign_it_first() -> None:
         "    print(tape.gradient(y, x))\n"
     )
     assert text.startswith("the result of tape.gradient of 'x' never reaches")
-    assert text.endswith("(assign it, grads = tape.gradient(...), and add "
-                         "opt.apply_gradients([(grads, x)]))")
+    assert text.endswith(
+        "(assign it, grads = tape.gradient(...), and add opt.apply_gradients([(grads, x)]))"
+    )
 
 
 def test_named_single_variable_pairs_it_directly() -> None:
@@ -28,5 +29,7 @@ def test_named_single_variable_pairs_it_directly() -> None:
         "for _ in range(2):\n    with tf.GradientTape() as tape:\n        y = x * x\n"
         "    dx = tape.gradient(y, x)\n    print(dx)\n"
     )
-    assert text == ("gradients 'dx' of 'x' never reach an optimizer update; the weights stay "
-                    "frozen (add opt.apply_gradients([(dx, x)]))")
+    assert text == (
+        "gradients 'dx' of 'x' never reach an optimizer update; the weights stay "
+        "frozen (add opt.apply_gradients([(dx, x)]))"
+    )

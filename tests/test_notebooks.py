@@ -64,7 +64,9 @@ def test_code_cells_join_in_stored_order_and_other_cells_are_ignored():
     unit = load(jupyter_bytes(nb))
     assert unit.text == "import tensorflow as tf\nx = 1\ny = x + 1\nprint(y)\n"
     assert [(s.cell, s.first_line, s.line_count) for s in unit.cells] == [
-        (2, 1, 2), (4, 3, 1), (6, 4, 1)
+        (2, 1, 2),
+        (4, 3, 1),
+        (6, 4, 1),
     ]
 
 
@@ -88,8 +90,10 @@ def test_file_lines_point_at_each_source_line(to_bytes):
     raw_lines = raw.decode().split("\n")
     (span,) = unit.cells
     for index, line in enumerate(source.split("\n")):
-        assert json.dumps(line, ensure_ascii=to_bytes is colab_bytes)[1:-1] in \
-            raw_lines[span.file_lines[index] - 1]
+        assert (
+            json.dumps(line, ensure_ascii=to_bytes is colab_bytes)[1:-1]
+            in raw_lines[span.file_lines[index] - 1]
+        )
 
 
 def test_string_source_maps_every_line_to_the_line_of_the_string():
@@ -142,8 +146,10 @@ def test_empty_and_blank_code_cells_take_no_lines():
 
 
 def test_keys_in_any_order_and_duplicate_source_keys_follow_json_loads():
-    text = ('{"nbformat": 4, "metadata": {}, "cells": [{"source": "ignored = 1",\n'
-            '"cell_type": "code", "source": ["kept = 2\\n",\n "more = 3"]}], "nbformat_minor": 2}')
+    text = (
+        '{"nbformat": 4, "metadata": {}, "cells": [{"source": "ignored = 1",\n'
+        '"cell_type": "code", "source": ["kept = 2\\n",\n "more = 3"]}], "nbformat_minor": 2}'
+    )
     unit = load(text.encode())
     assert unit.text == "kept = 2\nmore = 3\n"
     assert unit.cells[0].file_lines == (2, 3)
@@ -231,8 +237,9 @@ def test_percent_formatting_on_a_continuation_line_is_kept():
     assert neutral(source) == source.split("\n")
 
 
-@pytest.mark.parametrize("magic", ["%%time", "%%timeit -n 1", "%%capture captured --no-stderr",
-                                   "%%prun"])
+@pytest.mark.parametrize(
+    "magic", ["%%time", "%%timeit -n 1", "%%capture captured --no-stderr", "%%prun"]
+)
 def test_python_cell_magics_keep_their_body(magic):
     lines = neutral(f"{magic}\nx = 1\nfor i in range(2):\n    x += i\n")
     assert lines == ["", "x = 1", "for i in range(2):", "    x += i"]
@@ -243,13 +250,30 @@ def test_cell_magic_after_blank_lines_is_still_the_cell_magic():
     assert neutral("\n\n%%bash\necho hi") == []
 
 
-@pytest.mark.parametrize("magic", ["%%bash", "%%sh", "%%writefile train.py", "%%html",
-                                   "%%javascript", "%%js", "%%latex", "%%markdown", "%%script perl",
-                                   "%%sql", "%%cython", "%%python2", "%%bash --bg", "%%svg",
-                                   "%%some_unknown_extension"])
+@pytest.mark.parametrize(
+    "magic",
+    [
+        "%%bash",
+        "%%sh",
+        "%%writefile train.py",
+        "%%html",
+        "%%javascript",
+        "%%js",
+        "%%latex",
+        "%%markdown",
+        "%%script perl",
+        "%%sql",
+        "%%cython",
+        "%%python2",
+        "%%bash --bg",
+        "%%svg",
+        "%%some_unknown_extension",
+    ],
+)
 def test_non_python_cell_magics_skip_the_cell(magic):
-    nb = notebook(code("a = 1"), code(f"{magic}\necho $((1 + 2)) {{\n  nonsense(((\n"),
-                  code("b = 2"))
+    nb = notebook(
+        code("a = 1"), code(f"{magic}\necho $((1 + 2)) {{\n  nonsense(((\n"), code("b = 2")
+    )
     unit = load(jupyter_bytes(nb))
     assert unit.text == "a = 1\nb = 2\n"
     assert [s.cell for s in unit.cells] == [1, 3]
@@ -285,8 +309,10 @@ def test_the_joined_text_runs_as_a_script():
 
 
 def test_notebook_of_another_language_has_no_python():
-    metadata = {"kernelspec": {"name": "ir", "language": "R", "display_name": "R"},
-                "language_info": {"name": "R"}}
+    metadata = {
+        "kernelspec": {"name": "ir", "language": "R", "display_name": "R"},
+        "language_info": {"name": "R"},
+    }
     unit = load(jupyter_bytes(notebook(code("x <- c(1, 2)\nprint(x)"), metadata=metadata)))
     assert unit.text == ""
     assert unit.cells == []
@@ -324,8 +350,12 @@ def test_binary_garbage():
 
 @pytest.mark.parametrize("version", [3, 2, 1])
 def test_nbformat_older_than_4(version):
-    nb = {"metadata": {}, "nbformat": version, "nbformat_minor": 0,
-          "worksheets": [{"cells": [{"cell_type": "code", "input": "x = 1"}]}]}
+    nb = {
+        "metadata": {},
+        "nbformat": version,
+        "nbformat_minor": 0,
+        "worksheets": [{"cells": [{"cell_type": "code", "input": "x = 1"}]}],
+    }
     error = load_error(json.dumps(nb).encode())
     assert f"nbformat {version} is not supported" in error.message
 
@@ -336,13 +366,16 @@ def test_nbformat_that_is_not_a_number():
     assert "'nbformat' is a string" in load_error(jupyter_bytes(nb)).message
 
 
-@pytest.mark.parametrize(("source", "reason"), [
-    (42, "not a number"),
-    (None, "not null"),
-    ({"text": "x"}, "not an object"),
-    (["x = 1\n", 2], "found a number in the list"),
-    ([["x"]], "found a list in the list"),
-])
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        (42, "not a number"),
+        (None, "not null"),
+        ({"text": "x"}, "not an object"),
+        (["x = 1\n", 2], "found a number in the list"),
+        ([["x"]], "found a list in the list"),
+    ],
+)
 def test_cell_source_that_is_neither_string_nor_list_of_strings(source, reason):
     nb = notebook(md("m"), code("a = 1"), code("b = 2"))
     nb["cells"][2]["source"] = source
@@ -395,8 +428,13 @@ def test_no_code_cells_is_an_empty_program():
 
 
 def test_huge_outputs_are_not_read_into_the_program():
-    outputs = [{"output_type": "display_data", "metadata": {},
-                "data": {"image/png": "iVBOR" * 200_000, "text/plain": ["tape.gradient(x)"]}}]
+    outputs = [
+        {
+            "output_type": "display_data",
+            "metadata": {},
+            "data": {"image/png": "iVBOR" * 200_000, "text/plain": ["tape.gradient(x)"]},
+        }
+    ]
     unit = load(jupyter_bytes(notebook(code("x = 1", outputs=outputs), code("y = 2"))))
     assert unit.text == "x = 1\ny = 2\n"
     assert re.search("gradient", unit.text) is None
@@ -433,7 +471,9 @@ def test_cell_magic_arguments_continued_with_backslash():
 
 # -- robustness -------------------------------------------------------------------------------
 
-FIXTURE = (Path(__file__).parent / "fixtures" / "notebooks" / "frozen_three_cells.ipynb").read_bytes()
+FIXTURE = (
+    Path(__file__).parent / "fixtures" / "notebooks" / "frozen_three_cells.ipynb"
+).read_bytes()
 
 
 @settings(max_examples=200, deadline=None)
@@ -441,7 +481,7 @@ FIXTURE = (Path(__file__).parent / "fixtures" / "notebooks" / "frozen_three_cell
 def test_mutated_notebooks_never_raise(mutations):
     raw = bytearray(FIXTURE)
     for position, replacement in mutations:
-        raw[position:position + 1] = replacement
+        raw[position : position + 1] = replacement
     result = load_notebook(bytes(raw), "nb.ipynb")
     assert isinstance(result, (SourceUnit, SourceError))
     if isinstance(result, SourceUnit):
@@ -471,8 +511,10 @@ def test_cell_with_leading_indent_parses_like_ipython_and_keeps_columns():
 
     nb = notebook(
         code("import tensorflow as tf\noptimizer = tf.keras.optimizers.SGD()"),
-        code(" params = {\n    'lr': 0.1,\n}\n for x, y in data:\n     with tf.GradientTape() as tape:\n"
-             "         loss = model(x)\n     grads = tape.gradient(loss, model.trainable_variables)"),
+        code(
+            " params = {\n    'lr': 0.1,\n}\n for x, y in data:\n     with tf.GradientTape() as tape:\n"
+            "         loss = model(x)\n     grads = tape.gradient(loss, model.trainable_variables)"
+        ),
     )
     unit = load_notebook(jupyter_bytes(nb), "nb.ipynb")
     findings = analyze_unit(unit, ["GL000", "GL001"])

@@ -20,11 +20,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
 STEP_CELLS = (
     code("import tensorflow as tf\nmodel = tf.keras.Sequential([tf.keras.layers.Dense(1)])"),
     code("optimizer = tf.keras.optimizers.SGD()"),
-    code("for x, y in data:\n"
-         "    with tf.GradientTape() as tape:\n"
-         "        loss = tf.reduce_mean((model(x) - y) ** 2)\n"
-         "    grads = tape.gradient(loss, model.trainable_variables)\n"
-         "    print(loss)"),
+    code(
+        "for x, y in data:\n"
+        "    with tf.GradientTape() as tape:\n"
+        "        loss = tf.reduce_mean((model(x) - y) ** 2)\n"
+        "    grads = tape.gradient(loss, model.trainable_variables)\n"
+        "    print(loss)"
+    ),
 )
 
 
@@ -40,8 +42,12 @@ def run(args: list[str], cwd: Path) -> tuple[int, str]:
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    for name in ("frozen_three_cells.ipynb", "correct_three_cells.ipynb",
-                 "frozen_step_function.ipynb", "correct_step_function.ipynb"):
+    for name in (
+        "frozen_three_cells.ipynb",
+        "correct_three_cells.ipynb",
+        "frozen_step_function.ipynb",
+        "correct_step_function.ipynb",
+    ):
         shutil.copy(FIXTURES / name, tmp_path / name)
     return tmp_path
 
@@ -63,8 +69,12 @@ def test_json_cell_and_in_cell_positions(workdir):
     status, output = run(["--format", "json", "frozen_three_cells.ipynb"], workdir)
     assert status == 1
     (finding,) = json.loads(output)
-    assert (finding["code"], finding["cell"], finding["line"], finding["column"]) == \
-        ("GL001", 7, 2, 9)
+    assert (finding["code"], finding["cell"], finding["line"], finding["column"]) == (
+        "GL001",
+        7,
+        2,
+        9,
+    )
     assert finding["end_line"] == 2
     assert finding["path"] == "frozen_three_cells.ipynb"
 
@@ -72,8 +82,10 @@ def test_json_cell_and_in_cell_positions(workdir):
 def test_annotations_point_at_the_line_of_the_ipynb_file(workdir):
     (finding,) = lint_paths([str(workdir / "frozen_three_cells.ipynb")], Settings()).findings
     raw_lines = (workdir / "frozen_three_cells.ipynb").read_text().split("\n")
-    assert '"grads = tape.gradient(loss, model.trainable_variables)\\n"' in \
-        raw_lines[finding.annotation_line - 1]
+    assert (
+        '"grads = tape.gradient(loss, model.trainable_variables)\\n"'
+        in raw_lines[finding.annotation_line - 1]
+    )
     assert finding.annotation_end_line == finding.annotation_line
 
 
@@ -136,8 +148,11 @@ def test_notebook_without_code_cells_is_clean(tmp_path):
 
 
 def test_syntax_error_in_a_cell_names_the_cell(tmp_path):
-    nb = notebook(md("m"), code("import tensorflow as tf\ntape = tf.GradientTape()"),
-                  code("x = 1\ndef broken(:\n    pass"))
+    nb = notebook(
+        md("m"),
+        code("import tensorflow as tf\ntape = tf.GradientTape()"),
+        code("x = 1\ndef broken(:\n    pass"),
+    )
     (tmp_path / "nb.ipynb").write_bytes(jupyter_bytes(nb))
     status, output = run(["--format", "json", "nb.ipynb"], tmp_path)
     assert status == 1
@@ -151,22 +166,35 @@ def test_noqa_inside_a_cell_silences_the_finding(tmp_path):
     nb = notebook(*cells)
     (tmp_path / "loud.ipynb").write_bytes(jupyter_bytes(nb))
     quiet_source = "".join(nb["cells"][2]["source"]).replace(
-        "model.trainable_variables)\n", "model.trainable_variables)  # noqa: GL001\n")
-    (tmp_path / "quiet.ipynb").write_bytes(jupyter_bytes(notebook(
-        cells[0], cells[1], code(quiet_source))))
+        "model.trainable_variables)\n", "model.trainable_variables)  # noqa: GL001\n"
+    )
+    (tmp_path / "quiet.ipynb").write_bytes(
+        jupyter_bytes(notebook(cells[0], cells[1], code(quiet_source)))
+    )
     status, output = run(["--format", "json", "."], tmp_path)
-    assert [(f["path"], f["cell"], f["line"]) for f in gl_findings(output)] == \
-        [("loud.ipynb", 3, 4)]
+    assert [(f["path"], f["cell"], f["line"]) for f in gl_findings(output)] == [
+        ("loud.ipynb", 3, 4)
+    ]
 
 
 def test_magics_around_the_loop_do_not_move_the_finding(tmp_path):
     loop = "".join(STEP_CELLS[2]["source"])
-    magic_loop = "%%time\n!nvidia-smi\n" + loop.replace("    print(loss)", "    loss?\n    %time f()")
-    nb = notebook(STEP_CELLS[0], md("x"), code("%matplotlib inline\n" + "".join(
-        STEP_CELLS[1]["source"])), code(magic_loop))
+    magic_loop = "%%time\n!nvidia-smi\n" + loop.replace(
+        "    print(loss)", "    loss?\n    %time f()"
+    )
+    nb = notebook(
+        STEP_CELLS[0],
+        md("x"),
+        code("%matplotlib inline\n" + "".join(STEP_CELLS[1]["source"])),
+        code(magic_loop),
+    )
     (tmp_path / "nb.ipynb").write_bytes(jupyter_bytes(nb))
     status, output = run(["--format", "json", "nb.ipynb"], tmp_path)
     assert status == 1
     (finding,) = json.loads(output)
-    assert (finding["code"], finding["cell"], finding["line"], finding["column"]) == \
-        ("GL001", 4, 6, 13)
+    assert (finding["code"], finding["cell"], finding["line"], finding["column"]) == (
+        "GL001",
+        4,
+        6,
+        13,
+    )

@@ -92,7 +92,7 @@ def test_bytes_outside_the_edited_source_are_untouched():
     end = text.index('"print(loss)"')
     assert new.startswith(text[:start])
     assert new.endswith(text[end:])
-    assert new[start:len(new) - len(text) + end].count("\n") == text[start:end].count("\n") + 1
+    assert new[start : len(new) - len(text) + end].count("\n") == text[start:end].count("\n") + 1
 
 
 def test_crlf_file_keeps_crlf():
@@ -144,11 +144,12 @@ def test_edits_in_several_cells_and_several_edits_in_one_cell():
     edits = [
         Edit(4, 7, 4, 11, "float(loss)", cell=3),
         Edit(1, 1, 1, 1, "# step\n", cell=3),
-        Edit(1, 7, 1, 13, "\"ok\"", cell=4),
+        Edit(1, 7, 1, 13, '"ok"', cell=4),
     ]
     out = json.loads(apply_cell_edits(jupyter_bytes(nb), edits))
     assert "".join(out["cells"][2]["source"]) == "# step\n" + STEP.replace(
-        "print(loss)", "print(float(loss))")
+        "print(loss)", "print(float(loss))"
+    )
     assert out["cells"][3]["source"] == ['print("ok")']
     assert out["cells"][2]["outputs"] == nb["cells"][2]["outputs"]
     assert out["cells"][2]["metadata"] == {"id": "step", "tags": ["train"]}
@@ -183,14 +184,17 @@ def test_utf8_bom_is_kept():
     assert out[3:] == jupyter_bytes(insert_apply(sample()))
 
 
-@pytest.mark.parametrize(("edit", "problem"), [
-    (Edit(1, 1, 1, 1, "x", cell=None), "cell None"),
-    (Edit(1, 1, 1, 1, "x", cell=9), "cell 9, which the notebook does not have"),
-    (Edit(1, 1, 1, 1, "x", cell=1), "not a code cell"),
-    (Edit(9, 1, 9, 1, "x", cell=3), "line 9, column 1 of cell 3"),
-    (Edit(1, 80, 1, 80, "x", cell=3), "past the end of line 1"),
-    (Edit(2, 1, 1, 1, "x", cell=3), "ends before it starts"),
-])
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (Edit(1, 1, 1, 1, "x", cell=None), "cell None"),
+        (Edit(1, 1, 1, 1, "x", cell=9), "cell 9, which the notebook does not have"),
+        (Edit(1, 1, 1, 1, "x", cell=1), "not a code cell"),
+        (Edit(9, 1, 9, 1, "x", cell=3), "line 9, column 1 of cell 3"),
+        (Edit(1, 80, 1, 80, "x", cell=3), "past the end of line 1"),
+        (Edit(2, 1, 1, 1, "x", cell=3), "ends before it starts"),
+    ],
+)
 def test_edits_that_do_not_fit_raise(edit, problem):
     with pytest.raises(NotebookEditError, match=problem):
         apply_cell_edits(jupyter_bytes(sample()), [edit])
@@ -219,13 +223,18 @@ def test_to_cell_edit_maps_text_positions_into_the_cell():
     # Through the end of cell 3 (column 1 of the line after it) still belongs to cell 3.
     span = next(s for s in unit.cells if s.cell == 3)
     end = span.first_line + span.line_count
-    assert to_cell_edit(unit, Edit(span.first_line, 1, end, 1, ""))  == Edit(1, 1, 5, 1, "", 3)
+    assert to_cell_edit(unit, Edit(span.first_line, 1, end, 1, "")) == Edit(1, 1, 5, 1, "", 3)
     assert to_cell_edit(unit, Edit(span.first_line, 1, end, 2, "")) is None  # spans two cells
     assert to_cell_edit(unit, Edit(99, 1, 99, 1, "")) is None
 
 
-_line = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"
-                                       "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), max_size=12)
+_line = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Cs",),
+        blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029",
+    ),
+    max_size=12,
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -236,15 +245,16 @@ _line = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_c
     as_string=st.booleans(),
     data=st.data(),
 )
-def test_any_edit_changes_exactly_the_expected_source(lines, trailing_newline, layout,
-                                                      as_string, data):
+def test_any_edit_changes_exactly_the_expected_source(
+    lines, trailing_newline, layout, as_string, data
+):
     source = "\n".join(lines) + ("\n" if trailing_newline else "")
     nb = notebook(md("intro"), code("a = 1"), code(source, as_string=as_string), code("z = 0"))
     raw = layout(nb)
     line = data.draw(st.integers(1, len(lines)))
     column = data.draw(st.integers(1, len(lines[line - 1]) + 1))
     end_column = data.draw(st.integers(column, len(lines[line - 1]) + 1))
-    content = data.draw(st.sampled_from(["", "x", "new line\n", "\u00e9\u4e2d\U0001f600", "\"\\"]))
+    content = data.draw(st.sampled_from(["", "x", "new line\n", "\u00e9\u4e2d\U0001f600", '"\\']))
     out = apply_cell_edits(raw, [Edit(line, column, line, end_column, content, cell=3)])
 
     starts = [0]

@@ -26,7 +26,9 @@ def code(source: str, *, as_string: bool = False, outputs: list | None = None) -
 def notebook(*cells: dict, metadata: dict | None = None, nbformat: int = 4) -> dict:
     return {
         "cells": list(cells),
-        "metadata": metadata if metadata is not None else {
+        "metadata": metadata
+        if metadata is not None
+        else {
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         },
         "nbformat": nbformat,

@@ -13,8 +13,15 @@ NOTEBOOK = "tests/fixtures/notebooks/frozen_step_function.ipynb"
 
 
 def finding(**kw) -> Finding:
-    base = dict(code="GL001", message="gradients 'grads' never applied", path="src/train.py",
-                line=29, column=13, end_line=29, end_column=59)
+    base = dict(
+        code="GL001",
+        message="gradients 'grads' never applied",
+        path="src/train.py",
+        line=29,
+        column=13,
+        end_line=29,
+        end_column=59,
+    )
     base.update(kw)
     return Finding(**base)
 
@@ -51,14 +58,13 @@ def test_severity_maps_to_command():
 
 
 def test_notebook_uses_raw_file_line_and_column():
-    f = finding(path=NOTEBOOK, cell=4, line=5, column=13, end_line=5, end_column=59,
-                file_line=44)
+    f = finding(path=NOTEBOOK, cell=4, line=5, column=13, end_line=5, end_column=59, file_line=44)
     out = get_renderer("github")(Report([f], 1, root=ROOT))
     raw = (ROOT / NOTEBOOK).read_text().splitlines()[43]
     assert out.startswith(f"::error title=gradlint (GL001),file={NOTEBOOK},line=44,col=")
     col = int(out.split("col=")[1].split(",")[0])
     end = int(out.split("endColumn=")[1].split("::")[0])
-    assert raw[col - 1:end - 1] == "tape.gradient(loss, model.trainable_variables)"
+    assert raw[col - 1 : end - 1] == "tape.gradient(loss, model.trainable_variables)"
     assert f"::{NOTEBOOK}:cell 4:5:13: GL001 " in out
 
 
@@ -78,11 +84,12 @@ def test_cli_annotates_a_notebook_on_its_raw_line(monkeypatch):
     from gradlint.cli import main
 
     monkeypatch.chdir(ROOT)
-    result = CliRunner().invoke(main, ["--isolated", NOTEBOOK, "--format", "github"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["--isolated", NOTEBOOK, "--format", "github"], catch_exceptions=False
+    )
     (line,) = result.output.splitlines()
     raw_lines = (ROOT / NOTEBOOK).read_text().splitlines()
     number = int(line.split(",line=")[1].split(",")[0])
     col = int(line.split(",col=")[1].split(",")[0])
-    assert raw_lines[number - 1][col - 1:].startswith("tape.gradient(")
+    assert raw_lines[number - 1][col - 1 :].startswith("tape.gradient(")
     assert f"::{NOTEBOOK}:cell " in line

@@ -15,8 +15,15 @@ from gradlint.output import Report, get_renderer
 
 
 def finding(**kw) -> Finding:
-    base = dict(code="GL001", message="gradients never applied", path="t.py", line=8, column=13,
-                end_line=8, end_column=59)
+    base = dict(
+        code="GL001",
+        message="gradients never applied",
+        path="t.py",
+        line=8,
+        column=13,
+        end_line=8,
+        end_column=59,
+    )
     base.update(kw)
     return Finding(**base)
 
@@ -54,8 +61,7 @@ def test_severity_values_are_gitlabs(tmp_path):
 
 
 def test_notebook_uses_raw_file_line(tmp_path):
-    (issue,) = render([finding(path="n.ipynb", cell=3, line=2, end_line=2, file_line=57)],
-                      tmp_path)
+    (issue,) = render([finding(path="n.ipynb", cell=3, line=2, end_line=2, file_line=57)], tmp_path)
     assert issue["location"]["lines"] == {"begin": 57, "end": 57}
 
 

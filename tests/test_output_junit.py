@@ -13,8 +13,15 @@ junitparser = pytest.importorskip("junitparser")
 
 
 def finding(**kw) -> Finding:
-    base = dict(code="GL001", message="gradients 'grads' never applied", path="a.py", line=3,
-                column=5, end_line=3, end_column=9)
+    base = dict(
+        code="GL001",
+        message="gradients 'grads' never applied",
+        path="a.py",
+        line=3,
+        column=5,
+        end_line=3,
+        end_column=9,
+    )
     base.update(kw)
     return Finding(**base)
 
@@ -27,8 +34,10 @@ def parse(tmp_path, findings):
 
 
 def test_one_failed_case_per_finding_grouped_per_file(tmp_path):
-    xml = parse(tmp_path, [finding(), finding(line=9), finding(path="b.py", code="GL000",
-                                                                message="cannot parse")])
+    xml = parse(
+        tmp_path,
+        [finding(), finding(line=9), finding(path="b.py", code="GL000", message="cannot parse")],
+    )
     suites = {suite.name: suite for suite in xml}
     assert set(suites) == {"a.py", "b.py"}
     assert suites["a.py"].tests == 2 and suites["a.py"].failures == 2
@@ -52,11 +61,11 @@ def test_clean_run_has_one_passing_case(tmp_path):
 
 
 def test_markup_and_control_characters_are_safe(tmp_path):
-    message = "a <b> & \"c\" ]]> \x1b[31mred\x07"
+    message = 'a <b> & "c" ]]> \x1b[31mred\x07'
     xml = parse(tmp_path, [finding(message=message, path="d&<.py")])
     (suite,) = list(xml)
     assert suite.name == "d&<.py"
-    assert list(suite)[0].result[0].message == "a <b> & \"c\" ]]> [31mred"
+    assert list(suite)[0].result[0].message == 'a <b> & "c" ]]> [31mred'
 
 
 def test_notebook_case_names_the_cell(tmp_path):
@@ -74,11 +83,16 @@ def test_cli_report_on_the_examples(tmp_path, monkeypatch):
 
     monkeypatch.chdir(Path(__file__).resolve().parents[1])
     out = tmp_path / "junit.xml"
-    result = CliRunner().invoke(main, ["--isolated", "examples", "--format", "junit", "-o",
-                                       str(out)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["--isolated", "examples", "--format", "junit", "-o", str(out)],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1
     suites = {suite.name: suite for suite in junitparser.JUnitXml.fromfile(str(out))}
     frozen = list(suites["examples/frozen_loop.py"])
-    assert [case.name for case in frozen] == ["GL001 examples/frozen_loop.py:29:13",
-                                              "GL002 examples/frozen_loop.py:30:5"]
+    assert [case.name for case in frozen] == [
+        "GL001 examples/frozen_loop.py:29:13",
+        "GL002 examples/frozen_loop.py:30:5",
+    ]
     assert "examples/correct_loop.py" not in suites

@@ -23,7 +23,9 @@ NOTEBOOK = "tests/fixtures/notebooks/frozen_step_function.ipynb"
 def validate():
     jsonschema = pytest.importorskip("jsonschema")
     if not SCHEMA_PATH.is_file():
-        pytest.skip(f"SARIF schema not found at {SCHEMA_PATH} (the shared/ folder beside the checkout)")
+        pytest.skip(
+            f"SARIF schema not found at {SCHEMA_PATH} (the shared/ folder beside the checkout)"
+        )
     schema = json.loads(SCHEMA_PATH.read_text())
     validator_cls = jsonschema.validators.validator_for(schema)
     validator_cls.check_schema(schema)
@@ -39,8 +41,15 @@ def validate():
 
 
 def finding(**kw) -> Finding:
-    base = dict(code="GL001", message="gradients 'grads' never applied", path="src/train.py",
-                line=29, column=13, end_line=29, end_column=59)
+    base = dict(
+        code="GL001",
+        message="gradients 'grads' never applied",
+        path="src/train.py",
+        line=29,
+        column=13,
+        end_line=29,
+        end_column=59,
+    )
     base.update(kw)
     return Finding(**base)
 
@@ -73,17 +82,23 @@ def test_result_fields(validate):
     assert result["message"]["text"] == "gradients 'grads' never applied"
     location = result["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "src/train.py", "uriBaseId": "%SRCROOT%"}
-    assert location["region"] == {"startLine": 29, "startColumn": 13, "endLine": 29,
-                                  "endColumn": 59}
+    assert location["region"] == {
+        "startLine": 29,
+        "startColumn": 13,
+        "endLine": 29,
+        "endColumn": 59,
+    }
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].startswith("file:///")
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/")
 
 
 def test_uri_is_percent_encoded_and_absolute_paths_outside_root_are_file_uris(validate, tmp_path):
-    doc = validate(render([finding(path="my dir/t#1.py"), finding(path="/elsewhere/x.py")],
-                          root=tmp_path))
-    first, second = (r["locations"][0]["physicalLocation"]["artifactLocation"]
-                     for r in doc["runs"][0]["results"])
+    doc = validate(
+        render([finding(path="my dir/t#1.py"), finding(path="/elsewhere/x.py")], root=tmp_path)
+    )
+    first, second = (
+        r["locations"][0]["physicalLocation"]["artifactLocation"] for r in doc["runs"][0]["results"]
+    )
     assert first == {"uri": "my%20dir/t%231.py", "uriBaseId": "%SRCROOT%"}
     assert second == {"uri": "file:///elsewhere/x.py"}
 
@@ -101,23 +116,27 @@ def test_fix_becomes_sarif_fixes(validate):
     assert sarif_fix["description"]["text"] == "apply the gradients"
     (change,) = sarif_fix["artifactChanges"]
     assert change["artifactLocation"]["uri"] == "src/train.py"
-    assert change["replacements"] == [{
-        "deletedRegion": {"startLine": 30, "startColumn": 5, "endLine": 30, "endColumn": 7},
-        "insertedContent": {"text": "optimizer.apply(...)\n"},
-    }]
+    assert change["replacements"] == [
+        {
+            "deletedRegion": {"startLine": 30, "startColumn": 5, "endLine": 30, "endColumn": 7},
+            "insertedContent": {"text": "optimizer.apply(...)\n"},
+        }
+    ]
 
 
 def test_notebook_result_points_at_raw_ipynb_line(validate):
     fix = Fix("cell edit", (Edit(6, 1, 6, 1, "x\n", cell=4),))
-    f = finding(path=NOTEBOOK, cell=4, line=5, column=13, end_line=5, end_column=59,
-                file_line=44, fix=fix)
+    f = finding(
+        path=NOTEBOOK, cell=4, line=5, column=13, end_line=5, end_column=59, file_line=44, fix=fix
+    )
     doc = validate(render([f]))
     result = doc["runs"][0]["results"][0]
     region = result["locations"][0]["physicalLocation"]["region"]
     raw = (ROOT / NOTEBOOK).read_text().splitlines()[43]
     assert region["startLine"] == region["endLine"] == 44
-    assert raw[region["startColumn"] - 1:region["endColumn"] - 1] == (
-        "tape.gradient(loss, model.trainable_variables)")
+    assert raw[region["startColumn"] - 1 : region["endColumn"] - 1] == (
+        "tape.gradient(loss, model.trainable_variables)"
+    )
     assert result["properties"]["cell"] == 4
     assert "fixes" not in result  # cell edits cannot be expressed on the raw JSON
 
@@ -134,15 +153,23 @@ def test_cli_writes_valid_sarif_for_the_examples(validate, tmp_path):
     old = Path.cwd()
     os.chdir(ROOT)
     try:
-        result = CliRunner().invoke(main, ["examples", "--format", "sarif", "--output-file",
-                                           str(out)], catch_exceptions=False)
+        result = CliRunner().invoke(
+            main,
+            ["examples", "--format", "sarif", "--output-file", str(out)],
+            catch_exceptions=False,
+        )
     finally:
         os.chdir(old)
     assert result.output == ""
     doc = validate(out.read_text())
-    locations = {(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                  r["locations"][0]["physicalLocation"]["region"]["startLine"])
-                 for r in doc["runs"][0]["results"]}
+    locations = {
+        (
+            r["ruleId"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in doc["runs"][0]["results"]
+    }
     assert ("GL001", "examples/frozen_loop.py", 29) in locations
     assert not any(uri == "examples/correct_loop.py" for _, uri, _ in locations)
     assert result.exit_code == 1

@@ -12,15 +12,25 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def finding(**kw) -> Finding:
-    base = dict(code="GL001", message="gradients never applied", path="a.py", line=2, column=5,
-                end_line=2, end_column=9)
+    base = dict(
+        code="GL001",
+        message="gradients never applied",
+        path="a.py",
+        line=2,
+        column=5,
+        end_line=2,
+        end_column=9,
+    )
     base.update(kw)
     return Finding(**base)
 
 
 def test_line_format_and_summary():
     out = get_renderer("text")(Report([finding()], files_checked=3))
-    assert out == "a.py:2:5: GL001 gradients never applied\nFound 1 problem in 1 file (3 files checked).\n"
+    assert (
+        out
+        == "a.py:2:5: GL001 gradients never applied\nFound 1 problem in 1 file (3 files checked).\n"
+    )
 
 
 def test_notebook_location_names_the_cell():
@@ -30,8 +40,9 @@ def test_notebook_location_names_the_cell():
 
 def test_show_source_underlines_the_range(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\ny = tape.gradient(l, v)\n")
-    report = Report([finding(line=2, column=5, end_column=24)], 1, quiet=True, show_source=True,
-                    root=tmp_path)
+    report = Report(
+        [finding(line=2, column=5, end_column=24)], 1, quiet=True, show_source=True, root=tmp_path
+    )
     out = get_renderer("text")(report).splitlines()
     assert out[1] == "y = tape.gradient(l, v)"
     assert out[2] == "    " + "^" * 19

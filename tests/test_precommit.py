@@ -24,8 +24,17 @@ ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"
 FROZEN = (ROOT / "examples" / "frozen_loop.py").read_text()
 CORRECT = (ROOT / "examples" / "correct_loop.py").read_text()
-IGNORED = shutil.ignore_patterns(".git", "__pycache__", "*.egg-info", ".*_cache", "build",
-                                 "dist", ".venv", "venv", ".gradlint_cache")
+IGNORED = shutil.ignore_patterns(
+    ".git",
+    "__pycache__",
+    "*.egg-info",
+    ".*_cache",
+    "build",
+    "dist",
+    ".venv",
+    "venv",
+    ".gradlint_cache",
+)
 
 
 def git_env(tmp: Path) -> dict[str, str]:
@@ -35,8 +44,10 @@ def git_env(tmp: Path) -> dict[str, str]:
     env.update(
         GIT_CONFIG_GLOBAL=str(tmp / "gitconfig"),
         GIT_CONFIG_NOSYSTEM="1",
-        GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-        GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com",
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.com",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.com",
         PRE_COMMIT_HOME=str(tmp / "pre-commit-home"),
         PRE_COMMIT_COLOR="never",
     )
@@ -55,7 +66,9 @@ def copy_checkout(dest: Path) -> None:
     """The working tree as it is now: what ``git add -A`` would see, else the whole folder."""
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
     )
     if listed.returncode != 0:
         shutil.copytree(ROOT, dest, ignore=IGNORED)
@@ -97,8 +110,12 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str, dict[str, str]]:
 
 
 def test_manifest_is_valid():
-    result = subprocess.run([sys.executable, "-m", "pre_commit", "validate-manifest",
-                             str(MANIFEST)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", str(MANIFEST)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -113,8 +130,10 @@ def test_manifest_hooks():
     confirm = hooks["gradlint-confirm"]
     assert confirm["entry"] == "gradlint --confirm"
     assert confirm["stages"] == ["manual"]
-    assert any(dep.startswith(("tensorflow", "tf-gradlint[runtime]"))
-               for dep in confirm["additional_dependencies"])
+    assert any(
+        dep.startswith(("tensorflow", "tf-gradlint[runtime]"))
+        for dep in confirm["additional_dependencies"]
+    )
 
 
 def test_try_repo_blocks_the_frozen_loop(hook_repo, tmp_path):
@@ -142,8 +161,15 @@ def test_installed_hook_blocks_a_commit_and_stays_static(hook_repo, tmp_path):
     """The real flow: .pre-commit-config.yaml, ``pre-commit install``, ``git commit``."""
     project, head, env = hook_repo
     work = tmp_path / "work"
-    config = {"repos": [{"repo": str(project), "rev": head,
-                         "hooks": [{"id": "gradlint"}, {"id": "gradlint-confirm"}]}]}
+    config = {
+        "repos": [
+            {
+                "repo": str(project),
+                "rev": head,
+                "hooks": [{"id": "gradlint"}, {"id": "gradlint-confirm"}],
+            }
+        ]
+    }
     git_repo(work, env, {".pre-commit-config.yaml": yaml.safe_dump(config)})
     assert pre_commit("install", cwd=work, env=env).returncode == 0
 
@@ -163,8 +189,9 @@ def test_installed_hook_blocks_a_commit_and_stays_static(hook_repo, tmp_path):
     # not installed, and the static one has libcst and click but no TensorFlow or numpy.
     envs = list(Path(env["PRE_COMMIT_HOME"]).glob("repo*/py_env-*"))
     assert len(envs) == 1, envs
-    python = next(p for p in (envs[0] / "bin" / "python", envs[0] / "Scripts" / "python.exe")
-                  if p.exists())
+    python = next(
+        p for p in (envs[0] / "bin" / "python", envs[0] / "Scripts" / "python.exe") if p.exists()
+    )
     listed = run([str(python), "-m", "pip", "list", "--format=json"], work, env)
     names = {d["name"].lower().replace("_", "-") for d in json.loads(listed.stdout)}
     assert {"tf-gradlint", "libcst", "click"} <= names
@@ -176,9 +203,18 @@ def test_readme_snippet_is_a_valid_config_using_our_hooks(tmp_path):
     blocks = [b.split("```", 1)[0] for b in doc.split("```yaml\n")[1:]]
     snippet = next(b for b in blocks if b.startswith("repos:"))
     (tmp_path / ".pre-commit-config.yaml").write_text(snippet)
-    result = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config",
-                             str(tmp_path / ".pre-commit-config.yaml")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "validate-config",
+            str(tmp_path / ".pre-commit-config.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     ids = {hook["id"] for hook in yaml.safe_load(MANIFEST.read_text())}
     used = {h["id"] for repo in yaml.safe_load(snippet)["repos"] for h in repo["hooks"]}

@@ -17,7 +17,9 @@ def train_step(model, x, y):
 
 
 def test_message_and_location() -> None:
-    text = STEP.format(tail="    # optimizer.apply_gradients(zip(grads, model.trainable_variables))\n")
+    text = STEP.format(
+        tail="    # optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
+    )
     [finding] = findings("GL002", text)
     assert (finding.line, finding.column, finding.end_column) == (9, 5, 71)
     assert "is commented out" in finding.message
@@ -64,10 +66,7 @@ def test_tabs_are_kept() -> None:
 
 
 def test_crlf_multiline_comment() -> None:
-    tail = (
-        "    # optimizer.apply_gradients(\n"
-        "    #     zip(grads, model.trainable_variables))\n"
-    )
+    tail = "    # optimizer.apply_gradients(\n    #     zip(grads, model.trainable_variables))\n"
     text = STEP.format(tail=tail).replace("\n", "\r\n")
     result = fixed("GL002", text)
     assert result == text.replace("    # optimizer", "    optimizer").replace(

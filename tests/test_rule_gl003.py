@@ -16,13 +16,16 @@ def train_step(x, y):
 
 
 def test_message_names_the_forward_line_and_none() -> None:
-    text = HEAD + """\
+    text = (
+        HEAD
+        + """\
     predictions = model(x, training=True)
     with tf.GradientTape() as tape:
         loss = loss_fn(y, predictions)
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """
+    )
     [finding] = findings("GL003", text)
     assert finding.line == 11
     assert "will return None" in finding.message
@@ -31,7 +34,9 @@ def test_message_names_the_forward_line_and_none() -> None:
 
 
 def test_forward_pass_through_a_rename_before_the_tape() -> None:
-    text = HEAD + """\
+    text = (
+        HEAD
+        + """\
     outputs = model(x)
     logits = outputs[0]
     with tf.GradientTape() as tape:
@@ -39,12 +44,15 @@ def test_forward_pass_through_a_rename_before_the_tape() -> None:
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """
+    )
     [finding] = findings("GL003", text)
     assert "'outputs = model(x)' (line 8)" in finding.message
 
 
 def test_model_call_inside_loop_in_tape_is_recorded() -> None:
-    text = HEAD + """\
+    text = (
+        HEAD
+        + """\
     with tf.GradientTape() as tape:
         loss = 0.0
         for xi, yi in zip(x, y):
@@ -52,11 +60,14 @@ def test_model_call_inside_loop_in_tape_is_recorded() -> None:
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """
+    )
     assert findings("GL003", text) == []
 
 
 def test_container_filled_inside_the_tape() -> None:
-    text = HEAD + """\
+    text = (
+        HEAD
+        + """\
     outputs = []
     with tf.GradientTape() as tape:
         outputs.append(model(x))
@@ -64,22 +75,28 @@ def test_container_filled_inside_the_tape() -> None:
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """
+    )
     assert findings("GL003", text) == []
 
 
 def test_unconnected_gradients_argument_means_none_is_expected() -> None:
-    text = HEAD + """\
+    text = (
+        HEAD
+        + """\
     predictions = model(x)
     with tf.GradientTape() as tape:
         loss = loss_fn(y, predictions)
     return tape.gradient(loss, model.trainable_variables,
                          unconnected_gradients=tf.UnconnectedGradients.ZERO)
 """
+    )
     assert findings("GL003", text) == []
 
 
 def test_tape_entered_twice_is_not_guessed() -> None:
-    text = HEAD + """\
+    text = (
+        HEAD
+        + """\
     tape = tf.GradientTape(persistent=True)
     with tape:
         predictions = model(x)
@@ -87,16 +104,20 @@ def test_tape_entered_twice_is_not_guessed() -> None:
         loss = loss_fn(y, predictions)
     return tape.gradient(loss, model.trainable_variables)
 """
+    )
     assert findings("GL003", text) == []
 
 
 def test_list_concatenation_target_is_not_an_operation() -> None:
-    text = HEAD + """\
+    text = (
+        HEAD
+        + """\
     with tf.GradientTape() as tape:
         a_losses = [loss_fn(y, model(x))]
         b_losses = [tf.add_n(model.losses)]
     return tape.gradient(a_losses + b_losses, model.trainable_variables)
 """
+    )
     assert findings("GL003", text) == []
 
 

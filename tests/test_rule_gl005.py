@@ -15,7 +15,9 @@ def train_step(model, optimizer, x, y):
 
 
 def test_message_and_fix_object() -> None:
-    text = STEP.format(tail="    optimizer.apply_gradients(zip(model.trainable_variables, gradients))\n")
+    text = STEP.format(
+        tail="    optimizer.apply_gradients(zip(model.trainable_variables, gradients))\n"
+    )
     [finding] = findings("GL005", text)
     assert finding.line == 7
     assert "zip(gradients, model.trainable_variables)" in finding.message
@@ -45,7 +47,9 @@ def test_two_variable_lists_are_not_swapped() -> None:
 
 
 def test_unknown_second_half_is_not_guessed() -> None:
-    text = STEP.format(tail="    optimizer.apply_gradients(zip(model.trainable_variables, scale))\n")
+    text = STEP.format(
+        tail="    optimizer.apply_gradients(zip(model.trainable_variables, scale))\n"
+    )
     assert findings("GL005", text) == []
 
 

@@ -54,9 +54,7 @@ def f(x):
 
 def test_first_call_after_early_return_branch() -> None:
     text = HEAD + (
-        "    if x is None:\n"
-        "        return tape.gradient(y, x)\n"
-        "    return tape.jacobian(y, x)\n"
+        "    if x is None:\n        return tape.gradient(y, x)\n    return tape.jacobian(y, x)\n"
     )
     assert findings("GL006", text) == []
 

@@ -60,7 +60,9 @@ def test_predict_of_a_local_model_class_is_not_keras() -> None:
 
 
 def test_shadowed_float_is_not_the_builtin() -> None:
-    text = "float = tf.identity\n" + HEAD.format(body="        loss = float(loss_fn(y, model(x)))\n")
+    text = "float = tf.identity\n" + HEAD.format(
+        body="        loss = float(loss_fn(y, model(x)))\n"
+    )
     assert findings("GL007", text) == []
 
 

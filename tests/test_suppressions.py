@@ -38,32 +38,38 @@ def test_unsuppressed_baseline():
     assert codes_of(MULTILINE.format(first="", last="")) == [("GL001", 8)]
 
 
-@pytest.mark.parametrize("comment", [
-    "  # noqa",
-    "  # NOQA",
-    "  #noqa",
-    "  # noqa: GL001",
-    "  # noqa:GL001",
-    "  # noqa: gl001",
-    "  # noqa: E501, GL001",
-    "  # noqa: E501 GL001",
-    "  # noqa:  GL001",
-    "  # noqa: GL001 -- frozen on purpose in this demo",
-    "  # noqa: see the docstring",  # not a code list: a bare noqa, like flake8
-    "  # type: ignore  # noqa",
-])
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "  # noqa",
+        "  # NOQA",
+        "  #noqa",
+        "  # noqa: GL001",
+        "  # noqa:GL001",
+        "  # noqa: gl001",
+        "  # noqa: E501, GL001",
+        "  # noqa: E501 GL001",
+        "  # noqa:  GL001",
+        "  # noqa: GL001 -- frozen on purpose in this demo",
+        "  # noqa: see the docstring",  # not a code list: a bare noqa, like flake8
+        "  # type: ignore  # noqa",
+    ],
+)
 def test_noqa_silences(comment):
     assert codes_of(FROZEN.format(comment=comment)) == []
 
 
-@pytest.mark.parametrize("comment", [
-    "  # noqa: GL002",
-    "  # noqa: E501",
-    "  # noqa: GL0011",
-    "  # noqanything",
-    "  # no qa",
-    "  # gradlint: noqa-ish",
-])
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "  # noqa: GL002",
+        "  # noqa: E501",
+        "  # noqa: GL0011",
+        "  # noqanything",
+        "  # no qa",
+        "  # gradlint: noqa-ish",
+    ],
+)
 def test_other_codes_or_non_noqa_comments_do_not_silence(comment):
     assert codes_of(FROZEN.format(comment=comment)) == [("GL001", 8)]
 
@@ -78,11 +84,14 @@ def test_multiline_finding_is_silenced_on_its_first_line_only():
     assert codes_of(MULTILINE.format(first="", last="  # noqa: GL001")) == [("GL001", 8)]
 
 
-@pytest.mark.parametrize("header", [
-    "# gradlint: skip-file\n",
-    "#gradlint:skip-file\n",
-    "# GRADLINT: Skip-File\n",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "# gradlint: skip-file\n",
+        "#gradlint:skip-file\n",
+        "# GRADLINT: Skip-File\n",
+    ],
+)
 def test_skip_file_anywhere(header):
     assert codes_of(header + FROZEN.format(comment="")) == []
     assert codes_of(FROZEN.format(comment="") + header) == []
@@ -95,8 +104,10 @@ def test_skip_file_inside_a_string_is_not_a_directive():
 
 
 def test_skip_file_skips_even_unparsable_files():
-    assert lint_source("# gradlint: skip-file\ndef f(:\n  tf.GradientTape", "t.py",
-                       ["GL000", "GL001"]) == []
+    assert (
+        lint_source("# gradlint: skip-file\ndef f(:\n  tf.GradientTape", "t.py", ["GL000", "GL001"])
+        == []
+    )
 
 
 def test_skip_file_needs_the_exact_directive():
@@ -120,11 +131,15 @@ def notebook_with(line_suffix: str) -> list:
     path = NB_DIR / "frozen_step_function.ipynb"
     doc = json.loads(path.read_text())
     for cell in doc["cells"]:
-        src = cell["source"] if isinstance(cell["source"], list) else cell["source"].splitlines(True)
+        src = (
+            cell["source"] if isinstance(cell["source"], list) else cell["source"].splitlines(True)
+        )
         cell["source"] = [
-            line.replace("model.trainable_variables)\n",
-                         f"model.trainable_variables){line_suffix}\n")
-            if "tape.gradient(" in line else line
+            line.replace(
+                "model.trainable_variables)\n", f"model.trainable_variables){line_suffix}\n"
+            )
+            if "tape.gradient(" in line
+            else line
             for line in src
         ]
     unit = load_notebook(json.dumps(doc).encode(), "n.ipynb")

@@ -32,14 +32,22 @@ def render(report: Report) -> str:
         errors="0",
     )
     if not report.findings:
-        suite = ET.SubElement(root, "testsuite", name="gradlint", tests="1", failures="0",
-                              errors="0", skipped="0")
+        suite = ET.SubElement(
+            root, "testsuite", name="gradlint", tests="1", failures="0", errors="0", skipped="0"
+        )
         ET.SubElement(suite, "testcase", name="no findings", classname="gradlint")
     by_path = groupby(sorted(report.findings, key=lambda f: f.sort_key), key=lambda f: f.path)
     for path, group in by_path:
         findings = list(group)
-        suite = ET.SubElement(root, "testsuite", name=_clean(path), tests=str(len(findings)),
-                              failures=str(len(findings)), errors="0", skipped="0")
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=_clean(path),
+            tests=str(len(findings)),
+            failures=str(len(findings)),
+            errors="0",
+            skipped="0",
+        )
         for finding in findings:
             location = _clean(finding.location())
             case = ET.SubElement(
@@ -50,8 +58,9 @@ def render(report: Report) -> str:
                 file=_clean(path),
                 line=str(finding.annotation_line),
             )
-            failure = ET.SubElement(case, "failure", message=_clean(finding.message),
-                                    type=finding.code)
+            failure = ET.SubElement(
+                case, "failure", message=_clean(finding.message), type=finding.code
+            )
             failure.text = _clean(f"{location}: {finding.code} {finding.message}")
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")

@@ -110,8 +110,11 @@ def _result(finding: Finding, index: dict[str, int], source: SourceLines, root: 
     if finding.code in index:
         result["ruleIndex"] = index[finding.code]
     if finding.cell is not None:
-        result["properties"] = {"cell": finding.cell, "cellLine": finding.line,
-                                "cellColumn": finding.column}
+        result["properties"] = {
+            "cell": finding.cell,
+            "cellLine": finding.line,
+            "cellColumn": finding.column,
+        }
     fixes = _fixes(finding, location)
     if fixes:
         result["fixes"] = fixes
