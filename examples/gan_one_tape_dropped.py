@@ -6,18 +6,12 @@ import tensorflow as tf
 
 latent_dim = 8
 generator = tf.keras.Sequential(
-    [
-        tf.keras.Input(shape=(latent_dim,)),
-        tf.keras.layers.Dense(16, activation="relu"),
-        tf.keras.layers.Dense(2),
-    ]
+    [tf.keras.Input(shape=(latent_dim,)), tf.keras.layers.Dense(16, activation="relu"),
+     tf.keras.layers.Dense(2)]
 )
 discriminator = tf.keras.Sequential(
-    [
-        tf.keras.Input(shape=(2,)),
-        tf.keras.layers.Dense(16, activation="relu"),
-        tf.keras.layers.Dense(1),
-    ]
+    [tf.keras.Input(shape=(2,)), tf.keras.layers.Dense(16, activation="relu"),
+     tf.keras.layers.Dense(1)]
 )
 g_optimizer = tf.keras.optimizers.Adam(1e-3)
 d_optimizer = tf.keras.optimizers.Adam(1e-3)
