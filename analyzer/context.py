@@ -14,19 +14,25 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from gradlint.analyzer.findings import Finding, Fix
-from gradlint.analyzer.names import ImportMap
+from gradlint.analyzer.names import ImportFacts, ImportMap
 from gradlint.analyzer.sources import SourceUnit
 
 
 class ModuleContext:
-    def __init__(self, unit: SourceUnit, module: cst.Module) -> None:
+    def __init__(
+        self, unit: SourceUnit, module: cst.Module, import_facts: ImportFacts | None = None
+    ) -> None:
         self.unit = unit
         self.module = module
+        #: The whole file's imports when ``module`` is a slice of it.
+        self.import_facts = import_facts
         #: Analyses shared between rules, keyed by the analysis' name.
         self.shared: dict[str, Any] = {}
 
     @cached_property
     def imports(self) -> ImportMap:
+        if self.import_facts is not None:
+            return ImportMap.from_facts(self.import_facts)
         return ImportMap(self.module)
 
     @cached_property

@@ -10,10 +10,14 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gradlint.analyzer.findings import Finding
 from gradlint.analyzer.sources import SourceError, SourceUnit, load_source
 from gradlint.rules import get_rule
+
+if TYPE_CHECKING:
+    from gradlint.analyzer.names import ImportFacts
 
 PARSE_ERROR = "GL000"
 #: Sliced parsing (see :mod:`gradlint.analyzer.slicing`) is on unless ``GRADLINT_SLICING=0``
@@ -80,12 +84,12 @@ def analyze_unit(
     if not rules:
         return []
     tokens = _slice_tokens(rules) if (SLICING if slicing is None else slicing) else None
-    parsed = _parse(unit, tokens)
+    parsed, import_facts = _parse(unit, tokens)
     if isinstance(parsed, SourceError):
         return [error_finding(parsed)] if PARSE_ERROR in codes else []
     from gradlint.analyzer.context import ModuleContext
 
-    ctx = ModuleContext(unit, parsed)
+    ctx = ModuleContext(unit, parsed, import_facts)
     findings: list[Finding] = []
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
@@ -144,8 +148,9 @@ def _slice_tokens(rules: list) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(tokens))
 
 
-def _parse(unit: SourceUnit, tokens: tuple[str, ...] | None):
-    """The LibCST module to analyze: the sliced text when slicing applies, else all of it.
+def _parse(unit: SourceUnit, tokens: tuple[str, ...] | None) -> tuple[Any, ImportFacts | None]:
+    """The LibCST module to analyze (the sliced text when slicing applies, else all of it),
+    with the whole file's imports when it is a slice.
 
     Anything the slice cannot handle falls back to parsing the whole text, so errors are
     reported exactly as without slicing.
@@ -159,5 +164,5 @@ def _parse(unit: SourceUnit, tokens: tuple[str, ...] | None):
         if sliced is not None:
             parsed = parse_unit(replace(unit, text=sliced.text))
             if not isinstance(parsed, SourceError):
-                return parsed
-    return parse_unit(unit)
+                return parsed, sliced.import_facts
+    return parse_unit(unit), None

@@ -6,6 +6,8 @@ module's import statements once and resolves ``Name``/``Attribute`` chains again
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import libcst as cst
 
 from gradlint.analyzer.walk import FastVisitor
@@ -39,6 +41,14 @@ def normalize_tf(qualified: str) -> str:
     return ".".join(parts)
 
 
+@dataclass(frozen=True)
+class ImportFacts:
+    """What an :class:`ImportMap` records, computed without LibCST."""
+
+    aliases: dict[str, str]
+    local_definitions: frozenset[str]
+
+
 class ImportMap:
     """Local name -> fully qualified name, from every import in the module (any depth).
 
@@ -46,10 +56,20 @@ class ImportMap:
     the conventional meaning, so they are recorded as local.
     """
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module | None = None) -> None:
         self.aliases: dict[str, str] = {}
         self.local_definitions: set[str] = set()
-        _ImportCollector(self).walk(module)
+        if module is not None:
+            _ImportCollector(self).walk(module)
+
+    @classmethod
+    def from_facts(cls, facts: ImportFacts) -> ImportMap:
+        """The map of a whole file whose statements were read by a cheaper parser (a sliced
+        module does not hold every import, but its names resolve as in the whole file)."""
+        result = cls()
+        result.aliases = dict(facts.aliases)
+        result.local_definitions = set(facts.local_definitions)
+        return result
 
     def qualify(self, node: cst.BaseExpression) -> str | None:
         dotted = dotted_name(node)

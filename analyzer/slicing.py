@@ -12,11 +12,12 @@ What is kept, so that every rule sees the same facts as with the whole file:
   constructions, loops that call the step function, ``if __name__ == "__main__"``): it is
   small, and rules read module-wide facts from it. If it mentions a tape itself, the module
   is a script and nothing is dropped;
-- every ``def``/``class`` whose text contains one of the rules' ``required_text`` tokens, or
-  a name bound to a tape class by an import inside such a statement;
+- every ``def``/``class`` whose code (not a docstring or comment) contains one of the rules'
+  ``required_text`` tokens, or a name bound to a tape class by an import inside such a statement;
 - transitively, every ``def``/``class`` that binds, at any depth, a name the kept code
-  mentions: same-module helpers and base classes, and nested imports and definitions that
-  would change how a name resolves;
+  mentions: same-module helpers and base classes, and nested definitions that would change
+  how a name resolves (imports anywhere in the file are read by ``ast`` and handed to the
+  analyzer as :class:`~gradlint.analyzer.names.ImportFacts`, so they keep nothing);
 - every ``def``/``class`` with a loop that mentions a function holding a tape (the step is
   called from a loop: training intent).
 
@@ -28,10 +29,15 @@ cannot parse the text, nothing is sliced and LibCST reports the error exactly as
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gradlint.analyzer.names import ImportFacts
 
 _DROPPABLE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
@@ -48,6 +54,9 @@ class Slice:
     text: str
     kept_lines: int
     total_lines: int
+    #: The imports and definitions of the whole file: names resolve in the slice exactly
+    #: as in the file, so a statement is never kept only for an import it holds.
+    import_facts: ImportFacts
 
 
 def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
@@ -60,11 +69,12 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
     if tree is None or len(tree.body) < 2:
         return None
     lines = _split_lines(text)
+    mentions = _mention_lines(text, lines, tokens)
     units = [_Unit(node, lines, None) for node in tree.body]
-    if any(not u.droppable and u.contains(tokens) for u in units):
+    if any(not u.droppable and u.mentions(mentions) for u in units):
         return None  # a script: module-level code holds the tape and reads everything
     _assign_regions(units, lines, 0, len(lines) + 1)
-    _choose(units, tokens)
+    _choose(units, tokens, mentions)
     if all(u.keep and (u.members is None or all(m.keep for m in u.members)) for u in units):
         return None
     keep_line = [True] * (len(lines) + 1)
@@ -85,7 +95,36 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
             kept_lines += 1
         else:
             parts.append(line[len(line.rstrip("\r\n")) :])
-    return Slice("".join(parts), kept_lines, len(lines))
+    return Slice("".join(parts), kept_lines, len(lines), import_facts(tree))
+
+
+def import_facts(tree: ast.Module) -> ImportFacts:
+    """What :class:`~gradlint.analyzer.names.ImportMap` records for the whole module, read
+    from ``ast`` in source order (a later import of a name replaces an earlier one)."""
+    from gradlint.analyzer.names import ImportFacts
+
+    aliases: dict[str, str] = {}
+    definitions: set[str] = set()
+    imports: list[ast.Import | ast.ImportFrom] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            imports.append(node)
+        elif isinstance(node, _DROPPABLE):
+            definitions.add(node.name)
+    imports.sort(key=lambda node: (node.lineno, node.col_offset))
+    for node in imports:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    head = alias.name.split(".", 1)[0]
+                    aliases.setdefault(head, head)
+        elif not node.level and node.module:
+            for alias in node.names:
+                if alias.name != "*":
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return ImportFacts(aliases, frozenset(definitions))
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -95,6 +134,22 @@ def _parse(text: str) -> ast.Module | None:
             return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
+
+
+def _mention_lines(text: str, lines: list[str], tokens: tuple[str, ...]) -> list[int]:
+    """The lines (sorted) where a token occurs in code: a mention in a docstring, a comment
+    or a plain import cannot hold a tape, so it does not keep its statement."""
+    from gradlint.analyzer.code_mentions import code_mentions
+
+    offsets = code_mentions(text, tokens)
+    if not offsets:
+        return []
+    starts = []
+    position = 0
+    for line in lines:
+        starts.append(position)
+        position += len(line)
+    return sorted({bisect.bisect_right(starts, offset) for offset in offsets})
 
 
 def _split_lines(text: str) -> list[str]:
@@ -145,25 +200,26 @@ class _Unit:
         self._attributes: set[str] | None = None
         self._bound: set[str] | None = None
         self._assigned: set[str] | None = None
-        #: Imports of the module's own code: local name -> what it is bound to.
-        self.module_imports: dict[str, set[str]] = {}
 
-    def contains(self, tokens: Iterable[str]) -> bool:
-        return any(token in self.text for token in tokens)
+    def mentions(self, lines: list[int]) -> bool:
+        """Whether a token occurs in this statement's code (``lines``: where it does)."""
+        return _any_between(lines, self.first, self.last)
 
     def segment(self, node: ast.stmt) -> str:
         first, last = _span(node)
         return "".join(self.lines[first - 1 : last])
 
-    def own_text(self, tokens: tuple[str, ...]) -> bool:
-        """Whether a token is in the class outside its methods and nested classes (header,
-        decorators, docstring, class-level code): then that part of the class is kept."""
+    def own_mention(self, lines: list[int]) -> bool:
+        """Whether a token is in the code of the class outside its methods and nested
+        classes (header, decorators, class-level code): then that part of the class is kept."""
         assert self.members is not None
-        rest = self.text
-        for member in self.members:
-            if member.droppable:
-                rest = rest.replace(member.text, "", 1)
-        return any(t in rest for t in tokens)
+        inside = [
+            line
+            for line in lines
+            if self.first <= line <= self.last
+            and not any(m.droppable and m.first <= line <= m.last for m in self.members)
+        ]
+        return bool(inside)
 
     @property
     def references(self) -> set[str]:
@@ -227,19 +283,13 @@ class _Unit:
 
     @property
     def bound(self) -> set[str]:
-        """Names it binds at any depth that module-wide lookups can see: its own name,
-        nested ``def``/``class`` names, and names bound by imports anywhere inside it
-        unless module-level code imports the same name as the same thing."""
+        """Names it binds at any depth that module-wide lookups can see: its own name and
+        nested ``def``/``class`` names. (Imports anywhere are module-wide facts too, but the
+        slice carries them as :class:`ImportFacts`, so they keep nothing.)"""
         if self._bound is None:
-            bound: set[str] = set()
-            for stmt in _statements(self.node):
-                if isinstance(stmt, _DROPPABLE):
-                    bound.add(stmt.name)
-                elif isinstance(stmt, ast.Import | ast.ImportFrom):
-                    for local, value in _imports(stmt):
-                        if self.module_imports.get(local) != {value}:
-                            bound.add(local)
-            self._bound = bound
+            self._bound = {
+                stmt.name for stmt in _statements(self.node) if isinstance(stmt, _DROPPABLE)
+            }
         return self._bound
 
 
@@ -311,20 +361,18 @@ class _Choice:
         return [leaf for leaf in self.leaves if not leaf.keep]
 
 
-def _choose(units: list[_Unit], tokens: tuple[str, ...]) -> None:
+def _any_between(lines: list[int], first: int, last: int) -> bool:
+    index = bisect.bisect_left(lines, first)
+    return index < len(lines) and lines[index] <= last
+
+
+def _choose(units: list[_Unit], tokens: tuple[str, ...], mentions: list[int]) -> None:
     choice = _Choice(units)
-    module_imports: dict[str, set[str]] = {}
     for unit in units:
-        if not unit.droppable:
-            for local, value in _imports(unit.node):
-                module_imports.setdefault(local, set()).add(value)
-    for leaf in choice.leaves:
-        leaf.module_imports = module_imports
-    for unit in units:
-        if unit.members is not None and unit.own_text(tokens):
+        if unit.members is not None and unit.own_mention(mentions):
             choice.mark(unit.members[0], "class text")
     for leaf in choice.unkept():
-        if leaf.contains(tokens):
+        if leaf.mentions(mentions):
             choice.mark(leaf, "token")
     # An import of the tape class under another name makes that name a token too.
     words = set(tokens)

@@ -270,3 +270,96 @@ def test_findings_are_identical_with_and_without_slicing() -> None:
         assert analyze_unit(unit, ALL, slicing=True) == analyze_unit(unit, ALL, slicing=False), name
         sliced_files += slice_source(source, TOKENS) is not None
     assert sliced_files > 50
+
+
+IMPORT_SPELLINGS = textwrap.dedent(
+    """\
+    import os.path
+    import numpy as np, tensorflow
+    from tensorflow import keras as K
+    from . import sibling
+    from .pkg import thing
+    from tensorflow.compat import *
+
+
+    def late():
+        import tensorflow.compat.v1 as np  # a later import of a name replaces the earlier
+        from os import path as os
+
+
+    class Model:
+        def call(self):
+            def inner():
+                pass
+    """
+)
+
+
+def test_import_facts_from_ast_are_what_libcst_records() -> None:
+    import ast
+
+    from gradlint.analyzer.names import ImportMap
+    from gradlint.analyzer.slicing import import_facts
+
+    compared = 0
+    for name, source in {"spellings": IMPORT_SPELLINGS, **variations()}.items():
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError:
+            continue  # the GL000 examples
+        expected = ImportMap(module)
+        facts = import_facts(ast.parse(source))
+        assert facts.aliases == expected.aliases, name
+        assert facts.local_definitions == expected.local_definitions, name
+        compared += 1
+    assert compared > 600
+
+
+def test_a_function_is_not_kept_for_an_import_it_holds() -> None:
+    """Imports are module-wide facts the slice carries; the function around one can go."""
+    source = textwrap.dedent(
+        """\
+        import numpy as np
+
+
+        def uses_tf_locally():
+            import tensorflow as tf
+            return tf.zeros(3)
+
+
+        def step(model, opt, x):
+            with tf.GradientTape() as tape:
+                loss = model(x)
+            grads = tape.gradient(loss, model.trainable_variables)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+        """
+    )
+    assert "import tensorflow as tf" not in kept(source)
+    unit = SourceUnit(path="local_import.py", text=source)
+    assert analyze_unit(unit, ALL, slicing=True) == analyze_unit(unit, ALL, slicing=False)
+
+
+def test_a_docstring_example_does_not_keep_its_function() -> None:
+    source = textwrap.dedent(
+        '''\
+        import tensorflow as tf
+
+
+        def documented(x):
+            """Example:
+
+            with tf.GradientTape() as tape:
+                y = f(x)
+            """
+            return x
+
+
+        def step(model, opt, x):
+            with tf.GradientTape() as tape:
+                loss = model(x)
+            grads = tape.gradient(loss, model.trainable_variables)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+        '''
+    )
+    assert "def documented(x):" not in kept(source)
+    assert "def step(model, opt, x):" in kept(source)
