@@ -15,6 +15,7 @@ the file is analyzed as before.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable
 
@@ -51,15 +52,21 @@ _OPEN_FROM_IMPORT = re.compile(
 
 def mentions_in_code(text: str, tokens: Iterable[str]) -> bool:
     """Whether any token occurs where it could be (part of) code that creates a tape."""
-    return bool(code_mentions(text, tokens, first_only=True))
+    return bool(code_mentions(text, tokens))
 
 
-def code_mentions(text: str, tokens: Iterable[str], *, first_only: bool = False) -> list[int]:
+def code_mentions(text: str, tokens: Iterable[str]) -> list[int]:
     """Offsets of the tokens' occurrences outside comments, non-f strings and plain
-    imports, in increasing order (the first one only, with ``first_only``)."""
+    imports, in increasing order."""
+    return list(_code_mentions(text, tuple(tokens)))
+
+
+@functools.lru_cache(maxsize=4)
+def _code_mentions(text: str, tokens: tuple[str, ...]) -> tuple[int, ...]:
+    """Cached: the prefilter and the slicer ask about the same text one after the other."""
     offsets = sorted({offset for token in tokens if token for offset in _occurrences(text, token)})
     if not offsets:
-        return []
+        return ()
     starts, ends, code_inside = _inert_spans(text, offsets[-1])
     found: list[int] = []
     for offset in offsets:
@@ -69,9 +76,7 @@ def code_mentions(text: str, tokens: Iterable[str], *, first_only: bool = False)
         if _is_plain_import(text, offset):
             continue
         found.append(offset)
-        if first_only:
-            break
-    return found
+    return tuple(found)
 
 
 def _occurrences(text: str, token: str) -> Iterable[int]:

@@ -106,11 +106,12 @@ def import_facts(tree: ast.Module) -> ImportFacts:
     aliases: dict[str, str] = {}
     definitions: set[str] = set()
     imports: list[ast.Import | ast.ImportFrom] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            imports.append(node)
-        elif isinstance(node, _DROPPABLE):
-            definitions.add(node.name)
+    for top in tree.body:
+        for node in _statements(top):  # statements only: imports and defs are never inside
+            if isinstance(node, ast.Import | ast.ImportFrom):  # an expression
+                imports.append(node)
+            elif isinstance(node, _DROPPABLE):
+                definitions.add(node.name)
     imports.sort(key=lambda node: (node.lineno, node.col_offset))
     for node in imports:
         if isinstance(node, ast.Import):
