@@ -84,7 +84,7 @@ def decode_python(raw: bytes, path: str) -> SourceUnit | SourceError:
 
 
 def load_source(
-    fs_path: Path, display_path: str, required: tuple[bytes, ...] | None = None
+    fs_path: str | Path, display_path: str, required: tuple[bytes, ...] | None = None
 ) -> SourceUnit | SourceError | None:
     """Read one file. Notebooks are delegated to :mod:`gradlint.analyzer.notebooks`.
 
@@ -93,14 +93,15 @@ def load_source(
     more than reading it.
     """
     try:
-        raw = fs_path.read_bytes()
+        with open(fs_path, "rb") as handle:
+            raw = handle.read()
     except FileNotFoundError:
         return SourceError(display_path, "file vanished before it could be read")
     except IsADirectoryError:
         return SourceError(display_path, "is a directory")
     except OSError as exc:
         return SourceError(display_path, f"cannot read: {exc.strerror or exc}")
-    if fs_path.suffix == ".ipynb":
+    if str(fs_path).endswith(".ipynb"):
         # Always read: a broken notebook must be reported (GL000) whatever it contains.
         from gradlint.analyzer import notebooks
 

@@ -6,6 +6,14 @@ results), the effective configuration, the enabled codes, the kind of file and i
 Findings are stored without their path, which is stamped back on when read, so a renamed or
 copied file hits too.
 
+A warm run should not even read the files that did not change, so beside the entries an
+index per run key and folder maps each file's path to its ``stat`` identity (size,
+modification and change times, inode) and what the last run found: nothing to parse, or
+the key of its entry. A file whose identity matches is neither read nor hashed. Files
+modified in the last seconds before a run are not indexed (their time stamp could hide a
+second change within the same tick, as git's "racily clean" files), and an indexed key
+whose entry is gone is a plain miss.
+
 Entries are JSON written to a temporary file and renamed into place, so a run reading while
 another writes sees the old entry, the new one or none, never half of one. Anything that
 cannot be read or understood is a miss, never an error. Entries unused for
@@ -112,9 +120,11 @@ class Cache:
             buckets = list(os.scandir(self.entries))
         except OSError:
             return 0
+        if (self.directory / "index").is_dir():
+            buckets.append(self.directory / "index")  # stat indexes of old run keys
         for bucket in buckets:
             try:
-                files = list(os.scandir(bucket.path))
+                files = list(os.scandir(bucket))
             except OSError:
                 continue
             for entry in files:
@@ -125,6 +135,65 @@ class Cache:
                 except OSError:
                     continue  # another run removed or replaced it
         return removed
+
+
+#: Files modified this recently (nanoseconds) are not indexed: a change within the same
+#: time-stamp tick would go unnoticed.
+RACY_NS = 2_000_000_000
+#: The index value of a file that needed no parsing (no finding, nothing cached).
+NOTHING_TO_PARSE = ""
+
+
+class StatIndex:
+    """Path -> (stat identity, what the last run found), for one run key and folder."""
+
+    def __init__(self, path: Path, entries: dict[str, list]) -> None:
+        self.path = path
+        self.entries = entries
+        self.changed = False
+        self.started_ns = time.time_ns()
+
+    @classmethod
+    def load(cls, cache: Cache, cwd: str) -> StatIndex:
+        digest = hashlib.sha256(f"{cache.run_key}\0{cwd}".encode()).hexdigest()[:24]
+        path = cache.directory / "index" / f"{digest}.json"
+        try:
+            data = json.loads(path.read_bytes())
+            entries = data["files"] if data.get("format") == FORMAT else {}
+            if not isinstance(entries, dict):
+                entries = {}
+            os.utime(path)  # in use: not pruned with the entries of old run keys
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            entries = {}
+        return cls(path, entries)
+
+    def lookup(self, name: str, st: os.stat_result) -> str | None:
+        """The recorded verdict when ``name`` still has the identity it had, else None."""
+        entry = self.entries.get(name)
+        if not isinstance(entry, list) or len(entry) != 2 or entry[0] != _identity(st):
+            return None
+        verdict = entry[1]
+        return verdict if isinstance(verdict, str) else None
+
+    def record(self, name: str, st: os.stat_result, verdict: str) -> None:
+        if st.st_mtime_ns < self.started_ns - RACY_NS:
+            self.entries[name] = [_identity(st), verdict]
+            self.changed = True
+
+    def save(self) -> None:
+        """Written only when something changed. Entries of files other runs looked at are
+        kept (a run on one file must not forget the tree); the whole index goes with the
+        rest of the cache when the run key changes."""
+        if not self.changed:
+            return
+        data = json.dumps({"format": FORMAT, "files": self.entries}).encode()
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(self.path, data)
+
+
+def _identity(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def code_fingerprint() -> str:

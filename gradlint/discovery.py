@@ -18,7 +18,9 @@ SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 @dataclass(frozen=True)
 class SourceFile:
-    fs_path: Path
+    """A file to check: where to read it (a ``str`` or ``Path``), and how to show it."""
+
+    fs_path: str | Path
     display_path: str
 
 
@@ -89,9 +91,11 @@ def collect_files(
     """Every source file under ``paths``, deduplicated, in a stable order.
 
     Symlinked folders are followed once (a loop is cut where it revisits a folder).
-    Raises :class:`MissingPathError` for a named path that does not exist.
+    Raises :class:`MissingPathError` for a named path that does not exist. Walked files
+    stay strings: a large tree is listed on every run, even a fully cached one.
     """
     cwd = Path.cwd()
+    base = os.path.abspath(cwd)
     root = root or cwd
     found: dict[str, SourceFile] = {}
     for raw in paths:
@@ -100,15 +104,25 @@ def collect_files(
             raise MissingPathError(raw)
         if path.is_dir():
             for file in _walk(path, excludes, root):
-                key = os.path.normcase(os.path.abspath(file))
-                found.setdefault(key, SourceFile(file, display_path(file, cwd)))
+                absolute = file if os.path.isabs(file) else os.path.join(base, file)
+                key = os.path.normcase(os.path.normpath(absolute))
+                if key not in found:
+                    found[key] = SourceFile(file, _display(file, base))
         else:
             key = os.path.normcase(os.path.abspath(path))
             found.setdefault(key, SourceFile(path, display_path(path, cwd)))
     return sorted(found.values(), key=lambda f: f.display_path)
 
 
-def _walk(top: Path, excludes: list[str], root: Path) -> Iterable[Path]:
+def _display(path: str, base: str) -> str:
+    """:func:`display_path` for a walked path, without building a ``Path``."""
+    text = os.path.normpath(path)
+    if os.path.isabs(text) and text.startswith(base + os.sep):
+        text = text[len(base) + 1 :]
+    return text.replace(os.sep, "/") if os.sep != "/" else text
+
+
+def _walk(top: Path, excludes: list[str], root: Path) -> Iterable[str]:
     matcher = ExcludeMatcher(excludes, root)
     seen_dirs: set[tuple[int, int]] = set()
     stack = [str(top)]
@@ -143,7 +157,7 @@ def _walk(top: Path, excludes: list[str], root: Path) -> Iterable[Path]:
             else:
                 try:
                     if entry.is_file(follow_symlinks=True):
-                        yield Path(entry.path)
+                        yield entry.path
                 except OSError:
                     continue
         stack.extend(reversed(subdirs))

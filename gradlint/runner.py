@@ -23,6 +23,7 @@ from gradlint.analyzer.engine import (
 )
 from gradlint.analyzer.findings import Finding
 from gradlint.analyzer.sources import SourceError, SourceUnit, load_source
+from gradlint.cache import NOTHING_TO_PARSE
 from gradlint.discovery import SourceFile
 from gradlint.settings import Settings
 
@@ -34,18 +35,35 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
     from gradlint.analyzer.suppressions import is_skip_file
 
     cache = _open_cache(settings, codes) if settings.use_cache else None
+    index = _open_index(cache)
     findings: list[Finding] = []
-    pending: list[tuple[SourceUnit, str | None]] = []
+    pending: list[tuple[SourceUnit, str | None, str, os.stat_result | None]] = []
     required = required_tokens(codes)
     for file in files:
+        st = None
+        if index is not None:
+            st = _stat(file.fs_path)
+            verdict = index.lookup(str(file.fs_path), st) if st is not None else None
+            if verdict == NOTHING_TO_PARSE:
+                continue
+            if verdict is not None:
+                assert cache is not None
+                hit = cache.get(verdict, file.display_path)
+                if hit is not None:
+                    findings.extend(hit)
+                    continue
         loaded = load_source(file.fs_path, file.display_path, required)
-        if loaded is None:
+        if (
+            loaded is None
+            or isinstance(loaded, SourceUnit)
+            and (not needs_parse(loaded.text, codes, loaded.kind) or is_skip_file(loaded.text))
+        ):
+            if index is not None and st is not None:
+                index.record(str(file.fs_path), st, NOTHING_TO_PARSE)
             continue
         if isinstance(loaded, SourceError):
             if PARSE_ERROR in codes:
                 findings.append(error_finding(loaded))
-            continue
-        if not needs_parse(loaded.text, codes, loaded.kind) or is_skip_file(loaded.text):
             continue
         key = None
         if cache is not None:
@@ -53,15 +71,21 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
             hit = cache.get(key, loaded.path)
             if hit is not None:
                 findings.extend(hit)
+                if index is not None and st is not None:
+                    index.record(str(file.fs_path), st, key)
                 continue
-        pending.append((loaded, key))
-    results = analyze_units([unit for unit, _ in pending], codes, settings.jobs)
-    for (_, key), result in zip(pending, results, strict=True):
+        pending.append((loaded, key, str(file.fs_path), st))
+    results = analyze_units([unit for unit, _, _, _ in pending], codes, settings.jobs)
+    for (_, key, name, st), result in zip(pending, results, strict=True):
         findings.extend(result)
         if cache is not None and key is not None and not _crashed(result):
             cache.put(key, result)
+            if index is not None and st is not None:
+                index.record(name, st, key)
     if cache is not None:
         cache.prune()
+    if index is not None:
+        index.save()
     return sorted(findings, key=lambda f: f.sort_key)
 
 
@@ -132,6 +156,21 @@ def _context() -> object | None:
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
     return None
+
+
+def _open_index(cache):
+    if cache is None:
+        return None
+    from gradlint.cache import StatIndex
+
+    return StatIndex.load(cache, os.getcwd())
+
+
+def _stat(path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
 
 
 def _open_cache(settings: Settings, codes: list[str]):

@@ -198,3 +198,85 @@ def test_concurrent_runs_share_the_cache(tmp_path: Path) -> None:
         json.loads(entry.read_bytes())
     again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
     assert again.stdout == outputs[0]
+
+
+def age(root: Path, seconds: float = 60) -> None:
+    """Make every file look modified ``seconds`` ago (the index skips fresh files)."""
+    past = time.time() - seconds
+    for path in root.glob("*.py"):
+        os.utime(path, (past, past))
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Display paths of the files a run really read."""
+    read: list[str] = []
+    real = runner.load_source
+
+    def spy(fs_path, display_path, required=None):
+        read.append(Path(display_path).name)
+        return real(fs_path, display_path, required)
+
+    monkeypatch.setattr(runner, "load_source", spy)
+    return read
+
+
+def test_a_warm_run_does_not_read_unchanged_files(tmp_path: Path, reads, counted) -> None:
+    copy_examples(tmp_path)
+    (tmp_path / "plain.py").write_text("print('no tape here')\n")
+    age(tmp_path)
+    cold = lint(tmp_path)
+    assert sorted(reads) == [
+        "correct_loop.py",
+        "frozen_loop.py",
+        "gan_one_tape_dropped.py",
+        "plain.py",
+    ]
+    reads.clear()
+    counted.clear()
+    assert lint(tmp_path) == cold
+    assert reads == [] and counted == []
+
+
+def test_a_changed_file_is_read_again_even_with_the_same_size(
+    tmp_path: Path, reads, counted
+) -> None:
+    copy_examples(tmp_path)
+    age(tmp_path)
+    cold = lint(tmp_path)
+    assert any(f.path.endswith("frozen_loop.py") for f in cold)
+    frozen = tmp_path / "frozen_loop.py"
+    text = frozen.read_text()
+    fixed = text.replace("    # optimizer.apply_gradients(", "    optimizer.apply_gradients(  ")
+    assert len(fixed) == len(text) and fixed != text
+    frozen.write_text(fixed)
+    reads.clear()
+    warm = lint(tmp_path)
+    assert reads == ["frozen_loop.py"]
+    assert not any(f.path.endswith("frozen_loop.py") for f in warm)
+
+
+def test_files_modified_just_now_are_not_indexed(tmp_path: Path, reads) -> None:
+    """A second change within the same time-stamp tick must not be missed."""
+    copy_examples(tmp_path)
+    lint(tmp_path)
+    reads.clear()
+    lint(tmp_path)
+    assert len(reads) == 3
+
+
+def test_a_corrupt_index_or_a_lost_entry_is_a_miss(tmp_path: Path, reads, counted) -> None:
+    copy_examples(tmp_path)
+    age(tmp_path)
+    cold = lint(tmp_path)
+    [index] = (tmp_path / ".gradlint_cache" / "index").glob("*.json")
+    index.write_text("{not json")
+    reads.clear()
+    assert lint(tmp_path) == cold
+    assert len(reads) == 3
+    for entry in entries(tmp_path):
+        entry.unlink()
+    reads.clear()
+    counted.clear()
+    assert lint(tmp_path) == cold
+    assert len(reads) == 3 and len(counted) == 3
