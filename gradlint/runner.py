@@ -2,16 +2,20 @@
 
 The main process reads every file, applies the cheap prefilter and the cache, and only the
 files left over are parsed, by a pool of worker processes when there are at least two of
-them (starting a worker costs more than analyzing one small file). Output never depends on
-the number of workers: findings are sorted at the end. A bug that crashes the analysis of
-one file becomes a ``GL000`` finding for that file; the other files are still analyzed.
+them (starting a worker costs more than analyzing one small file). Files are handed to the
+workers as soon as they are read, so parsing overlaps with reading the rest of the tree.
+Output never depends on the number of workers: findings are sorted at the end. A bug that
+crashes the analysis of one file becomes a ``GL000`` finding for that file; the other files
+are still analyzed.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from gradlint.analyzer.engine import (
@@ -37,46 +41,50 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
     cache = _open_cache(settings, codes) if settings.use_cache else None
     index = _open_index(cache)
     findings: list[Finding] = []
-    pending: list[tuple[SourceUnit, str | None, str, os.stat_result | None]] = []
+    pending: list[tuple[str | None, str, os.stat_result | None]] = []
     required = required_tokens(codes)
-    for file in files:
-        st = None
-        if index is not None:
-            st = _stat(file.fs_path)
-            verdict = index.lookup(str(file.fs_path), st) if st is not None else None
-            if verdict == NOTHING_TO_PARSE:
+
+    def to_analyze() -> Iterator[SourceUnit]:
+        """Reads the files, and yields those the cache and the prefilter do not settle."""
+        for file in files:
+            st = None
+            if index is not None:
+                st = _stat(file.fs_path)
+                verdict = index.lookup(str(file.fs_path), st) if st is not None else None
+                if verdict == NOTHING_TO_PARSE:
+                    continue
+                if verdict is not None:
+                    assert cache is not None
+                    hit = cache.get(verdict, file.display_path)
+                    if hit is not None:
+                        findings.extend(hit)
+                        continue
+            loaded = load_source(file.fs_path, file.display_path, required)
+            if loaded is None or (
+                isinstance(loaded, SourceUnit)
+                and (not needs_parse(loaded.text, codes, loaded.kind) or is_skip_file(loaded.text))
+            ):
+                if index is not None and st is not None:
+                    index.record(str(file.fs_path), st, NOTHING_TO_PARSE)
                 continue
-            if verdict is not None:
-                assert cache is not None
-                hit = cache.get(verdict, file.display_path)
+            if isinstance(loaded, SourceError):
+                if PARSE_ERROR in codes:
+                    findings.append(error_finding(loaded))
+                continue
+            key = None
+            if cache is not None:
+                key = cache.key(loaded.kind, loaded.raw or loaded.text.encode("utf-8", "replace"))
+                hit = cache.get(key, loaded.path)
                 if hit is not None:
                     findings.extend(hit)
+                    if index is not None and st is not None:
+                        index.record(str(file.fs_path), st, key)
                     continue
-        loaded = load_source(file.fs_path, file.display_path, required)
-        if (
-            loaded is None
-            or isinstance(loaded, SourceUnit)
-            and (not needs_parse(loaded.text, codes, loaded.kind) or is_skip_file(loaded.text))
-        ):
-            if index is not None and st is not None:
-                index.record(str(file.fs_path), st, NOTHING_TO_PARSE)
-            continue
-        if isinstance(loaded, SourceError):
-            if PARSE_ERROR in codes:
-                findings.append(error_finding(loaded))
-            continue
-        key = None
-        if cache is not None:
-            key = cache.key(loaded.kind, loaded.raw or loaded.text.encode("utf-8", "replace"))
-            hit = cache.get(key, loaded.path)
-            if hit is not None:
-                findings.extend(hit)
-                if index is not None and st is not None:
-                    index.record(str(file.fs_path), st, key)
-                continue
-        pending.append((loaded, key, str(file.fs_path), st))
-    results = analyze_units([unit for unit, _, _, _ in pending], codes, settings.jobs)
-    for (_, key, name, st), result in zip(pending, results, strict=True):
+            pending.append((key, str(file.fs_path), st))
+            yield loaded
+
+    results = analyze_units(to_analyze(), codes, settings.jobs)
+    for (key, name, st), result in zip(pending, results, strict=True):
         findings.extend(result)
         if cache is not None and key is not None and not _crashed(result):
             cache.put(key, result)
@@ -90,13 +98,19 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
 
 
 def analyze_units(
-    units: list[SourceUnit], codes: list[str], jobs: int | None = None
+    units: Iterable[SourceUnit], codes: list[str], jobs: int | None = None
 ) -> list[list[Finding]]:
-    """Findings per unit, in the order of ``units``, using up to ``jobs`` processes."""
-    workers = min(jobs or os.cpu_count() or 1, len(units))
-    if workers <= 1:
-        return [safe_analyze(unit, codes) for unit in units]
-    return _in_pool(units, codes, workers)
+    """Findings per unit, in the order of ``units``, using up to ``jobs`` processes.
+
+    ``units`` may be a generator that is still reading files: the pool starts when a second
+    unit arrives and works while the rest are read.
+    """
+    workers = jobs or os.cpu_count() or 1
+    iterator = iter(units)
+    head = list(itertools.islice(iterator, 2))
+    if workers <= 1 or len(head) < 2:
+        return [safe_analyze(unit, codes) for unit in itertools.chain(head, iterator)]
+    return _in_pool(itertools.chain(head, iterator), codes, workers)
 
 
 def safe_analyze(unit: SourceUnit, codes: list[str]) -> list[Finding]:
@@ -117,29 +131,33 @@ def _crashed(findings: list[Finding]) -> bool:
     return any(f.code == PARSE_ERROR and f.message.startswith(INTERNAL_ERROR) for f in findings)
 
 
-def _in_pool(units: list[SourceUnit], codes: list[str], workers: int) -> list[list[Finding]]:
+def _in_pool(units: Iterator[SourceUnit], codes: list[str], workers: int) -> list[list[Finding]]:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    results: list[list[Finding] | None] = [None] * len(units)
-    # Largest first, so that one big file does not start last and finish alone.
-    order = sorted(range(len(units)), key=lambda i: -len(units[i].text))
+    submitted: list[SourceUnit] = []
+    results: list[list[Finding]] = []
     try:
         with warnings.catch_warnings():
-            # Python 3.12+ warns about fork() in a process with threads; ours has none.
+            # Python 3.12+ warns about fork() in a process with threads: the pool's own
+            # manager thread only waits on pipes, it holds no lock a child could inherit.
             warnings.filterwarnings("ignore", ".*fork.*", DeprecationWarning)
             with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-                futures = {pool.submit(safe_analyze, _lean(units[i]), codes): i for i in order}
-                for future, index in futures.items():
+                futures = []
+                for unit in units:
+                    submitted.append(unit)
+                    futures.append(pool.submit(safe_analyze, _lean(unit), codes))
+                for future in futures:
                     try:
-                        results[index] = future.result()
+                        results.append(future.result())
                     except BrokenProcessPool:
                         break
     except (OSError, BrokenProcessPool):
         pass  # no processes on this system, or one died: finish in this process below
+    submitted.extend(units)  # what was not read yet when the pool failed
     return [
-        result if result is not None else safe_analyze(units[i], codes)
-        for i, result in enumerate(results)
+        results[i] if i < len(results) else safe_analyze(unit, codes)
+        for i, unit in enumerate(submitted)
     ]
 
 

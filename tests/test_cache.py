@@ -45,6 +45,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     real = runner.analyze_units
 
     def spy(units, codes, jobs=None):
+        units = list(units)
         analyzed.extend(unit.path for unit in units)
         return real(units, codes, 1)
 

@@ -103,6 +103,7 @@ def test_files_that_need_no_parsing_never_reach_the_analyzer(
     seen: list[int] = []
 
     def count(units, codes, jobs=None):
+        units = list(units)
         seen.append(len(units))
         return [[] for _ in units]
 
