@@ -132,3 +132,48 @@ def test_cli_import_and_a_run_without_tapes_do_not_import_libcst(tmp_path: Path)
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('libcst', 'tensorflow')))\n"
     )
     assert _run_python(code, tmp_path) == "[]"
+
+
+def test_units_streamed_from_a_generator_keep_their_order_in_a_pool() -> None:
+    """The pool starts while files are still being read; results follow the input order."""
+    produced: list[str] = []
+
+    def reading():
+        for i in range(6):
+            name = f"step_{i}.py"
+            produced.append(name)
+            text = FROZEN if i % 2 else FROZEN.replace("    return loss", "    return grads")
+            yield SourceUnit(path=name, text=text)
+
+    results = runner.analyze_units(reading(), ALL, jobs=2)
+    assert len(produced) == 6
+    assert [[f.path for f in found] for found in results] == [
+        [] if i % 2 == 0 else [f"step_{i}.py"] for i in range(6)
+    ]
+
+
+def test_a_pool_that_cannot_start_finishes_in_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_processes(*args, **kwargs):
+        raise OSError("no processes here")
+
+    import concurrent.futures
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_processes)
+    units = (SourceUnit(path=f"{i}.py", text=FROZEN) for i in range(3))
+    results = runner.analyze_units(units, ALL, jobs=2)
+    assert [[f.code for f in found] for found in results] == [["GL001"]] * 3
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_cycle_collector_is_left_as_it_was(enabled: bool) -> None:
+    import gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        engine.analyze_unit(SourceUnit(path="one.py", text=FROZEN), ALL)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
