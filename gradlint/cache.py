@@ -140,12 +140,13 @@ class Cache:
 #: Files modified this recently (nanoseconds) are not indexed: a change within the same
 #: time-stamp tick would go unnoticed.
 RACY_NS = 2_000_000_000
-#: The index value of a file that needed no parsing (no finding, nothing cached).
-NOTHING_TO_PARSE = ""
 
 
 class StatIndex:
     """Path -> (stat identity, what the last run found), for one run key and folder."""
+
+    #: The verdict of a file that needed no parsing (no finding, nothing cached).
+    NOTHING_TO_PARSE = ""
 
     def __init__(self, path: Path, entries: dict[str, list]) -> None:
         self.path = path

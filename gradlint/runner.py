@@ -27,7 +27,6 @@ from gradlint.analyzer.engine import (
 )
 from gradlint.analyzer.findings import Finding
 from gradlint.analyzer.sources import SourceError, SourceUnit, load_source
-from gradlint.cache import NOTHING_TO_PARSE
 from gradlint.discovery import SourceFile
 from gradlint.settings import Settings
 
@@ -51,7 +50,7 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
             if index is not None:
                 st = _stat(file.fs_path)
                 verdict = index.lookup(str(file.fs_path), st) if st is not None else None
-                if verdict == NOTHING_TO_PARSE:
+                if verdict == index.NOTHING_TO_PARSE:
                     continue
                 if verdict is not None:
                     assert cache is not None
@@ -65,7 +64,7 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
                 and (not needs_parse(loaded.text, codes, loaded.kind) or is_skip_file(loaded.text))
             ):
                 if index is not None and st is not None:
-                    index.record(str(file.fs_path), st, NOTHING_TO_PARSE)
+                    index.record(str(file.fs_path), st, index.NOTHING_TO_PARSE)
                 continue
             if isinstance(loaded, SourceError):
                 if PARSE_ERROR in codes:
