@@ -26,10 +26,10 @@ _LEXEME = re.compile(
     (?P<comment>\#[^\r\n]*)
     | (?P<prefix>[rRbBuUfF]{0,2})
       (?P<string>
-          '''(?:\\.|[^\\])*?'''
-        | \"\"\"(?:\\.|[^\\])*?\"\"\"
-        | '(?:\\.|[^\\'\r\n])*'
-        | "(?:\\.|[^\\"\r\n])*"
+          '''(?:\\(?:\r\n|.)|[^\\])*?'''
+        | \"\"\"(?:\\(?:\r\n|.)|[^\\])*?\"\"\"
+        | '(?:\\(?:\r\n|.)|[^\\'\r\n])*'
+        | "(?:\\(?:\r\n|.)|[^\\"\r\n])*"
       )
     """,
     re.VERBOSE | re.DOTALL,
@@ -41,7 +41,10 @@ _PLAIN_IMPORT_PREFIX = re.compile(
     r"[ \t]*(?:from[ \t]+\.*[\w.]*[ \t]+import[ \t]+\(?|import[ \t]+)"
     r"(?:[ \t]*\w+(?:[ \t]+as[ \t]+\w+)?[ \t]*,)*[ \t]*\Z"
 )
-_PLAIN_IMPORT_SUFFIX = re.compile(r"[ \t]*(?:,[^;\r\n]*|\)[ \t]*)?(?:\#[^\r\n]*)?(?:\r\n|\r|\n|\Z)")
+_PLAIN_IMPORT_SUFFIX = re.compile(r"[ \t]*(?:,[^;\r\n]*)?(?:\#[^\r\n]*)?(?:\r\n|\r|\n|\Z)")
+#: Inside parentheses, the name ends at the next ``,`` or ``)``: an ``as`` may follow on the
+#: next line, after comments.
+_PARENTHESIZED_SUFFIX = re.compile(r"(?:[ \t\r\n\f]|\#[^\r\n]*)*[,)]")
 #: The same names, on a continuation line of ``from a import (`` (checked with the opener).
 _CONTINUED_NAMES = re.compile(r"[ \t]*(?:\w+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*)*\Z")
 _OPEN_FROM_IMPORT = re.compile(
@@ -67,15 +70,16 @@ def _code_mentions(text: str, tokens: tuple[str, ...]) -> tuple[int, ...]:
     offsets = sorted({offset for token in tokens if token for offset in _occurrences(text, token)})
     if not offsets:
         return ()
-    starts, ends, code_inside = _inert_spans(text, offsets[-1])
+    spans = _InertSpans(text, offsets[-1])
     found: list[int] = []
     for offset in offsets:
-        index = bisect.bisect_right(starts, offset) - 1
-        if index >= 0 and offset < ends[index] and not code_inside[index]:
+        index = spans.index(offset)
+        if index is not None:
+            if spans.code_inside[index]:
+                found.append(offset)  # an f-string's replacement field: code, never an import
             continue
-        if _is_plain_import(text, offset):
-            continue
-        found.append(offset)
+        if not _is_plain_import(text, offset, spans):
+            found.append(offset)
     return tuple(found)
 
 
@@ -86,28 +90,55 @@ def _occurrences(text: str, token: str) -> Iterable[int]:
         offset = text.find(token, offset + 1)
 
 
-def _inert_spans(text: str, last: int) -> tuple[list[int], list[int], list[bool]]:
+class _InertSpans:
     """Start and end offsets of every comment and string literal up to ``last``, and for
     each whether it may hold code (an f-string's replacement fields)."""
-    starts: list[int] = []
-    ends: list[int] = []
-    code_inside: list[bool] = []
-    for match in _LEXEME.finditer(text):
-        start = match.start()
-        if start > last:
-            break
-        if match.group("comment") is None:
+
+    def __init__(self, text: str, last: int) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.code_inside: list[bool] = []
+        for match in _LEXEME.finditer(text):
+            start = match.start()
+            if start > last:
+                break
+            if match.group("comment") is not None:
+                self._add(start, match.end(), False)
+                continue
             prefix = match.group("prefix")
-            starts.append(match.start("string") - len(prefix))
-            code_inside.append("f" in prefix or "F" in prefix)
-        else:
-            starts.append(start)
-            code_inside.append(False)
-        ends.append(match.end())
-    return starts, ends, code_inside
+            is_f = "f" in prefix or "F" in prefix
+            self._add(start, match.end(), is_f)
+            if is_f and not _balanced_fields(match.group("string")):
+                # Python 3.12 lets a replacement field reuse the string's own quote; the
+                # regular expression cannot follow that, so nothing after it is trusted.
+                self._add(match.end(), len(text) + 1, True)
+                break
+
+    def _add(self, start: int, end: int, code_inside: bool) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+        self.code_inside.append(code_inside)
+
+    def index(self, offset: int) -> int | None:
+        """The span holding ``offset``, if any."""
+        index = bisect.bisect_right(self.starts, offset) - 1
+        return index if index >= 0 and offset < self.ends[index] else None
 
 
-def _is_plain_import(text: str, offset: int) -> bool:
+def _balanced_fields(literal: str) -> bool:
+    body = literal.replace("{{", "").replace("}}", "")
+    depth = 0
+    for char in body:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _is_plain_import(text: str, offset: int, spans: _InertSpans) -> bool:
     """Whether the mention at ``offset`` is a whole name imported without ``as`` (it binds a
     name that any use must spell again, and that use is the mention that counts)."""
     line_start = max(text.rfind("\n", 0, offset), text.rfind("\r", 0, offset)) + 1
@@ -117,18 +148,22 @@ def _is_plain_import(text: str, offset: int) -> bool:
     name_end = offset
     while name_end < len(text) and _is_word(text[name_end]):
         name_end += 1
-    if _PLAIN_IMPORT_SUFFIX.match(text, name_end) is None:
-        return False
     before = text[line_start:name_start]
     if _PLAIN_IMPORT_PREFIX.match(before):
-        return not (before.lstrip().startswith("import") and "." in before)
+        if before.lstrip().startswith("import") and "." in before:
+            return False
+        suffix = _PARENTHESIZED_SUFFIX if "(" in before else _PLAIN_IMPORT_SUFFIX
+        return suffix.match(text, name_end) is not None
     if not _CONTINUED_NAMES.match(before):
         return False
     opener = text.rfind("(", 0, line_start)
-    if opener == -1:
+    if opener == -1 or spans.index(opener) is not None:
         return False
     opener_line = max(text.rfind("\n", 0, opener), text.rfind("\r", 0, opener)) + 1
-    return _OPEN_FROM_IMPORT.match(text[opener_line:line_start]) is not None
+    return (
+        _OPEN_FROM_IMPORT.match(text[opener_line:line_start]) is not None
+        and _PARENTHESIZED_SUFFIX.match(text, name_end) is not None
+    )
 
 
 def _is_word(char: str) -> bool:

@@ -95,7 +95,10 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
             kept_lines += 1
         else:
             parts.append(line[len(line.rstrip("\r\n")) :])
-    return Slice("".join(parts), kept_lines, len(lines), import_facts(tree))
+    facts = import_facts(tree)
+    if not text.isascii() and not _spelled_as_written(facts, text):
+        return None  # ``ast`` normalized a name (NFKC) that LibCST keeps as written
+    return Slice("".join(parts), kept_lines, len(lines), facts)
 
 
 def import_facts(tree: ast.Module) -> ImportFacts:
@@ -126,6 +129,13 @@ def import_facts(tree: ast.Module) -> ImportFacts:
                 if alias.name != "*":
                     aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return ImportFacts(aliases, frozenset(definitions))
+
+
+def _spelled_as_written(facts: ImportFacts, text: str) -> bool:
+    names = [*facts.local_definitions, *facts.aliases]
+    for qualified in facts.aliases.values():
+        names.extend(qualified.split("."))
+    return all(name in text for name in names)
 
 
 def _parse(text: str) -> ast.Module | None:

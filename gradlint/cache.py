@@ -10,7 +10,8 @@ A warm run should not even read the files that did not change, so beside the ent
 index per run key and folder maps each file's path to its ``stat`` identity (size,
 modification and change times, inode) and what the last run found: nothing to parse, or
 the key of its entry. A file whose identity matches is neither read nor hashed. Files
-modified in the last seconds before a run are not indexed (their time stamp could hide a
+modified (or copied, renamed, touched: the change time counts too) in the last seconds
+before a run are not indexed (their time stamp could hide a
 second change within the same tick, as git's "racily clean" files), and an indexed key
 whose entry is gone is a plain miss.
 
@@ -82,7 +83,7 @@ class Cache:
         try:
             data = json.loads(entry.read_bytes())
             findings = [_finding(item, path) for item in data["findings"]]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             self.misses += 1
             return None
         with contextlib.suppress(OSError):
@@ -137,8 +138,8 @@ class Cache:
         return removed
 
 
-#: Files modified this recently (nanoseconds) are not indexed: a change within the same
-#: time-stamp tick would go unnoticed.
+#: Files modified or changed this recently (nanoseconds) are not indexed: a change within
+#: the same time-stamp tick would go unnoticed.
 RACY_NS = 2_000_000_000
 
 
@@ -164,7 +165,7 @@ class StatIndex:
             if not isinstance(entries, dict):
                 entries = {}
             os.utime(path)  # in use: not pruned with the entries of old run keys
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             entries = {}
         return cls(path, entries)
 
@@ -177,7 +178,7 @@ class StatIndex:
         return verdict if isinstance(verdict, str) else None
 
     def record(self, name: str, st: os.stat_result, verdict: str) -> None:
-        if st.st_mtime_ns < self.started_ns - RACY_NS:
+        if max(st.st_mtime_ns, st.st_ctime_ns) < self.started_ns - RACY_NS:
             self.entries[name] = [_identity(st), verdict]
             self.changed = True
 

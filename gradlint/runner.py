@@ -101,15 +101,17 @@ def analyze_units(
 ) -> list[list[Finding]]:
     """Findings per unit, in the order of ``units``, using up to ``jobs`` processes.
 
-    ``units`` may be a generator that is still reading files: the pool starts when a second
-    unit arrives and works while the rest are read.
+    ``units`` may be a generator that is still reading files: the pool starts once there is a
+    unit for each worker (or all are read) and works while the rest are read.
     """
     workers = jobs or os.cpu_count() or 1
     iterator = iter(units)
-    head = list(itertools.islice(iterator, 2))
+    # Read until there is work for every worker (or no more work): a pool never starts
+    # more processes than there are files.
+    head = list(itertools.islice(iterator, workers))
     if workers <= 1 or len(head) < 2:
         return [safe_analyze(unit, codes) for unit in itertools.chain(head, iterator)]
-    return _in_pool(itertools.chain(head, iterator), codes, workers)
+    return _in_pool(itertools.chain(head, iterator), codes, min(workers, len(head)))
 
 
 def safe_analyze(unit: SourceUnit, codes: list[str]) -> list[Finding]:

@@ -201,11 +201,18 @@ def test_concurrent_runs_share_the_cache(tmp_path: Path) -> None:
     assert again.stdout == outputs[0]
 
 
-def age(root: Path, seconds: float = 60) -> None:
-    """Make every file look modified ``seconds`` ago (the index skips fresh files)."""
-    past = time.time() - seconds
-    for path in root.glob("*.py"):
-        os.utime(path, (past, past))
+@pytest.fixture
+def age(monkeypatch: pytest.MonkeyPatch):
+    """Make every file look modified a minute ago. The index skips files whose modification
+    or change time is fresh, and a change time cannot be set: the margin is lifted."""
+
+    def make_old(root: Path) -> None:
+        monkeypatch.setattr(cache_module, "RACY_NS", 0)
+        past = time.time() - 60
+        for path in root.glob("*.py"):
+            os.utime(path, (past, past))
+
+    return make_old
 
 
 @pytest.fixture
@@ -222,7 +229,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return read
 
 
-def test_a_warm_run_does_not_read_unchanged_files(tmp_path: Path, reads, counted) -> None:
+def test_a_warm_run_does_not_read_unchanged_files(tmp_path: Path, reads, counted, age) -> None:
     copy_examples(tmp_path)
     (tmp_path / "plain.py").write_text("print('no tape here')\n")
     age(tmp_path)
@@ -240,7 +247,7 @@ def test_a_warm_run_does_not_read_unchanged_files(tmp_path: Path, reads, counted
 
 
 def test_a_changed_file_is_read_again_even_with_the_same_size(
-    tmp_path: Path, reads, counted
+    tmp_path: Path, reads, counted, age
 ) -> None:
     copy_examples(tmp_path)
     age(tmp_path)
@@ -266,18 +273,33 @@ def test_files_modified_just_now_are_not_indexed(tmp_path: Path, reads) -> None:
     assert len(reads) == 3
 
 
-def test_a_corrupt_index_or_a_lost_entry_is_a_miss(tmp_path: Path, reads, counted) -> None:
+def test_a_corrupt_index_or_a_lost_entry_is_a_miss(tmp_path: Path, reads, counted, age) -> None:
     copy_examples(tmp_path)
     age(tmp_path)
     cold = lint(tmp_path)
     [index] = (tmp_path / ".gradlint_cache" / "index").glob("*.json")
-    index.write_text("{not json")
-    reads.clear()
-    assert lint(tmp_path) == cold
-    assert len(reads) == 3
+    for damage in ("{not json", "[" * 100_000):  # the second: too deep for the decoder
+        index.write_text(damage)
+        reads.clear()
+        assert lint(tmp_path) == cold
+        assert len(reads) == 3
     for entry in entries(tmp_path):
         entry.unlink()
     reads.clear()
     counted.clear()
     assert lint(tmp_path) == cold
     assert len(reads) == 3 and len(counted) == 3
+
+
+def test_a_file_copied_with_its_old_time_stamp_is_not_indexed_at_once(
+    tmp_path: Path, reads
+) -> None:
+    """``cp -p`` keeps the modification time; the fresh change time still counts."""
+    copy_examples(tmp_path)
+    past = time.time() - 60
+    for path in tmp_path.glob("*.py"):
+        os.utime(path, (past, past))
+    lint(tmp_path)
+    reads.clear()
+    lint(tmp_path)
+    assert len(reads) == 3

@@ -41,6 +41,15 @@ CODE = {
     "dotted module import": "import keras.GradientTape_utils\n",
     "after a string with a hash": "s = '#'\nwith tf.GradientTape() as tape:\n    pass\n",
     "unterminated string before": "s = 'oops\nwith tf.GradientTape() as tape:\n    pass\n",
+    # Regressions found in review:
+    "alias on the next line": "from tensorflow import (\n    GradientTape\n    as Tape,\n)\n",
+    "alias after a comment": "from tensorflow import (GradientTape  # c\n as T)\n",
+    "nested f-string quotes (3.12)": 'print(f"{"#"}"); tape = tf.GradientTape()\n',
+    "nested f-string triple quotes": "s = f\"{\"'''\"}\"\nt = tf.GradientTape()\nu = ''' '''\n",
+    "nested f-string condition": 'x = f"{"a" if GradientTape else "b"}"\n',
+    "crlf continuation in a string": "s = 'a\\\r\nb' ; tf.GradientTape() ; t = 'c'\r\n",
+    "import opener inside a string": 's = """\nfrom x import (  # """\nGradientTape\n',
+    "import in an f-string field": 's = f"""\nfrom x import (  #{\nGradientTape\n}"""\n',
 }
 
 

@@ -177,3 +177,16 @@ def test_the_cycle_collector_is_left_as_it_was(enabled: bool) -> None:
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_a_pool_never_starts_more_workers_than_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[int] = []
+
+    def record(units, codes, workers):
+        started.append(workers)
+        return [runner.safe_analyze(unit, codes) for unit in units]
+
+    monkeypatch.setattr(runner, "_in_pool", record)
+    units = [SourceUnit(path=f"{i}.py", text=FROZEN) for i in range(3)]
+    assert len(runner.analyze_units(iter(units), ALL, jobs=32)) == 3
+    assert started == [3]

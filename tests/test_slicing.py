@@ -363,3 +363,16 @@ def test_a_docstring_example_does_not_keep_its_function() -> None:
     )
     assert "def documented(x):" not in kept(source)
     assert "def step(model, opt, x):" in kept(source)
+
+
+def test_identifiers_that_python_normalizes_are_not_sliced_differently() -> None:
+    """``ast`` reads ``ｔf`` as ``tf`` (NFKC), LibCST keeps it as written: the slice must not
+    resolve names differently from the whole file."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "frozen_loop.py"
+    source = example.read_text().replace("tf.", "ｔf.").replace("as tf", "as ｔf")
+    unit = SourceUnit(path="nfkc.py", text=source)
+    whole = analyze_unit(unit, ALL, slicing=False)
+    assert [f.code for f in whole] == ["GL001", "GL002"]
+    assert analyze_unit(unit, ALL, slicing=True) == whole
