@@ -268,10 +268,37 @@ def _uncomment_edit(ctx, comments, owner, body: list[str]) -> Edit | None:
     content = newline(ctx).join(new_lines)
     start_col = 1
     end_col = last.column + 1
-    new_text = _replaced(lines, first.line, last.line, new_lines)
-    if _parse_module(new_text) is None:
+    if not _parses_with(ctx, lines, first.line, last.line, new_lines):
         return None
     return edit(ctx, first.line, start_col, last.line, end_col, content)
+
+
+def _parses_with(ctx, lines: list[str], first: int, last: int, new: list[str]) -> bool:
+    """Whether the file still parses with lines ``first..last`` replaced by ``new``.
+
+    Only the top-level statement around them is parsed again: the rest of the file parsed
+    already, and a file with hundreds of commented-out updates would otherwise be parsed
+    once per update (quadratic). Lines outside any top-level statement fall back to the
+    whole file."""
+    body = ctx.module.body
+    for index, stmt in enumerate(body):
+        start = _first_line(ctx, stmt)
+        # Up to the next statement: comment lines after a block (the usual place of a
+        # commented-out update) belong to the statement before them.
+        end = _first_line(ctx, body[index + 1]) - 1 if index + 1 < len(body) else len(lines)
+        if start <= first and last <= end:
+            region = lines[start - 1 : end]
+            return (
+                _parse_module(_replaced(region, first - start + 1, last - start + 1, new))
+                is not None
+            )
+    return _parse_module(_replaced(lines, first, last, new)) is not None
+
+
+def _first_line(ctx, stmt: cst.BaseStatement) -> int:
+    """Where a statement starts, decorators included (its position starts at ``def``)."""
+    decorators = getattr(stmt, "decorators", ())
+    return ctx.position(decorators[0] if decorators else stmt).start.line
 
 
 def _previous_code_indent(lines: list[str], line: int) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rule_helpers import findings, fixed
 
 STEP = """\
@@ -94,3 +95,30 @@ def test_comment_in_other_function_is_not_this_scope() -> None:
         "    pass\n"
     )
     assert findings("GL002", text) == []
+
+
+def test_checking_many_fixes_does_not_reparse_the_whole_file_for_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each fix is checked by parsing its own top-level statement again, so a file with
+    hundreds of commented-out updates is not parsed hundreds of times (quadratic)."""
+    from gradlint.analyzer import comments
+
+    steps = [
+        STEP.format(tail="    # optimizer.apply_gradients(zip(grads, model.trainable_variables))\n")
+        .replace("def train_step(", f"@tf.function\ndef train_step_{i}(")
+        .split("\n\n", 2)[-1]
+        for i in range(40)
+    ]
+    text = STEP.rsplit("\n\n", 1)[0] + "\n\n" + "\n\n".join(steps)
+    parsed: list[int] = []
+    real = comments._parse_module
+
+    def measured(source: str):
+        parsed.append(len(source))
+        return real(source)
+
+    monkeypatch.setattr(comments, "_parse_module", measured)
+    found = findings("GL002", text)
+    assert len(found) == 40 and all(f.fix is not None for f in found)
+    assert sum(parsed) < 3 * len(text)
