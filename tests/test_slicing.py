@@ -315,24 +315,31 @@ def test_import_facts_from_ast_are_what_libcst_records() -> None:
     assert compared > 600
 
 
+#: A training step that applies its gradients, appended to the sources below.
+APPLIED_STEP = """
+
+def step(model, opt, x):
+    with tf.GradientTape() as tape:
+        loss = model(x)
+    grads = tape.gradient(loss, model.trainable_variables)
+    opt.apply_gradients(zip(grads, model.trainable_variables))
+"""
+
+
 def test_a_function_is_not_kept_for_an_import_it_holds() -> None:
     """Imports are module-wide facts the slice carries; the function around one can go."""
-    source = textwrap.dedent(
-        """\
+    source = (
+        textwrap.dedent(
+            """\
         import numpy as np
 
 
         def uses_tf_locally():
             import tensorflow as tf
             return tf.zeros(3)
-
-
-        def step(model, opt, x):
-            with tf.GradientTape() as tape:
-                loss = model(x)
-            grads = tape.gradient(loss, model.trainable_variables)
-            opt.apply_gradients(zip(grads, model.trainable_variables))
         """
+        )
+        + APPLIED_STEP
     )
     assert "import tensorflow as tf" not in kept(source)
     unit = SourceUnit(path="local_import.py", text=source)
@@ -340,8 +347,9 @@ def test_a_function_is_not_kept_for_an_import_it_holds() -> None:
 
 
 def test_a_docstring_example_does_not_keep_its_function() -> None:
-    source = textwrap.dedent(
-        '''\
+    source = (
+        textwrap.dedent(
+            '''\
         import tensorflow as tf
 
 
@@ -352,14 +360,9 @@ def test_a_docstring_example_does_not_keep_its_function() -> None:
                 y = f(x)
             """
             return x
-
-
-        def step(model, opt, x):
-            with tf.GradientTape() as tape:
-                loss = model(x)
-            grads = tape.gradient(loss, model.trainable_variables)
-            opt.apply_gradients(zip(grads, model.trainable_variables))
         '''
+        )
+        + APPLIED_STEP
     )
     assert "def documented(x):" not in kept(source)
     assert "def step(model, opt, x):" in kept(source)
