@@ -20,12 +20,18 @@ from gradlint.analyzer.sources import SourceUnit
 
 class ModuleContext:
     def __init__(
-        self, unit: SourceUnit, module: cst.Module, import_facts: ImportFacts | None = None
+        self,
+        unit: SourceUnit,
+        module: cst.Module,
+        import_facts: ImportFacts | None = None,
+        line_map: tuple[int, ...] | None = None,
     ) -> None:
         self.unit = unit
         self.module = module
         #: The whole file's imports when ``module`` is a slice of it.
         self.import_facts = import_facts
+        #: When ``module`` is a slice: the line of ``unit.text`` each of its lines is.
+        self.line_map = line_map
         #: Analyses shared between rules, keyed by the analysis' name.
         self.shared: dict[str, Any] = {}
 
@@ -41,7 +47,20 @@ class ModuleContext:
         return wrapper.resolve(PositionProvider)
 
     def position(self, node: cst.CSTNode) -> CodeRange:
-        return self._positions[node]
+        """Where ``node`` is in ``unit.text`` (a slice's lines mapped back to the file's)."""
+        span = self._positions[node]
+        if self.line_map is None:
+            return span
+        return CodeRange(
+            (self._file_line(span.start.line), span.start.column),
+            (self._file_line(span.end.line), span.end.column),
+        )
+
+    def _file_line(self, line: int) -> int:
+        assert self.line_map is not None
+        if line <= len(self.line_map):
+            return self.line_map[line - 1]
+        return self.line_map[-1] + line - len(self.line_map)  # the end of the text
 
     def finding(
         self,

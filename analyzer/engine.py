@@ -20,7 +20,7 @@ from gradlint.analyzer.sources import SourceError, SourceUnit, load_source
 from gradlint.rules import get_rule
 
 if TYPE_CHECKING:
-    from gradlint.analyzer.names import ImportFacts
+    from gradlint.analyzer.slicing import Slice
 
 PARSE_ERROR = "GL000"
 #: Sliced parsing (see :mod:`gradlint.analyzer.slicing`) is on unless ``GRADLINT_SLICING=0``
@@ -106,12 +106,15 @@ def _analyze_unit(unit: SourceUnit, codes: list[str], slicing: bool | None) -> l
     if not rules:
         return []
     tokens = _slice_tokens(rules) if (SLICING if slicing is None else slicing) else None
-    parsed, import_facts = _parse(unit, tokens)
+    parsed, sliced = _parse(unit, tokens)
     if isinstance(parsed, SourceError):
         return [error_finding(parsed)] if PARSE_ERROR in codes else []
     from gradlint.analyzer.context import ModuleContext
 
-    ctx = ModuleContext(unit, parsed, import_facts)
+    if sliced is None:
+        ctx = ModuleContext(unit, parsed)
+    else:
+        ctx = ModuleContext(unit, parsed, sliced.import_facts, sliced.line_map)
     findings: list[Finding] = []
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
@@ -123,6 +126,7 @@ def _analyze_unit(unit: SourceUnit, codes: list[str], slicing: bool | None) -> l
         return [error_finding(error)] if PARSE_ERROR in codes else []
     finally:
         sys.setrecursionlimit(old_limit)
+        ctx.shared.clear()
     findings = filter_noqa(unit, findings)
     return sorted(findings, key=lambda f: f.sort_key)
 
@@ -170,9 +174,9 @@ def _slice_tokens(rules: list) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(tokens))
 
 
-def _parse(unit: SourceUnit, tokens: tuple[str, ...] | None) -> tuple[Any, ImportFacts | None]:
+def _parse(unit: SourceUnit, tokens: tuple[str, ...] | None) -> tuple[Any, Slice | None]:
     """The LibCST module to analyze (the sliced text when slicing applies, else all of it),
-    with the whole file's imports when it is a slice.
+    and the slice it was parsed from (with the whole file's imports and its line map).
 
     Anything the slice cannot handle falls back to parsing the whole text, so errors are
     reported exactly as without slicing.
@@ -186,5 +190,5 @@ def _parse(unit: SourceUnit, tokens: tuple[str, ...] | None) -> tuple[Any, Impor
         if sliced is not None:
             parsed = parse_unit(replace(unit, text=sliced.text))
             if not isinstance(parsed, SourceError):
-                return parsed, sliced.import_facts
+                return parsed, sliced
     return parse_unit(unit), None

@@ -7,7 +7,7 @@ is its own scope whose closure over the parent's names is handled conservatively
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -20,7 +20,6 @@ class Scope:
     parent: Scope | None = None
     #: The class whose body defines this function directly (a method), if any.
     class_node: cst.ClassDef | None = None
-    children: list[Scope] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -78,8 +77,9 @@ class _ScopeBuilder(FastVisitor):
         self.class_stack.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        # No list of children: a scope tree without cycles (and the syntax tree it holds)
+        # is freed as soon as the file is done, instead of by the cycle collector.
         scope = Scope(node, parent=self.stack[-1], class_node=self.class_stack[-1])
-        self.stack[-1].children.append(scope)
         self.stack.append(scope)
         self.class_stack.append(None)
         self.all.append(scope)

@@ -2,9 +2,11 @@
 
 LibCST parses about ten times slower than CPython's own parser, and in real libraries the
 functions that hold a ``GradientTape`` are a small part of the files that mention one. So
-CPython's ``ast`` finds the top-level statements first, and the ones no rule can look at are
-replaced by empty lines. Lines and columns of everything kept stay exactly where they were,
-so positions, suppressions and fixes need no mapping back.
+CPython's ``ast`` finds the top-level statements first, and each run of statements no rule
+can look at is replaced by one empty line. Kept lines are copied whole, so columns stay
+exactly as they were; :attr:`Slice.line_map` takes a line of the slice back to the file's,
+and :meth:`ModuleContext.position <gradlint.analyzer.context.ModuleContext.position>`
+applies it, so rules, suppressions and fixes only ever see the file's own positions.
 
 What is kept, so that every rule sees the same facts as with the whole file:
 
@@ -32,6 +34,7 @@ import ast
 import bisect
 import re
 import warnings
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -57,6 +60,8 @@ class Slice:
     #: The imports and definitions of the whole file: names resolve in the slice exactly
     #: as in the file, so a statement is never kept only for an import it holds.
     import_facts: ImportFacts
+    #: The line of the source each line of ``text`` is (index 0: line 1 of ``text``).
+    line_map: tuple[int, ...]
 
 
 def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
@@ -88,29 +93,38 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
                     for number in range(member.start, member.end + 1):
                         keep_line[number] = False
     parts = []
+    line_map = []
     kept_lines = 0
     for number, line in enumerate(lines, start=1):
         if keep_line[number]:
             parts.append(line)
+            line_map.append(number)
             kept_lines += 1
-        else:
+        elif keep_line[number - 1] and line.endswith(("\n", "\r")):
+            # One empty line stands for the whole dropped run: LibCST turns every empty
+            # line into a node, and thousands of them cost a third of the parse.
             parts.append(line[len(line.rstrip("\r\n")) :])
-    facts = import_facts(tree)
+            line_map.append(number)
+    facts = _import_facts(unit.statements for unit in units)
     if not text.isascii() and not _spelled_as_written(facts, text):
         return None  # ``ast`` normalized a name (NFKC) that LibCST keeps as written
-    return Slice("".join(parts), kept_lines, len(lines), facts)
+    return Slice("".join(parts), kept_lines, len(lines), facts, tuple(line_map))
 
 
 def import_facts(tree: ast.Module) -> ImportFacts:
     """What :class:`~gradlint.analyzer.names.ImportMap` records for the whole module, read
     from ``ast`` in source order (a later import of a name replaces an earlier one)."""
+    return _import_facts(list(_statements(top)) for top in tree.body)
+
+
+def _import_facts(statement_lists: Iterable[list[ast.stmt]]) -> ImportFacts:
     from gradlint.analyzer.names import ImportFacts
 
     aliases: dict[str, str] = {}
     definitions: set[str] = set()
     imports: list[ast.Import | ast.ImportFrom] = []
-    for top in tree.body:
-        for node in _statements(top):  # statements only: imports and defs are never inside
+    for statements in statement_lists:
+        for node in statements:  # statements only: imports and defs are never inside
             if isinstance(node, ast.Import | ast.ImportFrom):  # an expression
                 imports.append(node)
             elif isinstance(node, _DROPPABLE):
@@ -182,10 +196,11 @@ class _Unit:
     def __init__(self, node: ast.stmt, lines: list[str], parent: _Unit | None) -> None:
         self.node = node
         self.lines = lines
-        self.parent = parent
+        # A class and its members must not form a cycle: the trees they hold are then
+        # freed as soon as the file is sliced, instead of by the cycle collector.
+        self._parent = weakref.ref(parent) if parent is not None else None
         self.droppable = isinstance(node, _DROPPABLE)
         self.first, self.last = _span(node)
-        self.text = "".join(lines[self.first - 1 : self.last])
         self.block = _trailing_block_indent(node, lines)
         self.keep = not self.droppable
         #: Why it is kept (for tests and for tuning the slicer).
@@ -207,10 +222,30 @@ class _Unit:
             self.members = [_Unit(member, lines, self) for member in node.body]
             for member in self.members:
                 member.keep = False
+        self._text: str | None = None
+        self._statements: list[ast.stmt] | None = None
         self._references: set[str] | None = None
         self._attributes: set[str] | None = None
         self._bound: set[str] | None = None
         self._assigned: set[str] | None = None
+
+    @property
+    def parent(self) -> _Unit | None:
+        return self._parent() if self._parent is not None else None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = "".join(self.lines[self.first - 1 : self.last])
+        return self._text
+
+    @property
+    def statements(self) -> list[ast.stmt]:
+        """The statement and every statement nested in it, read once and shared by all
+        the questions asked about it."""
+        if self._statements is None:
+            self._statements = list(_statements(self.node))
+        return self._statements
 
     def mentions(self, lines: list[int]) -> bool:
         """Whether a token occurs in this statement's code (``lines``: where it does)."""
@@ -273,7 +308,7 @@ class _Unit:
         makes ``self.w`` weights for the methods that differentiate it."""
         if self._assigned is None:
             self._assigned = set()
-            for stmt in _statements(self.node):
+            for stmt in self.statements:
                 if isinstance(stmt, ast.Assign):
                     targets = list(stmt.targets)
                 elif isinstance(stmt, ast.AnnAssign):
@@ -298,9 +333,7 @@ class _Unit:
         nested ``def``/``class`` names. (Imports anywhere are module-wide facts too, but the
         slice carries them as :class:`ImportFacts`, so they keep nothing.)"""
         if self._bound is None:
-            self._bound = {
-                stmt.name for stmt in _statements(self.node) if isinstance(stmt, _DROPPABLE)
-            }
+            self._bound = {stmt.name for stmt in self.statements if isinstance(stmt, _DROPPABLE)}
         return self._bound
 
 
@@ -562,14 +595,32 @@ def _has_indented_block(node: ast.stmt, lines: list[str]) -> bool:
     return any(_starts_line(clause[0], lines) for clause in _clauses(node) if clause)
 
 
+#: Statements that hold other statements (only these are looked into).
+_COMPOUND = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.Match,
+    *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
+)
+
+
 def _statements(node: ast.stmt) -> Iterator[ast.stmt]:
     """The statement and every statement nested in it (expressions are not visited)."""
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
-        for clause in _clauses(current):
-            stack.extend(clause)
+        if isinstance(current, _COMPOUND):
+            for clause in _clauses(current):
+                stack.extend(clause)
 
 
 def _imports(node: ast.stmt) -> Iterator[tuple[str, str]]:
@@ -611,7 +662,7 @@ def _step_names(units: list[_Unit], tokens: tuple[str, ...]) -> set[str]:
     scopes whose being called from a loop can show training intent."""
     names: set[str] = set()
     for unit in units:
-        for stmt in _statements(unit.node):
+        for stmt in unit.statements:
             if (
                 isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
                 and stmt.name not in names
@@ -626,7 +677,7 @@ def _step_names(units: list[_Unit], tokens: tuple[str, ...]) -> set[str]:
 
 
 def _loops_mention(unit: _Unit, names: set[str]) -> bool:
-    for stmt in _statements(unit.node):
+    for stmt in unit.statements:
         if isinstance(stmt, _LOOPS) and names & set(_WORD.findall(unit.segment(stmt))):
             return True
     return False

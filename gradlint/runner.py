@@ -11,10 +11,10 @@ are still analyzed.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import sys
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
@@ -133,26 +133,89 @@ def _crashed(findings: list[Finding]) -> bool:
 
 
 def _in_pool(units: Iterator[SourceUnit], codes: list[str], workers: int) -> list[list[Finding]]:
+    if sys.platform.startswith("linux"):
+        return _in_forked_pool(units, codes, workers)
+    return _in_executor(units, codes, workers)
+
+
+def _in_forked_pool(
+    units: Iterator[SourceUnit], codes: list[str], workers: int
+) -> list[list[Finding]]:
+    """Linux: workers forked from one that imported LibCST (see :mod:`gradlint.workers`)."""
+    from gradlint.workers import ForkedPool, PoolBroken
+
+    submitted: list[SourceUnit] = []
+    results: dict[int, list[Finding]] = {}
+    try:
+        pool = ForkedPool(
+            workers, functools.partial(_analyze_lean, codes=codes), lambda: _warm_up(codes)
+        )
+    except OSError:
+        pool = None  # no processes on this system: everything is analyzed below
+    if pool is not None:
+        try:
+            for unit in units:
+                submitted.append(unit)
+                pool.submit(_lean(unit))
+            results = pool.results()
+        except PoolBroken as broken:
+            results = broken.args[0]  # a worker died: what it did not answer is done below
+        except BaseException:
+            pool.shutdown(kill=True)
+            raise
+    submitted.extend(units)
+    return [
+        results[i] if i in results else safe_analyze(unit, codes)
+        for i, unit in enumerate(submitted)
+    ]
+
+
+def _analyze_lean(unit: SourceUnit, codes: list[str]) -> list[Finding]:
+    return safe_analyze(unit, codes)
+
+
+#: Analyzed once by the first worker before it forks the others: every module and regular
+#: expression a real file needs is then loaded in all of them.
+_WARM_UP_SOURCE = """\
+import tensorflow as tf
+
+
+def unrelated():
+    return 1
+
+
+def step(model, optimizer, x):
+    with tf.GradientTape() as tape:
+        loss = model(x)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+"""
+
+
+def _warm_up(codes: list[str]) -> None:
+    safe_analyze(SourceUnit(path="<warm-up>.py", text=_WARM_UP_SOURCE), codes)
+
+
+def _in_executor(
+    units: Iterator[SourceUnit], codes: list[str], workers: int
+) -> list[list[Finding]]:
+    """Elsewhere: the standard pool, with the platform's default (safe) start method."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     submitted: list[SourceUnit] = []
     results: list[list[Finding]] = []
     try:
-        with warnings.catch_warnings():
-            # Python 3.12+ warns about fork() in a process with threads: the pool's own
-            # manager thread only waits on pipes, it holds no lock a child could inherit.
-            warnings.filterwarnings("ignore", ".*fork.*", DeprecationWarning)
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-                futures = []
-                for unit in units:
-                    submitted.append(unit)
-                    futures.append(pool.submit(safe_analyze, _lean(unit), codes))
-                for future in futures:
-                    try:
-                        results.append(future.result())
-                    except BrokenProcessPool:
-                        break
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = []
+            for unit in units:
+                submitted.append(unit)
+                futures.append(pool.submit(safe_analyze, _lean(unit), codes))
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except BrokenProcessPool:
+                    break
     except (OSError, BrokenProcessPool):
         pass  # no processes on this system, or one died: finish in this process below
     submitted.extend(units)  # what was not read yet when the pool failed
@@ -165,16 +228,6 @@ def _in_pool(units: Iterator[SourceUnit], codes: list[str], workers: int) -> lis
 def _lean(unit: SourceUnit) -> SourceUnit:
     """What a worker needs: a Python file's raw bytes are only read when writing fixes."""
     return replace(unit, raw=b"") if unit.kind == "python" else unit
-
-
-def _context() -> object | None:
-    """``fork`` on Linux: the worker starts with gradlint already imported, in
-    milliseconds. Elsewhere the platform's default (``spawn``) is the safe choice."""
-    import multiprocessing
-
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return None
 
 
 def _open_index(cache):

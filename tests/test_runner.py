@@ -152,20 +152,6 @@ def test_units_streamed_from_a_generator_keep_their_order_in_a_pool() -> None:
     ]
 
 
-def test_a_pool_that_cannot_start_finishes_in_this_process(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def no_processes(*args, **kwargs):
-        raise OSError("no processes here")
-
-    import concurrent.futures
-
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_processes)
-    units = (SourceUnit(path=f"{i}.py", text=FROZEN) for i in range(3))
-    results = runner.analyze_units(units, ALL, jobs=2)
-    assert [[f.code for f in found] for found in results] == [["GL001"]] * 3
-
-
 @pytest.mark.parametrize("enabled", [True, False])
 def test_the_cycle_collector_is_left_as_it_was(enabled: bool) -> None:
     import gc

@@ -25,7 +25,7 @@ def kept(source: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def test_unrelated_functions_are_blanked_and_positions_kept() -> None:
+def test_unrelated_functions_are_dropped_and_lines_map_back() -> None:
     source = textwrap.dedent(
         """\
         import tensorflow as tf
@@ -45,10 +45,13 @@ def test_unrelated_functions_are_blanked_and_positions_kept() -> None:
     result = slice_source(source, TOKENS)
     assert result is not None
     original, sliced = source.splitlines(), result.text.splitlines()
-    assert len(original) == len(sliced)
-    for before, after in zip(original, sliced, strict=True):
-        assert after in ("", before)
+    assert len(sliced) == len(result.line_map) < len(original)
+    for line, after in zip(result.line_map, sliced, strict=True):
+        assert after in ("", original[line - 1])
     assert "def unrelated(x):" not in result.text
+    # the dropped function (and the blank lines around it) left one empty line
+    assert sliced[:4] == ["import tensorflow as tf", "", "", ""]
+    assert sliced[4] == "def step(model, opt, x):" == original[result.line_map[4] - 1]
     assert "    with tf.GradientTape() as tape:" in sliced
     assert result.kept_lines < result.total_lines
 

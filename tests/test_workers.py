@@ -1,0 +1,191 @@
+"""The forked pool: one import for all workers, and no lost task, hang or stray process when a
+worker dies or the run is killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from gradlint import runner, workers
+from gradlint.analyzer.sources import SourceUnit
+from gradlint.rules import RULE_MODULES
+from gradlint.workers import ForkedPool, PoolBroken
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork pool")
+
+ALL = list(RULE_MODULES)
+MAIN_PID = os.getpid()
+#: Set by the warm-up in the zygote; the other workers are forked after it.
+WARMED: list[int] = []
+
+
+def _warm() -> None:
+    WARMED.append(os.getpid())
+
+
+def _who(item: float) -> tuple[int, list[int]]:
+    time.sleep(item)  # long enough that both workers take tasks
+    return os.getpid(), list(WARMED)
+
+
+def test_every_worker_starts_from_the_warmed_up_zygote() -> None:
+    pool = ForkedPool(2, _who, _warm)
+    for _ in range(8):
+        pool.submit(0.05)
+    results = pool.results()
+    assert sorted(results) == list(range(8))
+    pids = {pid for pid, _ in results.values()}
+    assert len(pids) == 2 and MAIN_PID not in pids
+    zygotes = {tuple(warmed) for _, warmed in results.values()}
+    assert len(zygotes) == 1  # warmed once, in one process, and inherited by the other
+    (zygote,) = zygotes
+    assert len(zygote) == 1 and zygote[0] in pids
+    assert WARMED == []  # never in this process
+
+
+def _die_on_three(item: int) -> int:
+    if item == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item * 10
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_a_worker_killed_mid_task_breaks_the_pool_without_a_hang(count: int) -> None:
+    pool = ForkedPool(count, _die_on_three, lambda: None)
+    for item in range(8):
+        pool.submit(item)
+    started = time.monotonic()
+    with pytest.raises(PoolBroken) as raised:
+        pool.results()
+    assert time.monotonic() - started < 10
+    arrived = raised.value.args[0]
+    assert 3 not in arrived
+    assert all(arrived[i] == i * 10 for i in arrived)
+
+
+def _fail_warm_up() -> None:
+    raise RuntimeError("cannot import")
+
+
+def test_a_zygote_that_fails_to_warm_up_breaks_the_pool() -> None:
+    pool = ForkedPool(2, _who, _fail_warm_up)
+    pool.submit(0.0)
+    with pytest.raises(PoolBroken) as raised:
+        pool.results()
+    assert raised.value.args[0] == {}
+
+
+def test_an_empty_pool_ends_cleanly() -> None:
+    pool = ForkedPool(2, _who, _warm)
+    assert pool.results() == {}
+
+
+FROZEN = """\
+import tensorflow as tf
+
+optimizer = tf.keras.optimizers.Adam()
+
+def train_step(model, x):
+    with tf.GradientTape() as tape:
+        loss = model(x)
+    grads = tape.gradient(loss, model.trainable_variables)
+    return loss
+"""
+
+
+def test_files_a_dead_worker_did_not_answer_are_analyzed_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = runner.safe_analyze
+
+    def deadly(unit: SourceUnit, codes: list[str]):
+        if unit.path == "2.py" and os.getpid() != MAIN_PID:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(unit, codes)
+
+    monkeypatch.setattr(runner, "safe_analyze", deadly)
+    units = [SourceUnit(path=f"{i}.py", text=FROZEN) for i in range(5)]
+    results = runner.analyze_units(iter(units), ALL, jobs=2)
+    assert [[f.path for f in found] for found in results] == [[f"{i}.py"] for i in range(5)]
+
+
+def test_a_pool_that_cannot_start_finishes_in_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_processes(*args, **kwargs):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(workers, "ForkedPool", no_processes)
+    units = (SourceUnit(path=f"{i}.py", text=FROZEN) for i in range(3))
+    results = runner.analyze_units(units, ALL, jobs=2)
+    assert [[f.code for f in found] for found in results] == [["GL001"]] * 3
+
+
+def test_the_standard_pool_used_elsewhere_gives_the_same_findings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    units = [SourceUnit(path=f"{i}.py", text=FROZEN) for i in range(3)]
+    expected = [runner.safe_analyze(unit, ALL) for unit in units]
+    assert runner._in_executor(iter(units), ALL, 2) == expected
+
+    import concurrent.futures
+
+    def no_processes(*args, **kwargs):
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_processes)
+    assert runner._in_executor(iter(units), ALL, 2) == expected
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def test_killing_the_run_leaves_no_worker_behind(tmp_path: Path) -> None:
+    """Workers wait on a queue; when the run is killed they must not wait forever."""
+    pids = tmp_path / "pids"
+    script = textwrap.dedent(
+        f"""\
+        import os, time
+        from gradlint.workers import ForkedPool
+
+        def task(item):
+            with open({str(pids)!r}, "a") as out:
+                out.write(f"{{os.getpid()}}\\n")
+            time.sleep(60)
+
+        pool = ForkedPool(2, task, lambda: None)
+        pool.submit(1)
+        pool.submit(2)
+        pool.results()
+        """
+    )
+    run = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if pids.exists() and len(pids.read_text().split()) == 2:
+                break
+            time.sleep(0.05)
+        workers_started = [int(pid) for pid in pids.read_text().split()]
+        assert len(workers_started) == 2
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(map(_alive, workers_started)):
+            time.sleep(0.05)
+        assert not any(map(_alive, workers_started))
+    finally:
+        run.kill()
+        run.wait()
