@@ -382,3 +382,39 @@ def test_identifiers_that_python_normalizes_are_not_sliced_differently() -> None
     whole = analyze_unit(unit, ALL, slicing=False)
     assert [f.code for f in whole] == ["GL001", "GL002"]
     assert analyze_unit(unit, ALL, slicing=True) == whole
+
+
+def test_positions_and_fixes_after_dropped_code_are_the_file_s_own() -> None:
+    """Dropped runs shrink to one line each; every finding and fix still points into the file."""
+    unrelated = "".join(f"def unrelated_{i}(x):\n    return x + {i}\n\n\n" for i in range(30))
+    source = (
+        "import tensorflow as tf\n\n\n"
+        + unrelated
+        + textwrap.dedent(
+            """\
+            class Trainer:
+                def unrelated(self):
+                    return [
+                        1,
+                        2,
+                    ]
+
+                def step(self, model, optimizer, x):
+                    with tf.GradientTape() as tape:
+                        loss = model(x)
+                    grads = tape.gradient(loss, model.trainable_variables)
+                    # optimizer.apply_gradients(zip(grads, model.trainable_variables))
+                    return loss
+            """
+        )
+    )
+    result = slice_source(source, TOKENS)
+    assert result is not None and len(result.line_map) < len(source.splitlines()) - 100
+    unit = SourceUnit(path="trainer.py", text=source)
+    sliced = analyze_unit(unit, ALL, slicing=True)
+    assert sliced == analyze_unit(unit, ALL, slicing=False)
+    lines = source.splitlines()
+    by_code = {f.code: f for f in sliced}
+    assert lines[by_code["GL002"].line - 1].strip().startswith("# optimizer.apply_gradients")
+    assert "tape.gradient" in lines[by_code["GL001"].line - 1]
+    assert by_code["GL002"].fix is not None
