@@ -15,7 +15,6 @@ the file is analyzed as before.
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 from collections.abc import Iterable
 
@@ -61,12 +60,35 @@ def mentions_in_code(text: str, tokens: Iterable[str]) -> bool:
 def code_mentions(text: str, tokens: Iterable[str]) -> list[int]:
     """Offsets of the tokens' occurrences outside comments, non-f strings and plain
     imports, in increasing order."""
-    return list(_code_mentions(text, tuple(tokens)))
+    key = (text, tuple(tokens))
+    found = _known.get(key)
+    if found is None:
+        found = _code_mentions(*key)
+        remember(text, key[1], found)
+    return list(found)
 
 
-@functools.lru_cache(maxsize=4)
+#: The last few answers: the prefilter and the slicer ask about the same text one after the
+#: other, and a worker process is handed what the main process's prefilter found.
+_known: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
+_KNOWN_MAX = 4
+
+
+def remember(text: str, tokens: tuple[str, ...], offsets: tuple[int, ...]) -> None:
+    _known.pop((text, tokens), None)
+    while len(_known) >= _KNOWN_MAX:
+        del _known[next(iter(_known))]
+    _known[text, tokens] = offsets
+
+
+def known(text: str) -> dict[tuple[str, ...], tuple[int, ...]]:
+    """What is known about ``text``: tokens -> offsets (for :func:`remember` elsewhere)."""
+    return {
+        tokens: offsets for (known_text, tokens), offsets in _known.items() if known_text is text
+    }
+
+
 def _code_mentions(text: str, tokens: tuple[str, ...]) -> tuple[int, ...]:
-    """Cached: the prefilter and the slicer ask about the same text one after the other."""
     offsets = sorted({offset for token in tokens if token for offset in _occurrences(text, token)})
     if not offsets:
         return ()

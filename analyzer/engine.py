@@ -102,6 +102,11 @@ def _analyze_unit(unit: SourceUnit, codes: list[str], slicing: bool | None) -> l
 
     if is_skip_file(unit.text):
         return []
+    if unit.mentions:
+        from gradlint.analyzer.code_mentions import remember
+
+        for tokens, offsets in unit.mentions.items():
+            remember(unit.text, tokens, offsets)
     rules = _rules_that_may_fire(unit.text, codes, unit.kind)
     if not rules:
         return []

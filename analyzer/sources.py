@@ -37,6 +37,11 @@ class SourceUnit:
     newline: str = "\n"
     cells: list[CellSpan] = field(default_factory=list)
     raw: bytes = b""
+    #: Where the prefilter found rule tokens in code (tokens -> offsets), when it already
+    #: looked: a worker process then need not lex the text again.
+    mentions: dict[tuple[str, ...], tuple[int, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def locate(self, line: int) -> tuple[int | None, int, int | None]:
         """Map a line of ``text`` to ``(cell, line within cell, raw file line)``."""

@@ -74,7 +74,7 @@ def _fields(cls: type) -> tuple[str, ...]:
     return names
 
 
-#: type -> 0 (not a node), 1 (formatting node: skipped), 2 (node to walk). isinstance on
+#: type -> 1 (not a node, or a formatting node: skipped), 2 (node to walk). isinstance on
 #: LibCST's ABC-based classes is slow, so each concrete type is classified once.
 _KIND: dict[type, int] = {}
 
@@ -82,12 +82,8 @@ _KIND: dict[type, int] = {}
 def _kind(cls: type) -> int:
     kind = _KIND.get(cls)
     if kind is None:
-        if not issubclass(cls, cst.CSTNode):
-            kind = 0
-        elif issubclass(cls, _FORMATTING):
-            kind = 1
-        else:
-            kind = 2
+        skipped = not issubclass(cls, cst.CSTNode) or issubclass(cls, _FORMATTING)
+        kind = 1 if skipped else 2
         _KIND[cls] = kind
     return kind
 
@@ -107,27 +103,38 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 class FastVisitor:
     """Base class: subclasses define ``visit_X``/``leave_X`` like a ``cst.CSTVisitor``."""
 
-    _dispatch: dict[type, tuple[Callable | None, Callable | None]]
+    #: node type -> (visit method, leave method, fields to descend into)
+    _dispatch: dict[type, tuple[Callable | None, Callable | None, tuple[str, ...]]]
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
         cls._dispatch = {}
 
     def walk(self, node: cst.CSTNode) -> None:
-        table = type(self)._dispatch
+        # The hottest loop of the analysis: children are found inline (no generator), and
+        # each node type is looked up once per visitor class.
         node_cls = type(node)
-        handlers = table.get(node_cls)
-        if handlers is None:
+        entry = self._dispatch.get(node_cls)
+        if entry is None:
             name = node_cls.__name__
-            handlers = (
+            entry = self._dispatch[node_cls] = (
                 getattr(type(self), "visit_" + name, None),
                 getattr(type(self), "leave_" + name, None),
+                _fields(node_cls),
             )
-            table[node_cls] = handlers
-        visit, leave = handlers
+        visit, leave, fields = entry
         if visit is not None and visit(self, node) is False:
             return
-        for child in children(node):
-            self.walk(child)
+        kinds = _KIND
+        for field_name in fields:
+            value = getattr(node, field_name)
+            value_cls = type(value)
+            if value_cls is list or value_cls is tuple:
+                for item in value:
+                    item_cls = type(item)
+                    if (kinds.get(item_cls) or _kind(item_cls)) == 2:
+                        self.walk(item)
+            elif (kinds.get(value_cls) or _kind(value_cls)) == 2:
+                self.walk(value)
         if leave is not None:
             leave(self, node)

@@ -68,6 +68,22 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     return json.loads(proc.stdout)
 
 
+def ensure_bytecode() -> list[str]:
+    """Byte-compile gradlint's own modules where they have no ``.pyc`` yet.
+
+    ``pip install`` compiles a wheel's modules, but an editable checkout only gets them from a
+    first import, which ``PYTHONDONTWRITEBYTECODE`` (set on some machines) prevents: every
+    run would then compile gradlint from source, which no installed copy does."""
+    import compileall
+
+    done = []
+    for name in ("gradlint", "gradlint.analyzer", "gradlint.rules", "gradlint.runtime_check"):
+        folder = package_dir(name)
+        if folder is not None and compileall.compile_dir(folder, maxlevels=0, quiet=1):
+            done.append(name)
+    return done
+
+
 def package_dir(name: str) -> Path | None:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
@@ -302,6 +318,9 @@ def main() -> None:
         work = Path(tmp)
         bench = Bench(args, work)
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, work dir {work}")
+        compiled = ensure_bytecode()
+        if compiled:
+            print(f"byte-compiled gradlint (as pip does on install): {', '.join(compiled)}")
         if "tree" in scenarios:
             folders = args.tree or [str(p) for p in map(package_dir, ("tensorflow", "keras")) if p]
             if folders:

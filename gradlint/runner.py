@@ -70,6 +70,10 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
                 if PARSE_ERROR in codes:
                     findings.append(error_finding(loaded))
                 continue
+            if loaded.kind == "python":
+                from gradlint.analyzer.code_mentions import known
+
+                loaded.mentions = known(loaded.text)  # the worker need not lex it again
             key = None
             if cache is not None:
                 key = cache.key(loaded.kind, loaded.raw or loaded.text.encode("utf-8", "replace"))

@@ -100,3 +100,55 @@ def test_a_file_with_only_a_docstring_example_is_never_parsed(
     assert engine.analyze_unit(SourceUnit(path="lib.py", text=text), ALL_CODES) == []
     # The same text as a notebook program is parsed (a cell's syntax error is reported).
     assert engine.needs_parse(text, ALL_CODES, "notebook")
+
+
+FROZEN_STEP = """\
+import tensorflow as tf
+
+optimizer = tf.keras.optimizers.Adam()
+
+
+def unrelated():
+    return 1
+
+
+def step(model, x):
+    with tf.GradientTape() as tape:
+        loss = model(x)
+    grads = tape.gradient(loss, model.trainable_variables)
+    return loss
+"""
+
+
+def test_a_worker_reuses_the_mentions_the_prefilter_found(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The main process lexes a file once; the unit it hands on carries what it found."""
+    from gradlint import runner
+    from gradlint.analyzer import code_mentions as module
+    from gradlint.settings import Settings
+
+    (tmp_path / "step.py").write_text(FROZEN_STEP)
+    handed: list[SourceUnit] = []
+
+    def capture(units, codes, jobs=None):
+        units = list(units)
+        handed.extend(units)
+        return [[] for _ in units]
+
+    monkeypatch.setattr(runner, "analyze_units", capture)
+    from gradlint.discovery import collect_files
+
+    runner.run(collect_files([str(tmp_path)], []), ALL_CODES, Settings(use_cache=False))
+    (unit,) = handed
+    assert unit.mentions == {TOKEN: tuple(code_mentions(FROZEN_STEP, TOKEN))}
+
+    # In a fresh process nothing is known: the carried offsets are all it needs.
+    monkeypatch.setattr(module, "_known", {})
+
+    def no_lexing(*args):
+        raise AssertionError("lexed again")
+
+    monkeypatch.setattr(module, "_code_mentions", no_lexing)
+    fresh = SourceUnit(path="step.py", text=FROZEN_STEP, mentions=unit.mentions)
+    assert [f.code for f in engine.analyze_unit(fresh, ALL_CODES)] == ["GL001"]
