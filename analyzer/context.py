@@ -18,6 +18,10 @@ from gradlint.analyzer.names import ImportFacts, ImportMap
 from gradlint.analyzer.sources import SourceUnit
 
 
+class NeedsWholeFile(Exception):
+    """A rule needs code that slicing dropped: the engine analyzes the whole file instead."""
+
+
 class ModuleContext:
     def __init__(
         self,
@@ -25,6 +29,7 @@ class ModuleContext:
         module: cst.Module,
         import_facts: ImportFacts | None = None,
         line_map: tuple[int, ...] | None = None,
+        optimizer_classes: frozenset[str] = frozenset(),
     ) -> None:
         self.unit = unit
         self.module = module
@@ -32,8 +37,16 @@ class ModuleContext:
         self.import_facts = import_facts
         #: When ``module`` is a slice: the line of ``unit.text`` each of its lines is.
         self.line_map = line_map
+        #: Classes of the slice that lost methods naming an optimizer attribute.
+        self.optimizer_classes = optimizer_classes
         #: Analyses shared between rules, keyed by the analysis' name.
         self.shared: dict[str, Any] = {}
+
+    def require_whole_class(self, cls: cst.ClassDef) -> None:
+        """Raise :class:`NeedsWholeFile` if slicing dropped methods of ``cls`` that may name
+        an optimizer: asked before reading a class's optimizer attributes."""
+        if cls.name.value in self.optimizer_classes:
+            raise NeedsWholeFile(cls.name.value)
 
     @cached_property
     def imports(self) -> ImportMap:

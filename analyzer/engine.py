@@ -114,24 +114,34 @@ def _analyze_unit(unit: SourceUnit, codes: list[str], slicing: bool | None) -> l
     parsed, sliced = _parse(unit, tokens)
     if isinstance(parsed, SourceError):
         return [error_finding(parsed)] if PARSE_ERROR in codes else []
-    from gradlint.analyzer.context import ModuleContext
+    from gradlint.analyzer.context import ModuleContext, NeedsWholeFile
 
     if sliced is None:
         ctx = ModuleContext(unit, parsed)
     else:
-        ctx = ModuleContext(unit, parsed, sliced.import_facts, sliced.line_map)
+        ctx = ModuleContext(
+            unit, parsed, sliced.import_facts, sliced.line_map, sliced.optimizer_classes
+        )
     findings: list[Finding] = []
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
     try:
         for rule in rules:
             findings.extend(rule().check(ctx))
+    except NeedsWholeFile:
+        # A rule needs code the slice left out (rare: it asks only about unused gradients).
+        whole_file = True
     except RecursionError:
         error = SourceError(unit.path, "cannot analyze: code nested too deeply")
         return [error_finding(error)] if PARSE_ERROR in codes else []
+    else:
+        whole_file = False
     finally:
         sys.setrecursionlimit(old_limit)
         ctx.shared.clear()
+    if whole_file:
+        del ctx, parsed
+        return _analyze_unit(unit, codes, slicing=False)
     findings = filter_noqa(unit, findings)
     return sorted(findings, key=lambda f: f.sort_key)
 

@@ -62,6 +62,10 @@ class Slice:
     import_facts: ImportFacts
     #: The line of the source each line of ``text`` is (index 0: line 1 of ``text``).
     line_map: tuple[int, ...]
+    #: Kept classes some of whose dropped methods may name an optimizer (``self.opt``).
+    #: Only a rare question needs them (GL001's intent check, for unused gradients): the
+    #: analyzer then asks for the whole file (:class:`~gradlint.analyzer.context.NeedsWholeFile`).
+    optimizer_classes: frozenset[str] = frozenset()
 
 
 def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
@@ -106,9 +110,16 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
             parts.append(line[len(line.rstrip("\r\n")) :])
             line_map.append(number)
     facts = _import_facts(unit.statements for unit in units)
+    partial = frozenset(
+        unit.node.name  # type: ignore[attr-defined]
+        for unit in units
+        if unit.keep
+        and unit.members is not None
+        and any(not m.keep and _mentions_optimizer(m.text) for m in unit.members)
+    )
     if not text.isascii() and not _spelled_as_written(facts, text):
         return None  # ``ast`` normalized a name (NFKC) that LibCST keeps as written
-    return Slice("".join(parts), kept_lines, len(lines), facts, tuple(line_map))
+    return Slice("".join(parts), kept_lines, len(lines), facts, tuple(line_map), partial)
 
 
 def import_facts(tree: ast.Module) -> ImportFacts:
@@ -436,11 +447,6 @@ def _choose(units: list[_Unit], tokens: tuple[str, ...], mentions: list[int]) ->
         for leaf in choice.unkept():
             if pattern.search(leaf.text) and _loops_mention(leaf, steps):
                 choice.mark(leaf, "loop calls step", refer=False)
-    for unit in units:
-        if unit.members is not None and unit.keep and any(t in unit.text for t in words):
-            for member in unit.members:
-                if not member.keep and _mentions_optimizer(member.text):
-                    choice.mark(member, "optimizer attribute", refer=False)
     choice.mark(units[0], "first statement")
     while (
         _close_over_references(choice)
@@ -684,6 +690,7 @@ def _loops_mention(unit: _Unit, names: set[str]) -> bool:
 
 
 #: An attribute that may name an optimizer (a superset of what GL001's intent check reads).
+#: Methods that have one are dropped all the same: see :attr:`Slice.optimizer_classes`.
 _OPTIMIZER_ATTRIBUTE = re.compile(r"\.\s*\w*opt", re.IGNORECASE)
 
 

@@ -229,6 +229,7 @@ class ModuleFacts:
                     found.append(name)
         cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
         if cls is not None:
+            self.ctx.require_whole_class(cls)
             refs = _OptimizerReferences(attributes_only=True)
             for stmt in cls.body.body:
                 refs.walk(stmt)

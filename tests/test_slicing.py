@@ -418,3 +418,35 @@ def test_positions_and_fixes_after_dropped_code_are_the_file_s_own() -> None:
     assert lines[by_code["GL002"].line - 1].strip().startswith("# optimizer.apply_gradients")
     assert "tape.gradient" in lines[by_code["GL001"].line - 1]
     assert by_code["GL002"].fix is not None
+
+
+def test_a_rule_that_needs_dropped_methods_gets_the_whole_file() -> None:
+    """Methods that only name an optimizer are dropped; GL001's intent check, which reads
+    them, then has the file analyzed whole, with the same findings."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+        class Trainer:
+            def __init__(self, model):
+                self.model = model
+
+            def compile(self, optimizer):
+                self.opt = optimizer
+
+            def step(self, x):
+                with tf.GradientTape() as tape:
+                    loss = self.model(x)
+                grads = tape.gradient(loss, self.model.trainable_variables)
+                return loss
+        """
+    )
+    result = slice_source(source, TOKENS)
+    assert result is not None
+    assert "self.opt = optimizer" not in result.text
+    assert result.optimizer_classes == {"Trainer"}
+    unit = SourceUnit(path="trainer.py", text=source)
+    findings = analyze_unit(unit, ALL, slicing=True)
+    assert findings == analyze_unit(unit, ALL, slicing=False)
+    (finding,) = findings
+    assert finding.code == "GL001" and "self.opt" in finding.message
