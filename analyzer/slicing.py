@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import itertools
 import re
 import warnings
 import weakref
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 _DROPPABLE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+#: Where ``str.splitlines`` breaks lines but Python does not.
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _WORD = re.compile(r"[^\W\d]\w*")
 #: ``def``/``class`` names at any depth, read from text (a superset: strings match too).
 _DEFINED = re.compile(r"\b(?:def|class)\s+([^\W\d]\w*)")
@@ -180,17 +183,15 @@ def _mention_lines(text: str, lines: list[str], tokens: tuple[str, ...]) -> list
     offsets = code_mentions(text, tokens)
     if not offsets:
         return []
-    starts = []
-    position = 0
-    for line in lines:
-        starts.append(position)
-        position += len(line)
+    starts = list(itertools.accumulate(map(len, lines), initial=0))
     return sorted({bisect.bisect_right(starts, offset) for offset in offsets})
 
 
 def _split_lines(text: str) -> list[str]:
     """Lines with their endings, split where CPython and LibCST see a newline (not where
     ``str.splitlines`` does: form feeds and Unicode separators are not line breaks)."""
+    if not _OTHER_BREAKS.search(text):
+        return text.splitlines(keepends=True)  # the same lines, split in C
     lines = []
     start = 0
     for match in _NEWLINE.finditer(text):
@@ -305,12 +306,20 @@ class _Unit:
             node = self.node
             assert isinstance(node, ast.ClassDef)
             roots = [*node.bases, *node.keywords, *node.decorator_list]
-        for root in roots:
-            for node in ast.walk(root):
-                if isinstance(node, ast.Name):
-                    names.add(node.id)
-                elif isinstance(node, ast.Attribute) and _is_self(node.value):
-                    attributes.add(node.attr)
+        stack = roots  # what ast.walk visits, without its generators (a hot loop)
+        while stack:
+            node = stack.pop()
+            if type(node) is ast.Name:
+                names.add(node.id)
+                continue
+            if type(node) is ast.Attribute and _is_self(node.value):
+                attributes.add(node.attr)
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    stack.extend(item for item in value if isinstance(item, ast.AST))
+                elif isinstance(value, ast.AST) and not isinstance(value, ast.expr_context):
+                    stack.append(value)
         self._references, self._attributes = names, attributes
 
     @property

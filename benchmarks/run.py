@@ -69,7 +69,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
 
 
 def ensure_bytecode() -> list[str]:
-    """Byte-compile gradlint's own modules where they have no ``.pyc`` yet.
+    """Byte-compile gradlint's own modules where they have no up-to-date ``.pyc``.
 
     ``pip install`` compiles a wheel's modules, but an editable checkout only gets them from a
     first import, which ``PYTHONDONTWRITEBYTECODE`` (set on some machines) prevents: every
@@ -320,7 +320,7 @@ def main() -> None:
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, work dir {work}")
         compiled = ensure_bytecode()
         if compiled:
-            print(f"byte-compiled gradlint (as pip does on install): {', '.join(compiled)}")
+            print(f"bytecode (as pip writes on install) for {', '.join(compiled)}")
         if "tree" in scenarios:
             folders = args.tree or [str(p) for p in map(package_dir, ("tensorflow", "keras")) if p]
             if folders:
