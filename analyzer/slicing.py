@@ -23,9 +23,14 @@ What is kept, so that every rule sees the same facts as with the whole file:
 - every ``def``/``class`` with a loop that mentions a function holding a tape (the step is
   called from a loop: training intent).
 
-Only whole top-level statements are dropped, with the comments LibCST would attach to them,
-so each kept statement keeps its own comments (rules read commented-out code). When ``ast``
-cannot parse the text, nothing is sliced and LibCST reports the error exactly as before.
+Methods that only name an optimizer attribute (``self.opt = optimizer``) are dropped like
+any other: GL001 reads them only for gradients that are never used, and then asks for the
+whole file (:attr:`Slice.optimizer_classes`).
+
+Only whole top-level statements (and members of top-level classes) are dropped, with the
+comments LibCST would attach to them, so each kept statement keeps its own comments (rules
+read commented-out code). When ``ast`` cannot parse the text, nothing is sliced and LibCST
+reports the error exactly as before.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 The main process reads every file, applies the cheap prefilter and the cache, and only the
 files left over are parsed, by a pool of worker processes when there are at least two of
 them (starting a worker costs more than analyzing one small file). Files are handed to the
-workers as soon as they are read, so parsing overlaps with reading the rest of the tree.
+workers as soon as they are read, so parsing overlaps with reading the rest of the tree (on
+Linux the workers share one import of LibCST: :mod:`gradlint.workers`).
 Output never depends on the number of workers: findings are sorted at the end. A bug that
 crashes the analysis of one file becomes a ``GL000`` finding for that file; the other files
 are still analyzed.

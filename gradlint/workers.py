@@ -10,9 +10,10 @@ instead of being done twice.
 Linux only (``fork``). Tasks go out through one queue that all workers take from and results
 come back through another; the main process never blocks on a busy worker (the queues'
 feeder threads buffer). Each worker holds the write end of its own "life" pipe, so the main
-process sees any worker end, however it ends. When results are missing and no worker is left,
-the pool is broken: the caller analyzes what is missing itself. Workers are killed when their
-parent dies, so an interrupted run leaves no process behind.
+process sees any worker end, however it ends: a worker that ends without saying it is done
+(or all of them ending with results missing) breaks the pool, and the caller analyzes what
+is missing itself. Workers are killed when their parent dies, so an interrupted run leaves
+no process behind.
 """
 
 from __future__ import annotations
@@ -61,7 +62,15 @@ class ForkedPool:
         life = [os.pipe() for _ in range(workers)]
         self._zygote = context.Process(
             target=_zygote,
-            args=(self._tasks, self._results, [w for _, w in life], task, warm_up, context),
+            args=(
+                self._tasks,
+                self._results,
+                [w for _, w in life],
+                task,
+                warm_up,
+                context,
+                os.getpid(),
+            ),
             name="gradlint-worker-0",
         )
         try:
@@ -147,7 +156,10 @@ class ForkedPool:
     def _watch_life(self) -> None:
         if not self._life:
             return
-        readable, _, _ = select.select(list(self._life.values()), [], [], 0)
+        poller = select.poll()  # not select(): no limit on descriptor numbers
+        for fd in self._life.values():
+            poller.register(fd, select.POLLIN)
+        readable = {fd for fd, _ in poller.poll(0)}
         for number, fd in list(self._life.items()):
             if fd in readable and not os.read(fd, 1):  # end of file: that worker is gone
                 os.close(fd)
@@ -168,29 +180,29 @@ class ForkedPool:
                 return
 
 
-def _zygote(tasks, results, lives: list[int], task, warm_up, context) -> None:
+def _zygote(tasks, results, lives: list[int], task, warm_up, context, parent: int) -> None:
     try:
-        _die_with_parent()
+        _die_with_parent(parent)
         warm_up()
         for number in range(1, len(lives)):
             worker = context.Process(
                 target=_serve,
-                args=(tasks, results, lives, number, task),
+                args=(tasks, results, lives, number, task, os.getpid()),
                 name=f"gradlint-worker-{number}",
             )
             worker.start()
             os.close(lives[number])
     except BaseException:  # noqa: BLE001 - the main process sees this worker end
         os._exit(1)
-    _serve(tasks, results, lives, 0, task)
+    _serve(tasks, results, lives, 0, task, parent)
 
 
-def _serve(tasks, results, lives: list[int], number: int, task) -> None:
+def _serve(tasks, results, lives: list[int], number: int, task, parent: int) -> None:
     """Answer tasks until told to stop. Only this worker holds ``lives[number]`` open, so
     the main process sees it end however it ends; it says "done" first when it ends well."""
     try:
         if number:
-            _die_with_parent()
+            _die_with_parent(parent)
             for other, fd in enumerate(lives):
                 if other != number:
                     with contextlib.suppress(OSError):
@@ -208,7 +220,7 @@ def _serve(tasks, results, lives: list[int], number: int, task) -> None:
         os._exit(1)
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Ask Linux to kill this process when its parent ends (a killed run leaves no worker
     waiting on a queue nobody writes to any more)."""
     try:
@@ -217,4 +229,6 @@ def _die_with_parent() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
-        pass  # no prctl: the worker still ends when the main process's queue closes
+        pass  # no prctl: an orphan is still ended by the check below or by Ctrl-C
+    if os.getppid() != parent:
+        os._exit(1)  # the parent ended before the signal was asked for

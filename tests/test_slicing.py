@@ -186,7 +186,7 @@ def _without_blank_lines(code: str) -> str:
 
 def _statement_codes(module: cst.Module) -> set[str]:
     """Each top-level statement and each member of a class, with the comments LibCST
-    attaches to it (blank lines left out: slicing turns dropped code into blank lines)."""
+    attaches to it (blank lines left out: slicing turns dropped code into an empty line)."""
     codes = set()
     for stmt in module.body:
         if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
