@@ -10,10 +10,11 @@ applies it, so rules, suppressions and fixes only ever see the file's own positi
 
 What is kept, so that every rule sees the same facts as with the whole file:
 
-- all module-level code that is not a ``def``/``class`` (imports, optimizer and model
+- all module-level code that is not a ``def``/``class`` or an import (optimizer and model
   constructions, loops that call the step function, ``if __name__ == "__main__"``): it is
   small, and rules read module-wide facts from it. If it mentions a tape itself, the module
-  is a script and nothing is dropped;
+  is a script and nothing is dropped. Imports are dropped unless they name a tape class
+  (an alias); the slice carries them all as facts;
 - every ``def``/``class`` whose code (not a docstring or comment) contains one of the rules'
   ``required_text`` tokens, or a name bound to a tape class by an import inside such a statement;
 - transitively, every ``def``/``class`` that binds, at any depth, a name the kept code
@@ -79,6 +80,8 @@ class Slice:
 def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
     """The sliced text, or None when the whole text must be parsed (nothing to gain, or
     ``ast`` rejects it and LibCST must produce the error message)."""
+    from gradlint.analyzer.code_mentions import code_mentions
+
     tokens = tuple(t for t in tokens if t)
     if not tokens:
         return None
@@ -86,12 +89,17 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
     if tree is None or len(tree.body) < 2:
         return None
     lines = _split_lines(text)
-    mentions = _mention_lines(text, lines, tokens)
+    where = _Where(text, lines)
+    mentions = where.lines_of(code_mentions(text, tokens))
     units = [_Unit(node, lines, None) for node in tree.body]
+    for unit in units:
+        if isinstance(unit.node, ast.Import | ast.ImportFrom) and not unit.mentions(mentions):
+            # The slice carries every import as ImportFacts: the statement itself can go.
+            unit.droppable, unit.keep, unit.why = True, False, ""
     if any(not u.droppable and u.mentions(mentions) for u in units):
         return None  # a script: module-level code holds the tape and reads everything
     _assign_regions(units, lines, 0, len(lines) + 1)
-    _choose(units, tokens, mentions)
+    _choose(units, tokens, mentions, where)
     if all(u.keep and (u.members is None or all(m.keep for m in u.members)) for u in units):
         return None
     keep_line = [True] * (len(lines) + 1)
@@ -118,12 +126,16 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
             parts.append(line[len(line.rstrip("\r\n")) :])
             line_map.append(number)
     facts = _import_facts(unit.statements for unit in units)
+    sliced_classes = [
+        unit
+        for unit in units
+        if unit.keep and unit.members is not None and not all(m.keep for m in unit.members)
+    ]
+    optimizer_lines = where.lines_matching(_OPTIMIZER_ATTRIBUTE) if sliced_classes else []
     partial = frozenset(
         unit.node.name  # type: ignore[attr-defined]
-        for unit in units
-        if unit.keep
-        and unit.members is not None
-        and any(not m.keep and _mentions_optimizer(m.text) for m in unit.members)
+        for unit in sliced_classes
+        if any(not m.keep and _any_between(optimizer_lines, m.first, m.last) for m in unit.members)
     )
     if not text.isascii() and not _spelled_as_written(facts, text):
         return None  # ``ast`` normalized a name (NFKC) that LibCST keeps as written
@@ -180,16 +192,28 @@ def _parse(text: str) -> ast.Module | None:
         return None
 
 
-def _mention_lines(text: str, lines: list[str], tokens: tuple[str, ...]) -> list[int]:
-    """The lines (sorted) where a token occurs in code: a mention in a docstring, a comment
-    or a plain import cannot hold a tape, so it does not keep its statement."""
-    from gradlint.analyzer.code_mentions import code_mentions
+class _Where:
+    """Line numbers of offsets in the text, and of a pattern's matches: one search over the
+    whole text instead of one per statement."""
 
-    offsets = code_mentions(text, tokens)
-    if not offsets:
-        return []
-    starts = list(itertools.accumulate(map(len, lines), initial=0))
-    return sorted({bisect.bisect_right(starts, offset) for offset in offsets})
+    def __init__(self, text: str, lines: list[str]) -> None:
+        self.text = text
+        self.starts = list(itertools.accumulate(map(len, lines), initial=0))
+
+    def lines_of(self, offsets: Iterable[int]) -> list[int]:
+        """The lines (sorted, 1-based) holding these offsets."""
+        return sorted({bisect.bisect_right(self.starts, offset) for offset in offsets})
+
+    def lines_matching(self, pattern: re.Pattern[str]) -> list[int]:
+        """Every line (sorted) that a match of ``pattern`` covers. A statement whose own
+        text has a match has one of its lines here (a match running on into the next
+        statement counts for both)."""
+        covered: set[int] = set()
+        for match in pattern.finditer(self.text):
+            first = bisect.bisect_right(self.starts, match.start())
+            last = bisect.bisect_right(self.starts, max(match.end() - 1, match.start()))
+            covered.update(range(first, last + 1))
+        return sorted(covered)
 
 
 def _split_lines(text: str) -> list[str]:
@@ -435,7 +459,9 @@ def _any_between(lines: list[int], first: int, last: int) -> bool:
     return index < len(lines) and lines[index] <= last
 
 
-def _choose(units: list[_Unit], tokens: tuple[str, ...], mentions: list[int]) -> None:
+def _choose(
+    units: list[_Unit], tokens: tuple[str, ...], mentions: list[int], where: _Where
+) -> None:
     choice = _Choice(units)
     for unit in units:
         if unit.members is not None and unit.own_mention(mentions):
@@ -448,18 +474,18 @@ def _choose(units: list[_Unit], tokens: tuple[str, ...], mentions: list[int]) ->
     aliases = _tape_aliases([leaf for leaf in choice.leaves if leaf.keep], tokens)
     while aliases - words:
         words |= aliases
-        pattern = _words_pattern(aliases)
+        matched = where.lines_matching(_words_pattern(aliases))
         aliases = set()
         for leaf in choice.unkept():
-            if pattern.search(leaf.text):
+            if _any_between(matched, leaf.first, leaf.last):
                 choice.mark(leaf, "tape alias")
                 aliases |= _tape_aliases([leaf], tokens)
     kept = [leaf for leaf in choice.leaves if leaf.keep]
     steps = _step_names(kept, tuple(words))
     if steps:
-        pattern = _words_pattern(steps)
+        matched = where.lines_matching(_words_pattern(steps))
         for leaf in choice.unkept():
-            if pattern.search(leaf.text) and _loops_mention(leaf, steps):
+            if _any_between(matched, leaf.first, leaf.last) and _loops_mention(leaf, steps):
                 choice.mark(leaf, "loop calls step", refer=False)
     choice.mark(units[0], "first statement")
     while (
@@ -706,7 +732,3 @@ def _loops_mention(unit: _Unit, names: set[str]) -> bool:
 #: An attribute that may name an optimizer (a superset of what GL001's intent check reads).
 #: Methods that have one are dropped all the same: see :attr:`Slice.optimizer_classes`.
 _OPTIMIZER_ATTRIBUTE = re.compile(r"\.\s*\w*opt", re.IGNORECASE)
-
-
-def _mentions_optimizer(text: str) -> bool:
-    return _OPTIMIZER_ATTRIBUTE.search(text) is not None

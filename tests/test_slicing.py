@@ -450,3 +450,73 @@ def test_a_rule_that_needs_dropped_methods_gets_the_whole_file() -> None:
     assert findings == analyze_unit(unit, ALL, slicing=False)
     (finding,) = findings
     assert finding.code == "GL001" and "self.opt" in finding.message
+
+
+def test_module_imports_are_dropped_but_still_resolve_names() -> None:
+    source = textwrap.dedent(
+        """\
+        \"\"\"A module.\"\"\"
+        import os
+        import numpy as np
+        import tensorflow as tf
+        from tensorflow import keras
+
+        optimizer = keras.optimizers.Adam()
+
+
+        def unrelated():
+            return os.getcwd()
+
+
+        def step(model, x):
+            with tf.GradientTape() as tape:
+                loss = model(x)
+            grads = tape.gradient(loss, model.trainable_variables)
+            return np.mean(loss)
+        """
+    )
+    result = slice_source(source, TOKENS)
+    assert result is not None
+    assert "import tensorflow as tf" not in result.text and "import os" not in result.text
+    assert result.import_facts.aliases["tf"] == "tensorflow"
+    unit = SourceUnit(path="step.py", text=source)
+    findings = analyze_unit(unit, ALL, slicing=True)
+    assert [f.code for f in findings] == ["GL001"]  # tf.GradientTape still resolves
+    assert findings == analyze_unit(unit, ALL, slicing=False)
+
+
+def test_an_import_that_renames_the_tape_class_is_kept() -> None:
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+        from tensorflow import GradientTape as Recorder
+
+        optimizer = tf.keras.optimizers.Adam()
+
+
+        def unrelated():
+            return 1
+
+
+        def step(model, x):
+            with Recorder() as tape:
+                loss = model(x)
+            grads = tape.gradient(loss, model.trainable_variables)
+            return loss
+        """
+    )
+    unit = SourceUnit(path="step.py", text=source)
+    findings = analyze_unit(unit, ALL, slicing=True)
+    assert [f.code for f in findings] == ["GL001"]
+    assert findings == analyze_unit(unit, ALL, slicing=False)
+
+
+def test_pattern_matches_count_for_every_line_they_cover() -> None:
+    import re
+
+    from gradlint.analyzer.slicing import _split_lines, _Where
+
+    text = "a = x.\\\n    opt\nb = 1\nc = y.opt\n"
+    where = _Where(text, _split_lines(text))
+    assert where.lines_matching(re.compile(r"\.\s*\\?\s*\w*opt")) == [1, 2, 4]
+    assert where.lines_of([0, len("a = x.\\\n"), len(text) - 1]) == [1, 2, 4]
