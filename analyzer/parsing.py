@@ -6,8 +6,10 @@ fails we ask CPython's compiler for the message and position users know from tra
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
+from collections.abc import Iterator
 
 import libcst as cst
 
@@ -17,11 +19,15 @@ from gradlint.analyzer.sources import SourceError, SourceUnit
 _RECURSION_LIMIT = 20_000
 
 
-def parse_unit(unit: SourceUnit) -> cst.Module | SourceError:
+def parse_unit(unit: SourceUnit, *, valid_python: bool = False) -> cst.Module | SourceError:
+    """``valid_python``: CPython's parser has accepted the text already, so LibCST's checks
+    of each node it builds can be skipped (they would pass)."""
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
+    trusted = _parser_output_trusted() if valid_python else contextlib.nullcontext()
     try:
-        return cst.parse_module(unit.text)
+        with trusted:
+            return cst.parse_module(unit.text)
     except cst.ParserSyntaxError as exc:
         line, column, reason = _python_syntax_error(unit.text) or (
             exc.raw_line,
@@ -37,6 +43,32 @@ def parse_unit(unit: SourceUnit) -> cst.Module | SourceError:
         return SourceError(unit.path, f"cannot parse: {type(exc).__name__}: {exc}".splitlines()[0])
     finally:
         sys.setrecursionlimit(old_limit)
+
+
+@contextlib.contextmanager
+def _parser_output_trusted() -> Iterator[None]:
+    """Skip LibCST's per-node validation while its parser builds a tree of valid Python.
+
+    Every node LibCST creates checks itself in ``__post_init__`` (is a keyword followed by
+    whitespace, are parentheses balanced...), which a parse of code CPython accepted
+    satisfies: 15% of the parse. Only done while ``__post_init__`` is exactly that
+    check (a call of ``_validate`` and nothing else), so another LibCST version that does
+    more there keeps its own behavior."""
+    base = cst.CSTNode
+    original = base.__dict__.get("__post_init__")
+    code = getattr(original, "__code__", None)
+    if code is None or code.co_names != ("_validate",):
+        yield
+        return
+    base.__post_init__ = _no_validation  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        base.__post_init__ = original  # type: ignore[method-assign]
+
+
+def _no_validation(self: cst.CSTNode) -> None:
+    return None
 
 
 def located_error(unit: SourceUnit, message: str, line: int, column: int) -> SourceError:

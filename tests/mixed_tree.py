@@ -7,6 +7,7 @@ indented with tabs, and with Windows line endings.
 
 from __future__ import annotations
 
+import ast
 import random
 from pathlib import Path
 
@@ -58,9 +59,7 @@ def pad(source: str, rng: random.Random) -> str:
     """The source with unrelated definitions before and after its own code."""
     lines = source.splitlines(keepends=True)
     # Keep the imports (and a module docstring) at the top, as real files do.
-    head = 0
-    while head < len(lines) and lines[head].startswith(("import ", "from ", '"""', "#")):
-        head += 1
+    head = _leading_lines(source, lines)
     before = "".join(
         _FILLER_FUNCTION.format(name=f"helper_{rng.randrange(1000)}") + "\n\n"
         for _ in range(rng.randint(1, 3))
@@ -70,6 +69,24 @@ def pad(source: str, rng: random.Random) -> str:
     if body and not body.endswith("\n"):
         body += "\n"
     return "".join(lines[:head]) + "\n\n" + before + body + after
+
+
+def _leading_lines(source: str, lines: list[str]) -> int:
+    """How many lines the module docstring and the first imports take."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        head = 0
+        while head < len(lines) and lines[head].startswith(("import ", "from ", "#")):
+            head += 1
+        return head
+    head = 0
+    for stmt in tree.body:
+        docstring = isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+        if not (docstring or isinstance(stmt, ast.Import | ast.ImportFrom)):
+            break
+        head = stmt.end_lineno or stmt.lineno
+    return head
 
 
 def variations(rng: random.Random | None = None) -> dict[str, str]:

@@ -520,3 +520,37 @@ def test_pattern_matches_count_for_every_line_they_cover() -> None:
     where = _Where(text, _split_lines(text))
     assert where.lines_matching(re.compile(r"\.\s*\\?\s*\w*opt")) == [1, 2, 4]
     assert where.lines_of([0, len("a = x.\\\n"), len(text) - 1]) == [1, 2, 4]
+
+
+def test_trusted_parses_build_the_same_trees_and_restore_validation() -> None:
+    from gradlint.analyzer.parsing import parse_unit
+
+    original = cst.CSTNode.__dict__["__post_init__"]
+    for name, source in list(variations().items())[:40]:
+        unit = SourceUnit(path=f"{name}.py", text=source)
+        trusted = parse_unit(unit, valid_python=True)
+        checked = parse_unit(unit)
+        assert isinstance(trusted, cst.Module) and isinstance(checked, cst.Module)
+        assert trusted.deep_equals(checked) and trusted.code == source, name
+        assert cst.CSTNode.__dict__["__post_init__"] is original
+    broken = parse_unit(SourceUnit(path="x.py", text="def f(:\n"), valid_python=True)
+    assert not isinstance(broken, cst.Module)
+    assert cst.CSTNode.__dict__["__post_init__"] is original
+    with pytest.raises(cst.CSTValidationError):  # validation is on again outside the parse
+        cst.Name("not a name")
+
+
+def test_validation_is_kept_when_libcst_does_more_than_validate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gradlint.analyzer import parsing
+
+    calls: list[str] = []
+
+    def post_init(self) -> None:
+        calls.append(type(self).__name__)
+        self._validate()
+
+    monkeypatch.setattr(cst.CSTNode, "__post_init__", post_init)
+    parsing.parse_unit(SourceUnit(path="x.py", text="x = 1\n"), valid_python=True)
+    assert calls  # not replaced: this __post_init__ is more than the validation
