@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 _DROPPABLE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+#: Indentation with a tab, and indentation with a space (where a tab may follow).
+_MIXED_INDENT = re.compile(r"^[ \f]*\t", re.MULTILINE)
+_SPACE_INDENT = re.compile(r"^\t*[ \f]", re.MULTILINE)
 #: Where ``str.splitlines`` breaks lines but Python does not.
 _OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _WORD = re.compile(r"[^\W\d]\w*")
@@ -85,6 +88,8 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
     tokens = tuple(t for t in tokens if t)
     if not tokens:
         return None
+    if "\t" in text and _MIXED_INDENT.search(text) and _SPACE_INDENT.search(text):
+        return None  # tabs and spaces: LibCST's tokenizer may reject what CPython accepts
     tree = _parse(text)
     if tree is None or len(tree.body) < 2:
         return None
@@ -92,14 +97,26 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
     where = _Where(text, lines)
     mentions = where.lines_of(code_mentions(text, tokens))
     units = [_Unit(node, lines, None) for node in tree.body]
-    for unit in units:
-        if isinstance(unit.node, ast.Import | ast.ImportFrom) and not unit.mentions(mentions):
-            # The slice carries every import as ImportFacts: the statement itself can go.
+    for index, unit in enumerate(units):
+        if (
+            isinstance(unit.node, ast.Import | ast.ImportFrom)
+            and not unit.mentions(mentions)
+            and (index == 0 or units[index - 1].last < unit.first)
+            and (index + 1 == len(units) or unit.last < units[index + 1].first)
+        ):
+            # The slice carries every import as ImportFacts: the statement itself can go
+            # (unless it shares a line with another statement: ``import x; y = 1``).
             unit.droppable, unit.keep, unit.why = True, False, ""
     if any(not u.droppable and u.mentions(mentions) for u in units):
         return None  # a script: module-level code holds the tape and reads everything
     _assign_regions(units, lines, 0, len(lines) + 1)
-    _choose(units, tokens, mentions, where)
+    words = _choose(units, tokens, mentions, where)
+    if len(words) > len(tokens):
+        # A tape class imported under another name: module-level code that uses that name
+        # holds a tape too, and then the module is a script after all.
+        aliased = where.lines_matching(_words_pattern(words - set(tokens)))
+        if any(not u.droppable and _any_between(aliased, u.first, u.last) for u in units):
+            return None
     if all(u.keep and (u.members is None or all(m.keep for m in u.members)) for u in units):
         return None
     keep_line = [True] * (len(lines) + 1)
@@ -311,7 +328,8 @@ class _Unit:
     @property
     def references(self) -> set[str]:
         """Names the statement reads or calls (what it may need from the rest of the module);
-        for a class sliced member by member, only its header's."""
+        for a class sliced member by member, only its header's; for module or class code,
+        only those of the functions and classes defined inside it."""
         if self._references is None:
             self._collect_references()
         assert self._references is not None
@@ -329,12 +347,14 @@ class _Unit:
     def _collect_references(self) -> None:
         names: set[str] = set()
         attributes: set[str] = set()
-        if self.members is None:
-            roots: list[ast.AST] = [self.node]
-        else:
+        if self.members is not None:
             node = self.node
             assert isinstance(node, ast.ClassDef)
-            roots = [*node.bases, *node.keywords, *node.decorator_list]
+            roots: list[ast.AST] = [*node.bases, *node.keywords, *node.decorator_list]
+        elif self.droppable:
+            roots = [self.node]
+        else:  # module or class code: only the functions and classes defined inside it
+            roots = [stmt for stmt in self.statements[1:] if isinstance(stmt, _DROPPABLE)]
         stack = roots  # what ast.walk visits, without its generators (a hot loop)
         while stack:
             node = stack.pop()
@@ -423,10 +443,10 @@ class _Choice:
     def _refer(self, unit: _Unit) -> None:
         """Only functions and classes pull in what they name: module-level and class-level
         code is kept for the facts it states (optimizers, loops, bindings), and the rules
-        analyze it as code only in scripts, which are never sliced."""
-        if unit.droppable:
-            self.names |= unit.references
-            self.attributes |= unit.attributes
+        analyze it as code only in scripts, which are never sliced. (Functions defined
+        inside such code, under a ``try`` or an ``if``, are functions all the same.)"""
+        self.names |= unit.references
+        self.attributes |= unit.attributes
 
     def mark(self, leaf: _Unit, why: str, *, refer: bool = True) -> None:
         """Keep ``leaf`` (and the frame of its class). ``refer=False`` keeps it only for a
@@ -461,7 +481,8 @@ def _any_between(lines: list[int], first: int, last: int) -> bool:
 
 def _choose(
     units: list[_Unit], tokens: tuple[str, ...], mentions: list[int], where: _Where
-) -> None:
+) -> set[str]:
+    """Marks what to keep; returns the words that name a tape class (tokens and aliases)."""
     choice = _Choice(units)
     for unit in units:
         if unit.members is not None and unit.own_mention(mentions):
@@ -494,6 +515,7 @@ def _choose(
         | _keep_first_indent(units, choice)
     ):
         pass
+    return words
 
 
 def _close_over_references(choice: _Choice) -> bool:

@@ -554,3 +554,65 @@ def test_validation_is_kept_when_libcst_does_more_than_validate(
     monkeypatch.setattr(cst.CSTNode, "__post_init__", post_init)
     parsing.parse_unit(SourceUnit(path="x.py", text="x = 1\n"), valid_python=True)
     assert calls  # not replaced: this __post_init__ is more than the validation
+
+
+# Found by a differential fuzzer (slicing on and off); each must give the same findings.
+SAME_AS_WHOLE = {
+    "import sharing a line with an optimizer": """\
+pass
+import tensorflow as tf; opt = tf.keras.optimizers.SGD(0.1)
+optimizer = tf.keras.optimizers.Adam()
+def step(*args):
+    with tf.GradientTape() as tape:
+        pass
+    grads = tape.gradient(loss, model.trainable_variables)
+""",
+    "helper defined under a module-level try": """\
+pass
+def _print(g):
+    pass
+try:
+    def report(g, *rest):
+        _print(g)
+except Exception:
+    pass
+d_optimizer = tf.keras.optimizers.Adam()
+def setup():
+    from tensorflow import GradientTape as Recorder
+    with Recorder() as g_tape, Recorder() as d_tape:
+        pass
+    g_grads = g_tape.gradient(g_loss, generator.trainable_variables)
+    report(zip(g_grads, g_vars))
+""",
+    "module-level loop using a tape alias imported in a function": """\
+w = tf.Variable(tf.zeros([3, 1]))
+b = tf.Variable(0.0)
+def report(g, *rest):
+    pass
+def setup():
+    from tensorflow import GradientTape as GT
+for x, y in dataset:
+    with GT() as tape:
+        pass
+    dw, db = tape.gradient(loss, [w, b])
+    report(0.1 * dw)
+""",
+    "tabs and spaces that only LibCST rejects, in dropped code": """\
+class Operators(test_util.TestCase):
+  def check(self, op):
+    with tf.GradientTape() as tape:
+      pass
+def _build_shape(shape, is_static):
+  if is_static:
+\t     pass
+  return shape
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAME_AS_WHOLE))
+def test_fuzzer_findings_are_the_same_as_without_slicing(name: str) -> None:
+    unit = SourceUnit(path="found.py", text=SAME_AS_WHOLE[name])
+    whole = analyze_unit(unit, ALL, slicing=False)
+    assert whole  # each of these has a finding (GL000 for the tabs)
+    assert analyze_unit(unit, ALL, slicing=True) == whole
