@@ -40,6 +40,7 @@ import ast
 import bisect
 import itertools
 import re
+import unicodedata
 import warnings
 import weakref
 from collections.abc import Iterable, Iterator
@@ -87,6 +88,10 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
 
     tokens = tuple(t for t in tokens if t)
     if not tokens:
+        return None
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+        # ``ast`` normalizes identifiers (NFKC) and LibCST keeps them as written, and the
+        # slicer matches ``ast``'s names against the text: not where they may differ.
         return None
     if "\t" in text and _MIXED_INDENT.search(text) and _SPACE_INDENT.search(text):
         return None  # tabs and spaces: LibCST's tokenizer may reject what CPython accepts
@@ -154,8 +159,6 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
         for unit in sliced_classes
         if any(not m.keep and _any_between(optimizer_lines, m.first, m.last) for m in unit.members)
     )
-    if not text.isascii() and not _spelled_as_written(facts, text):
-        return None  # ``ast`` normalized a name (NFKC) that LibCST keeps as written
     return Slice("".join(parts), kept_lines, len(lines), facts, tuple(line_map), partial)
 
 
@@ -191,13 +194,6 @@ def _import_facts(statement_lists: Iterable[list[ast.stmt]]) -> ImportFacts:
                 if alias.name != "*":
                     aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return ImportFacts(aliases, frozenset(definitions))
-
-
-def _spelled_as_written(facts: ImportFacts, text: str) -> bool:
-    names = [*facts.local_definitions, *facts.aliases]
-    for qualified in facts.aliases.values():
-        names.extend(qualified.split("."))
-    return all(name in text for name in names)
 
 
 def _parse(text: str) -> ast.Module | None:
@@ -753,4 +749,4 @@ def _loops_mention(unit: _Unit, names: set[str]) -> bool:
 
 #: An attribute that may name an optimizer (a superset of what GL001's intent check reads).
 #: Methods that have one are dropped all the same: see :attr:`Slice.optimizer_classes`.
-_OPTIMIZER_ATTRIBUTE = re.compile(r"\.\s*\w*opt", re.IGNORECASE)
+_OPTIMIZER_ATTRIBUTE = re.compile(r"\.(?:\s|\\)*\w*opt", re.IGNORECASE)

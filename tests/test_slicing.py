@@ -610,6 +610,42 @@ def _build_shape(shape, is_static):
 }
 
 
+SAME_AS_WHOLE["an optimizer attribute continued after the dot"] = """\
+import tensorflow as tf
+
+
+class Trainer:
+    def __init__(self, model):
+        self.model = model
+
+    def configure(self, o):
+        self.\\
+optimizer = o
+
+    def run(self, x):
+        with tf.GradientTape() as tape:
+            loss = self.model(x)
+        grads = tape.gradient(loss, self.model.trainable_variables)
+        return loss
+"""
+SAME_AS_WHOLE["a ligature in a name, its normal form only in a docstring"] = '''\
+"""Trains with fit_step."""
+import tensorflow as tf
+
+
+def \ufb01t_step(model, x):
+    with tf.GradientTape() as tape:
+        loss = model(x)
+    grads = tape.gradient(loss, model.trainable_variables)
+    return loss
+
+
+def main(model, data):
+    for x in data:
+        \ufb01t_step(model, x)
+'''
+
+
 @pytest.mark.parametrize("name", sorted(SAME_AS_WHOLE))
 def test_fuzzer_findings_are_the_same_as_without_slicing(name: str) -> None:
     unit = SourceUnit(path="found.py", text=SAME_AS_WHOLE[name])
