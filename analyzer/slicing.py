@@ -56,6 +56,8 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 #: Indentation with a tab, and indentation with a space (where a tab may follow).
 _MIXED_INDENT = re.compile(r"^[ \f]*\t", re.MULTILINE)
 _SPACE_INDENT = re.compile(r"^\t*[ \f]", re.MULTILINE)
+#: A line holding only a backslash (CPython accepts it; LibCST does not).
+_LONE_BACKSLASH = re.compile(r"^[ \t\f]*\\(?:\r\n|\r|\n)", re.MULTILINE)
 #: Where ``str.splitlines`` breaks lines but Python does not.
 _OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _WORD = re.compile(r"[^\W\d]\w*")
@@ -95,6 +97,8 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
         return None
     if "\t" in text and _MIXED_INDENT.search(text) and _SPACE_INDENT.search(text):
         return None  # tabs and spaces: LibCST's tokenizer may reject what CPython accepts
+    if "\\" in text and _LONE_BACKSLASH.search(text):
+        return None  # a line that is only a continuation: LibCST rejects it
     tree = _parse(text)
     if tree is None or len(tree.body) < 2:
         return None
@@ -148,6 +152,8 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
             parts.append(line[len(line.rstrip("\r\n")) :])
             line_map.append(number)
     facts = _import_facts(unit.statements for unit in units)
+    if any(_libcst_rejects(stmt) for unit in units for stmt in unit.statements):
+        return None
     sliced_classes = [
         unit
         for unit in units
@@ -166,6 +172,12 @@ def import_facts(tree: ast.Module) -> ImportFacts:
     """What :class:`~gradlint.analyzer.names.ImportMap` records for the whole module, read
     from ``ast`` in source order (a later import of a name replaces an earlier one)."""
     return _import_facts(list(_statements(top)) for top in tree.body)
+
+
+def _libcst_rejects(stmt: ast.stmt) -> bool:
+    """Syntax CPython accepts and LibCST cannot parse: if it is in code the slice drops,
+    slicing would hide the parse error the whole file gets (``(total): int = 0``)."""
+    return type(stmt) is ast.AnnAssign and not stmt.simple and type(stmt.target) is ast.Name
 
 
 def _import_facts(statement_lists: Iterable[list[ast.stmt]]) -> ImportFacts:

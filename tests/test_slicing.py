@@ -646,6 +646,27 @@ def main(model, data):
 '''
 
 
+# CPython accepts these, LibCST does not: in dropped code they must still make the file GL000.
+SAME_AS_WHOLE["a parenthesized annotated name in dropped code"] = """\
+import tensorflow as tf
+
+optimizer = tf.keras.optimizers.Adam()
+
+
+def unrelated():
+    (total): int = 0
+    return total
+
+
+def train_step(model, x):
+    with tf.GradientTape() as tape:
+        loss = model(x)
+    grads = tape.gradient(loss, model.trainable_variables)
+"""
+SAME_AS_WHOLE["a line that is only a backslash in dropped code"] = SAME_AS_WHOLE[
+    "a parenthesized annotated name in dropped code"
+].replace("    (total): int = 0\n", "    if total:\n        \\\n        return 1\n")
+
 @pytest.mark.parametrize("name", sorted(SAME_AS_WHOLE))
 def test_fuzzer_findings_are_the_same_as_without_slicing(name: str) -> None:
     unit = SourceUnit(path="found.py", text=SAME_AS_WHOLE[name])
