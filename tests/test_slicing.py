@@ -667,6 +667,7 @@ SAME_AS_WHOLE["a line that is only a backslash in dropped code"] = SAME_AS_WHOLE
     "a parenthesized annotated name in dropped code"
 ].replace("    (total): int = 0\n", "    if total:\n        \\\n        return 1\n")
 
+
 @pytest.mark.parametrize("name", sorted(SAME_AS_WHOLE))
 def test_fuzzer_findings_are_the_same_as_without_slicing(name: str) -> None:
     unit = SourceUnit(path="found.py", text=SAME_AS_WHOLE[name])
