@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,5 +51,8 @@ class Settings:
                 sorted(self.select) if self.select is not None else None,
                 sorted(self.ignore),
                 sorted(self.per_file_ignores.items()),
+                # Slicing never changes findings; a run that turns it off to check exactly
+                # that must not be answered from the other mode's cache.
+                os.environ.get("GRADLINT_SLICING", "1") != "0",
             )
         )

@@ -303,3 +303,12 @@ def test_a_file_copied_with_its_old_time_stamp_is_not_indexed_at_once(
     reads.clear()
     lint(tmp_path)
     assert len(reads) == 3
+
+
+def test_turning_slicing_off_does_not_reuse_the_sliced_run_s_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GRADLINT_SLICING=0 exists to check that slicing changes nothing: it must recompute."""
+    on = Settings().cache_key()
+    monkeypatch.setenv("GRADLINT_SLICING", "0")
+    assert Settings().cache_key() != on
