@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from collections.abc import Iterable
 
 #: Comments and string literals, leftmost first, so a ``#`` inside a string and a quote
@@ -74,18 +75,22 @@ _known: dict[tuple[str, tuple[str, ...]], tuple[int, ...]] = {}
 _KNOWN_MAX = 4
 
 
+_known_lock = threading.Lock()  # editors and API users may lint from several threads
+
+
 def remember(text: str, tokens: tuple[str, ...], offsets: tuple[int, ...]) -> None:
-    _known.pop((text, tokens), None)
-    while len(_known) >= _KNOWN_MAX:
-        del _known[next(iter(_known))]
-    _known[text, tokens] = offsets
+    with _known_lock:
+        _known.pop((text, tokens), None)
+        while len(_known) >= _KNOWN_MAX:
+            del _known[next(iter(_known))]
+        _known[text, tokens] = offsets
 
 
 def known(text: str) -> dict[tuple[str, ...], tuple[int, ...]]:
     """What is known about ``text``: tokens -> offsets (for :func:`remember` elsewhere)."""
-    return {
-        tokens: offsets for (known_text, tokens), offsets in _known.items() if known_text is text
-    }
+    with _known_lock:
+        items = list(_known.items())
+    return {tokens: offsets for (known_text, tokens), offsets in items if known_text is text}
 
 
 def _code_mentions(text: str, tokens: tuple[str, ...]) -> tuple[int, ...]:

@@ -7,6 +7,7 @@ never pays for position metadata.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Any
 
@@ -16,6 +17,8 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from gradlint.analyzer.findings import Finding, Fix
 from gradlint.analyzer.names import ImportFacts, ImportMap
 from gradlint.analyzer.sources import SourceUnit
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class NeedsWholeFile(Exception):
@@ -73,7 +76,10 @@ class ModuleContext:
         assert self.line_map is not None
         if line <= len(self.line_map):
             return self.line_map[line - 1]
-        return self.line_map[-1] + line - len(self.line_map)  # the end of the text
+        # Past the slice's last line break (the end of a node that ends the text): the same
+        # distance past the file's last line break.
+        file_breaks = len(_LINE_BREAK.findall(self.unit.text))
+        return file_breaks + line - len(self.line_map)
 
     def finding(
         self,

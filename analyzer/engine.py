@@ -204,7 +204,7 @@ def _parse(unit: SourceUnit, tokens: tuple[str, ...] | None) -> tuple[Any, Slice
         sliced = slice_source(unit.text, tokens)
         if sliced is not None:
             # ``ast`` parsed the whole file: the slice, whole statements of it, is valid.
-            parsed = parse_unit(replace(unit, text=sliced.text), valid_python=True)
+            parsed = parse_unit(replace(unit, text=sliced.text, mentions={}), valid_python=True)
             if not isinstance(parsed, SourceError):
                 return parsed, sliced
     return parse_unit(unit), None

@@ -54,10 +54,11 @@ _DROPPABLE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 #: Indentation with a tab, and indentation with a space (where a tab may follow).
-_MIXED_INDENT = re.compile(r"^[ \f]*\t", re.MULTILINE)
-_SPACE_INDENT = re.compile(r"^\t*[ \f]", re.MULTILINE)
+#: (``(?<![^\r\n])`` is a line start after any of the three line endings, unlike ``^``.)
+_MIXED_INDENT = re.compile(r"(?<![^\r\n])[ \f]*\t")
+_SPACE_INDENT = re.compile(r"(?<![^\r\n])\t*[ \f]")
 #: A line holding only a backslash (CPython accepts it; LibCST does not).
-_LONE_BACKSLASH = re.compile(r"^[ \t\f]*\\(?:\r\n|\r|\n)", re.MULTILINE)
+_LONE_BACKSLASH = re.compile(r"(?<![^\r\n])[ \t\f]*\\(?:\r\n|\r|\n)")
 #: Where ``str.splitlines`` breaks lines but Python does not.
 _OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _WORD = re.compile(r"[^\W\d]\w*")
@@ -67,7 +68,8 @@ _DEFINED = re.compile(r"\b(?:def|class)\s+([^\W\d]\w*)")
 
 @dataclass(frozen=True)
 class Slice:
-    """The text LibCST parses: same lines as the source, dropped statements blanked."""
+    """The text LibCST parses: the kept lines of the source, one empty line for each run of
+    dropped ones."""
 
     text: str
     kept_lines: int
@@ -176,8 +178,17 @@ def import_facts(tree: ast.Module) -> ImportFacts:
 
 def _libcst_rejects(stmt: ast.stmt) -> bool:
     """Syntax CPython accepts and LibCST cannot parse: if it is in code the slice drops,
-    slicing would hide the parse error the whole file gets (``(total): int = 0``)."""
-    return type(stmt) is ast.AnnAssign and not stmt.simple and type(stmt.target) is ast.Name
+    slicing would hide the parse error the whole file gets. A parenthesized annotated target
+    (``(total): int = 0``, ``(self.x): int``), and a class whose keyword comes before a
+    ``*bases`` (``class A(metaclass=M, *bases)``)."""
+    if type(stmt) is ast.AnnAssign:
+        target = stmt.target
+        return (target.lineno, target.col_offset) != (stmt.lineno, stmt.col_offset)
+    if type(stmt) is ast.ClassDef and stmt.keywords:
+        starred = [b for b in stmt.bases if type(b) is ast.Starred]
+        first_keyword = min((k.lineno, k.col_offset) for k in stmt.keywords)
+        return any((b.lineno, b.col_offset) > first_keyword for b in starred)
+    return False
 
 
 def _import_facts(statement_lists: Iterable[list[ast.stmt]]) -> ImportFacts:

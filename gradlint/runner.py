@@ -153,7 +153,7 @@ def _in_forked_pool(
     results: dict[int, list[Finding]] = {}
     try:
         pool = ForkedPool(
-            workers, functools.partial(_analyze_lean, codes=codes), lambda: _warm_up(codes)
+            workers, functools.partial(safe_analyze, codes=codes), lambda: _warm_up(codes)
         )
     except OSError:
         pool = None  # no processes on this system: everything is analyzed below
@@ -173,10 +173,6 @@ def _in_forked_pool(
         results[i] if i in results else safe_analyze(unit, codes)
         for i, unit in enumerate(submitted)
     ]
-
-
-def _analyze_lean(unit: SourceUnit, codes: list[str]) -> list[Finding]:
-    return safe_analyze(unit, codes)
 
 
 #: Analyzed once by the first worker before it forks the others: every module and regular

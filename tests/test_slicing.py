@@ -668,9 +668,18 @@ SAME_AS_WHOLE["a line that is only a backslash in dropped code"] = SAME_AS_WHOLE
 ].replace("    (total): int = 0\n", "    if total:\n        \\\n        return 1\n")
 
 
+SAME_AS_WHOLE["a parenthesized annotated attribute in dropped code"] = SAME_AS_WHOLE[
+    "a parenthesized annotated name in dropped code"
+].replace("(total): int = 0", "(self.total[0]): int = 0")
+SAME_AS_WHOLE["a keyword before starred bases in dropped code"] = SAME_AS_WHOLE[
+    "a parenthesized annotated name in dropped code"
+].replace("def unrelated():\n    (total): int = 0\n", "class Odd(metaclass=M, *bases):\n    pass\n")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
 @pytest.mark.parametrize("name", sorted(SAME_AS_WHOLE))
-def test_fuzzer_findings_are_the_same_as_without_slicing(name: str) -> None:
-    unit = SourceUnit(path="found.py", text=SAME_AS_WHOLE[name])
+def test_fuzzer_findings_are_the_same_as_without_slicing(name: str, newline: str) -> None:
+    unit = SourceUnit(path="found.py", text=SAME_AS_WHOLE[name].replace("\n", newline))
     whole = analyze_unit(unit, ALL, slicing=False)
     assert whole  # each of these has a finding (GL000 for the tabs)
     assert analyze_unit(unit, ALL, slicing=True) == whole

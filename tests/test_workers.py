@@ -189,3 +189,67 @@ def test_killing_the_run_leaves_no_worker_behind(tmp_path: Path) -> None:
     finally:
         run.kill()
         run.wait()
+
+
+def test_a_worker_dying_after_a_large_result_breaks_the_pool_without_a_hang(
+    tmp_path: Path,
+) -> None:
+    """Results larger than a pipe's buffer wait in the pipe while the files are still being
+    read; a worker that then dies must still be noticed (run in a child: a hang fails)."""
+    script = textwrap.dedent(
+        """\
+        import os, signal, time
+        from gradlint.workers import ForkedPool, PoolBroken
+
+        def task(item):
+            if item == 0:
+                return "x" * 500_000
+            time.sleep(0.3)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        for workers in (1, 2):
+            pool = ForkedPool(workers, task, lambda: None)
+            pool.submit(0)
+            pool.submit(1)
+            time.sleep(1)  # still reading files: nobody takes the results yet
+            try:
+                pool.results()
+            except PoolBroken as broken:
+                arrived = broken.args[0]
+                # One worker answers 0 before it takes 1; two may break before 0 is read.
+                print(workers, "broken", workers == 2 or len(arrived[0]) == 500_000)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split("\n")[:2] == ["1 broken True", "2 broken True"]
+    assert done.stderr == ""
+
+
+def test_a_broken_pool_leaves_no_thread_or_descriptor_behind() -> None:
+    import threading
+
+    def fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before_threads, before_fds = threading.active_count(), fds()
+    for _ in range(3):
+        pool = ForkedPool(2, _die_on_three, lambda: None)
+        for item in range(50):
+            pool.submit(item)
+        with pytest.raises(PoolBroken):
+            pool.results()
+    deadline = time.monotonic() + 10  # a feeder thread may still be failing its last sends
+    while time.monotonic() < deadline and threading.active_count() > before_threads:
+        time.sleep(0.05)
+    assert threading.active_count() == before_threads
+    assert fds() == before_fds
+
+
+def test_shutting_down_twice_is_harmless() -> None:
+    pool = ForkedPool(2, _who, _warm)
+    pool.submit(0.0)
+    pool.shutdown(kill=True)
+    pool.shutdown(kill=True)
+    pool.shutdown()
