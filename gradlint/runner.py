@@ -165,6 +165,7 @@ def _in_forked_pool(
             results = pool.results()
         except PoolBroken as broken:
             results = broken.args[0]  # a worker died: what it did not answer is done below
+            _warn_pool_broken(len(submitted) - len(results))
         except BaseException:
             pool.shutdown(kill=True)
             raise
@@ -191,6 +192,15 @@ def step(model, optimizer, x):
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """
+
+
+def _warn_pool_broken(missing: int) -> None:
+    """A worker process died (killed, out of memory, a crash in native code): say so, since
+    the run goes on, slower, in this process."""
+    sys.stderr.write(
+        f"gradlint: a worker process ended unexpectedly; analyzing {missing} file"
+        f"{'' if missing == 1 else 's'} in the main process\n"
+    )
 
 
 def _warm_up(codes: list[str]) -> None:

@@ -101,7 +101,7 @@ def train_step(model, x):
 
 
 def test_files_a_dead_worker_did_not_answer_are_analyzed_here(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     real = runner.safe_analyze
 
@@ -114,6 +114,9 @@ def test_files_a_dead_worker_did_not_answer_are_analyzed_here(
     units = [SourceUnit(path=f"{i}.py", text=FROZEN) for i in range(5)]
     results = runner.analyze_units(iter(units), ALL, jobs=2)
     assert [[f.path for f in found] for found in results] == [[f"{i}.py"] for i in range(5)]
+    warning = capsys.readouterr().err
+    assert warning.startswith("gradlint: a worker process ended unexpectedly; analyzing ")
+    assert warning.count("\n") == 1
 
 
 def test_a_pool_that_cannot_start_finishes_in_this_process(
