@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from frozen_sources import FROZEN_STEP as FROZEN
 
 from gradlint import runner, workers
 from gradlint.analyzer.sources import SourceUnit
@@ -85,19 +86,6 @@ def test_a_zygote_that_fails_to_warm_up_breaks_the_pool() -> None:
 def test_an_empty_pool_ends_cleanly() -> None:
     pool = ForkedPool(2, _who, _warm)
     assert pool.results() == {}
-
-
-FROZEN = """\
-import tensorflow as tf
-
-optimizer = tf.keras.optimizers.Adam()
-
-def train_step(model, x):
-    with tf.GradientTape() as tape:
-        loss = model(x)
-    grads = tape.gradient(loss, model.trainable_variables)
-    return loss
-"""
 
 
 def test_files_a_dead_worker_did_not_answer_are_analyzed_here(
