@@ -62,8 +62,6 @@ _LONE_BACKSLASH = re.compile(r"(?<![^\r\n])[ \t\f]*\\(?:\r\n|\r|\n)")
 #: Where ``str.splitlines`` breaks lines but Python does not.
 _OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _WORD = re.compile(r"[^\W\d]\w*")
-#: ``def``/``class`` names at any depth, read from text (a superset: strings match too).
-_DEFINED = re.compile(r"\b(?:def|class)\s+([^\W\d]\w*)")
 
 
 @dataclass(frozen=True)
@@ -676,10 +674,6 @@ def _trailing_block_indent(node: ast.stmt, lines: list[str]) -> int | None:
     ):
         return _trailing_block_indent(last[0], lines)
     return _indent(lines[last[0].lineno - 1]) if _starts_line(last[0], lines) else None
-
-
-def _has_indented_block(node: ast.stmt, lines: list[str]) -> bool:
-    return any(_starts_line(clause[0], lines) for clause in _clauses(node) if clause)
 
 
 #: Statements that hold other statements (only these are looked into).
