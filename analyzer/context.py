@@ -7,7 +7,6 @@ never pays for position metadata.
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
 from typing import Any
 
@@ -16,9 +15,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from gradlint.analyzer.findings import Finding, Fix
 from gradlint.analyzer.names import ImportFacts, ImportMap
-from gradlint.analyzer.sources import SourceUnit
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+from gradlint.analyzer.sources import LINE_BREAK, SourceUnit
 
 
 class NeedsWholeFile(Exception):
@@ -78,7 +75,7 @@ class ModuleContext:
             return self.line_map[line - 1]
         # Past the slice's last line break (the end of a node that ends the text): the same
         # distance past the file's last line break.
-        file_breaks = len(_LINE_BREAK.findall(self.unit.text))
+        file_breaks = len(LINE_BREAK.findall(self.unit.text))
         return file_breaks + line - len(self.line_map)
 
     def finding(

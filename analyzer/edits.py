@@ -3,22 +3,18 @@
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.findings import Edit
-
-#: Where CPython and LibCST break lines (``str.splitlines`` also breaks at form feeds).
-NEWLINE = re.compile(r"\r\n|\r|\n")
+from gradlint.analyzer.sources import LINE_BREAK
 
 
 def text_lines(ctx: ModuleContext) -> list[str]:
     """The analyzed text's lines without their line endings (index 0 is line 1)."""
     lines = ctx.shared.get("text_lines")
     if lines is None:
-        lines = ctx.shared["text_lines"] = NEWLINE.split(ctx.unit.text)
+        lines = ctx.shared["text_lines"] = LINE_BREAK.split(ctx.unit.text)
     return lines
 
 
@@ -27,7 +23,7 @@ def newline(ctx: ModuleContext) -> str:
     found = ctx.shared.get("newline")
     if found is None:
         text = ctx.unit.text
-        match = NEWLINE.search(text)
+        match = LINE_BREAK.search(text)
         found = ctx.shared["newline"] = match.group() if match else ctx.unit.newline
     return found
 

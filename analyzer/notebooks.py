@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from json.decoder import scanstring
 
 from gradlint.analyzer.findings import Edit
-from gradlint.analyzer.sources import CellSpan, SourceError, SourceUnit
+from gradlint.analyzer.sources import LINE_BREAK, CellSpan, SourceError, SourceUnit
 
 #: Cell magics whose body is Python run in the kernel's namespace; any other cell magic
 #: (``%%bash``, ``%%writefile``, ``%%html``, unknown extensions...) makes the cell not Python.
@@ -32,7 +32,6 @@ PYTHON_CELL_MAGICS = frozenset(
     {"time", "timeit", "capture", "prun", "debug", "memit", "snakeviz", "px", "autopx"}
 )
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 _WS = re.compile(r"[ \t\n\r]*")
 _INDENT = re.compile(r"[ \t]*")
 _CELL_MAGIC = re.compile(r"%%\s*([\w.-]*)")
@@ -95,7 +94,7 @@ def python_lines(source: str) -> list[str]:
     for ``x = !cmd``), so a magic inside an indented block still parses and no comment appears
     that a rule could mistake for commented-out code.
     """
-    lines = _NEWLINE.split(source)
+    lines = LINE_BREAK.split(source)
     if lines and lines[-1] == "":
         lines.pop()
     if not any(line.strip() for line in lines):
@@ -453,7 +452,7 @@ def _file_lines(
     if not element_starts:
         return (line_of(span.key_start),) * line_count
     source = "".join(stored)
-    starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
+    starts = [0] + [m.end() for m in LINE_BREAK.finditer(source)]
     return tuple(
         element_lines[max(bisect_right(element_starts, line_start) - 1, 0)]
         for line_start in starts[:line_count]
@@ -567,8 +566,8 @@ def _edited(source: str, edits: list[Edit], cell: int) -> str:
 
 
 def _edited_text(source: str, edits: list[Edit], cell: int, newline: str | None) -> str:
-    starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
-    ends = [m.start() for m in _NEWLINE.finditer(source)] + [len(source)]
+    starts = [0] + [m.end() for m in LINE_BREAK.finditer(source)]
+    ends = [m.start() for m in LINE_BREAK.finditer(source)] + [len(source)]
 
     def offset(line: int, column: int) -> int:
         if not 1 <= line <= len(starts) or column < 1:
@@ -586,7 +585,7 @@ def _edited_text(source: str, edits: list[Edit], cell: int, newline: str | None)
         start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
         if end < start:
             raise NotebookEditError(f"an edit of cell {cell} ends before it starts")
-        content = _NEWLINE.sub(newline, edit.content) if newline else edit.content
+        content = LINE_BREAK.sub(newline, edit.content) if newline else edit.content
         spans.append((start, end, content))
     spans.sort(key=lambda s: (s[0], s[1]))
     for (_, prev_end, _), (start, _, _) in zip(spans, spans[1:], strict=False):

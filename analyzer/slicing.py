@@ -47,12 +47,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from gradlint.analyzer.sources import LINE_BREAK
+
 if TYPE_CHECKING:
     from gradlint.analyzer.names import ImportFacts
 
 _DROPPABLE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 #: Indentation with a tab, and indentation with a space (where a tab may follow).
 #: (``(?<![^\r\n])`` is a line start after any of the three line endings, unlike ``^``.)
 _MIXED_INDENT = re.compile(r"(?<![^\r\n])[ \f]*\t")
@@ -257,7 +258,7 @@ def _split_lines(text: str) -> list[str]:
         return text.splitlines(keepends=True)  # the same lines, split in C
     lines = []
     start = 0
-    for match in _NEWLINE.finditer(text):
+    for match in LINE_BREAK.finditer(text):
         lines.append(text[start : match.end()])
         start = match.end()
     if start < len(text):

@@ -9,9 +9,14 @@ engine reports as ``GL000``.
 from __future__ import annotations
 
 import io
+import re
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
+
+#: Where CPython and LibCST break lines (``str.splitlines`` also breaks at form feeds and
+#: Unicode separators).
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)

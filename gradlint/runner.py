@@ -169,7 +169,18 @@ def _in_forked_pool(
         except BaseException:
             pool.shutdown(kill=True)
             raise
-    submitted.extend(units)
+    return _finish_here(submitted, units, results, codes)
+
+
+def _finish_here(
+    submitted: list[SourceUnit],
+    unread: Iterator[SourceUnit],
+    results: dict[int, list[Finding]],
+    codes: list[str],
+) -> list[list[Finding]]:
+    """Every unit's findings in order: the pool's where it answered, the rest (and what was
+    not read yet when the pool failed) analyzed in this process."""
+    submitted.extend(unread)
     return [
         results[i] if i in results else safe_analyze(unit, codes)
         for i, unit in enumerate(submitted)
@@ -229,11 +240,7 @@ def _in_executor(
                     break
     except (OSError, BrokenProcessPool):
         pass  # no processes on this system, or one died: finish in this process below
-    submitted.extend(units)  # what was not read yet when the pool failed
-    return [
-        results[i] if i < len(results) else safe_analyze(unit, codes)
-        for i, unit in enumerate(submitted)
-    ]
+    return _finish_here(submitted, units, dict(enumerate(results)), codes)
 
 
 def _lean(unit: SourceUnit) -> SourceUnit:
