@@ -7,6 +7,7 @@ fails we ask CPython's compiler for the message and position users know from tra
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -17,11 +18,19 @@ from gradlint.analyzer.sources import SourceError, SourceUnit
 
 #: LibCST converts its parse tree recursively; deeply nested expressions need head room.
 _RECURSION_LIMIT = 20_000
+#: Brackets nested this deep (CPython's own limit is 200) are first shown to CPython: what it
+#: rejects for depth never reaches LibCST's native parser, which can crash on it.
+_DEEP_BRACKETS = 100
+_BRACKET = re.compile(r"[()\[\]{}]")
 
 
 def parse_unit(unit: SourceUnit, *, valid_python: bool = False) -> cst.Module | SourceError:
     """``valid_python``: CPython's parser has accepted the text already, so LibCST's checks
     of each node it builds can be skipped (they would pass)."""
+    if not valid_python and _deeply_nested(unit.text):
+        refused = _refused_by_python(unit)
+        if refused is not None:
+            return refused
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
     trusted = _parser_output_trusted() if valid_python else contextlib.nullcontext()
@@ -43,6 +52,38 @@ def parse_unit(unit: SourceUnit, *, valid_python: bool = False) -> cst.Module | 
         return SourceError(unit.path, f"cannot parse: {type(exc).__name__}: {exc}".splitlines()[0])
     finally:
         sys.setrecursionlimit(old_limit)
+
+
+def _deeply_nested(text: str) -> bool:
+    """Whether brackets may nest :data:`_DEEP_BRACKETS` deep (strings and comments count:
+    this only decides whether CPython looks first)."""
+    if text.count("(") + text.count("[") + text.count("{") < _DEEP_BRACKETS:
+        return False
+    depth = 0
+    for match in _BRACKET.finditer(text):
+        if match.group() in "([{":
+            depth += 1
+            if depth >= _DEEP_BRACKETS:
+                return True
+        elif depth:
+            depth -= 1
+    return False
+
+
+def _refused_by_python(unit: SourceUnit) -> SourceError | None:
+    """CPython's verdict on a deeply nested text, when it rejects it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(unit.text, "<gradlint>", "exec", flags=0x400, dont_inherit=True)  # ONLY_AST
+    except SyntaxError as exc:
+        reason = exc.msg or "invalid syntax"
+        return located_error(unit, f"syntax error: {reason}", exc.lineno or 1, exc.offset or 1)
+    except (RecursionError, MemoryError):
+        return SourceError(unit.path, "cannot parse: expressions nested too deeply")
+    except ValueError:
+        return None  # NUL bytes and the like: LibCST reports those as before
+    return None
 
 
 @contextlib.contextmanager

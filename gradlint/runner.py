@@ -33,6 +33,8 @@ from gradlint.settings import Settings
 
 #: Marks findings that stand for a crash of gradlint itself (never cached).
 INTERNAL_ERROR = "internal error: "
+#: Marks findings for a file past its time or memory budget (never cached either).
+TOO_COMPLEX = "too complex to analyze: "
 
 
 def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[Finding]:
@@ -107,14 +109,20 @@ def analyze_units(
     """Findings per unit, in the order of ``units``, using up to ``jobs`` processes.
 
     ``units`` may be a generator that is still reading files: the pool starts once there is a
-    unit for each worker (or all are read) and works while the rest are read.
+    unit for each worker (or all are read) and works while the rest are read. On Linux the
+    parse never runs in this process, even for one file: LibCST's native parser can crash
+    the process it runs in, and that must cost one file, not the run.
     """
     workers = jobs or os.cpu_count() or 1
     iterator = iter(units)
     # Read until there is work for every worker (or no more work): a pool never starts
     # more processes than there are files.
     head = list(itertools.islice(iterator, workers))
+    if not head:
+        return []
     if workers <= 1 or len(head) < 2:
+        if sys.platform.startswith("linux"):
+            return _in_forked_pool(itertools.chain(head, iterator), codes, 1)
         return [safe_analyze(unit, codes) for unit in itertools.chain(head, iterator)]
     return _in_pool(itertools.chain(head, iterator), codes, min(workers, len(head)))
 
@@ -123,6 +131,8 @@ def safe_analyze(unit: SourceUnit, codes: list[str]) -> list[Finding]:
     """:func:`analyze_unit`, with a crash turned into a ``GL000`` finding for the file."""
     try:
         return analyze_unit(unit, codes)
+    except MemoryError:
+        return [_too_complex(unit, f"needs more than {_memory_limit_text()} of memory")]
     except Exception as exc:  # noqa: BLE001 - one file's crash must not end the run
         return [_internal_error(unit, exc)]
 
@@ -133,8 +143,17 @@ def _internal_error(unit: SourceUnit, exc: BaseException) -> Finding:
     return error_finding(error)
 
 
+def _too_complex(unit: SourceUnit, why: str) -> Finding:
+    return error_finding(SourceError(unit.path, f"{TOO_COMPLEX}{why}"))
+
+
 def _crashed(findings: list[Finding]) -> bool:
-    return any(f.code == PARSE_ERROR and f.message.startswith(INTERNAL_ERROR) for f in findings)
+    """Whether a result stands for a failure of gradlint (or of this machine's budget)
+    rather than for the file: never cached."""
+    return any(
+        f.code == PARSE_ERROR and f.message.startswith((INTERNAL_ERROR, TOO_COMPLEX))
+        for f in findings
+    )
 
 
 def _in_pool(units: Iterator[SourceUnit], codes: list[str], workers: int) -> list[list[Finding]]:
@@ -143,33 +162,84 @@ def _in_pool(units: Iterator[SourceUnit], codes: list[str], workers: int) -> lis
     return _in_executor(units, codes, workers)
 
 
+#: Per-file budgets, overridable through the environment (0 turns one off).
+TIME_LIMIT_VARIABLE = "GRADLINT_FILE_TIME_LIMIT"
+MEMORY_LIMIT_VARIABLE = "GRADLINT_FILE_MEMORY_LIMIT"
+DEFAULT_TIME_LIMIT_SECONDS = 60.0
+DEFAULT_MEMORY_LIMIT_MIB = 1024
+
+
+def _budget(variable: str, default: float) -> float | None:
+    try:
+        value = float(os.environ.get(variable, default))
+    except ValueError:
+        value = default
+    return value if value > 0 else None
+
+
+def _time_limit() -> float | None:
+    return _budget(TIME_LIMIT_VARIABLE, DEFAULT_TIME_LIMIT_SECONDS)
+
+
+def _memory_limit() -> int | None:
+    mib = _budget(MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT_MIB)
+    return None if mib is None else int(mib * 2**20)
+
+
+def _memory_limit_text() -> str:
+    mib = _budget(MEMORY_LIMIT_VARIABLE, DEFAULT_MEMORY_LIMIT_MIB)
+    return f"{mib:g} MiB ({MEMORY_LIMIT_VARIABLE})" if mib else "the memory available"
+
+
+def _failure_finding(unit: SourceUnit, why: str) -> Finding:
+    from gradlint.workers import TIMED_OUT
+
+    if why == TIMED_OUT:
+        limit = _time_limit() or 0
+        return _too_complex(unit, f"took more than {limit:g} s ({TIME_LIMIT_VARIABLE})")
+    return _too_complex(
+        unit,
+        "the analysis process crashed (LibCST's native parser, or more than "
+        f"{_memory_limit_text()} of memory)",
+    )
+
+
 def _in_forked_pool(
     units: Iterator[SourceUnit], codes: list[str], workers: int
 ) -> list[list[Finding]]:
-    """Linux: workers forked from one that imported LibCST (see :mod:`gradlint.workers`)."""
-    from gradlint.workers import ForkedPool, PoolBroken
+    """Linux: workers forked from one that imported LibCST (see :mod:`gradlint.workers`).
+    A file whose analysis kills its worker or runs past the time limit is a ``GL000``."""
+    from gradlint.workers import run_tasks
 
-    submitted: list[SourceUnit] = []
-    results: dict[int, list[Finding]] = {}
+    read: list[SourceUnit] = []
+
+    def lean_units() -> Iterator[SourceUnit]:
+        for unit in units:
+            read.append(unit)
+            yield _lean(unit)
+
     try:
-        pool = ForkedPool(
-            workers, functools.partial(safe_analyze, codes=codes), lambda: _warm_up(codes)
+        _, results, failures = run_tasks(
+            lean_units(),
+            functools.partial(safe_analyze, codes=codes),
+            workers,
+            (lambda: _warm_up(codes)) if workers > 1 else None,
+            time_limit=_time_limit(),
+            memory_limit=_memory_limit(),
+            on_broken=_warn_pool_broken,
         )
     except OSError:
-        pool = None  # no processes on this system: everything is analyzed below
-    if pool is not None:
-        try:
-            for unit in units:
-                submitted.append(unit)
-                pool.submit(_lean(unit))
-            results = pool.results()
-        except PoolBroken as broken:
-            results = broken.args[0]  # a worker died: what it did not answer is done below
-            _warn_pool_broken(len(submitted) - len(results))
-        except BaseException:
-            pool.shutdown(kill=True)
-            raise
-    return _finish_here(submitted, units, results, codes)
+        # No processes on this system: the only choice left is to analyze here.
+        results, failures = {}, {}
+    read.extend(units)
+    return [
+        results[i]
+        if i in results
+        else [_failure_finding(unit, failures[i])]
+        if i in failures
+        else safe_analyze(unit, codes)
+        for i, unit in enumerate(read)
+    ]
 
 
 def _finish_here(
@@ -179,7 +249,7 @@ def _finish_here(
     codes: list[str],
 ) -> list[list[Finding]]:
     """Every unit's findings in order: the pool's where it answered, the rest (and what was
-    not read yet when the pool failed) analyzed in this process."""
+    not read yet when the pool failed) analyzed in this process (where there is no fork)."""
     submitted.extend(unread)
     return [
         results[i] if i in results else safe_analyze(unit, codes)
@@ -207,10 +277,11 @@ def step(model, optimizer, x):
 
 def _warn_pool_broken(missing: int) -> None:
     """A worker process died (killed, out of memory, a crash in native code): say so, since
-    the run goes on, slower, in this process."""
+    the run goes on, slower: the file it was analyzing is tried again alone, the rest in a
+    new pool."""
     sys.stderr.write(
         f"gradlint: a worker process ended unexpectedly; analyzing {missing} file"
-        f"{'' if missing == 1 else 's'} in the main process\n"
+        f"{'' if missing == 1 else 's'} again in new worker processes\n"
     )
 
 

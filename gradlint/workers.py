@@ -11,27 +11,57 @@ Linux only (``fork``). Tasks go out through one queue that all workers take from
 thread buffers, so reading files never waits for a busy worker); each worker sends its
 results through a pipe of its own, of which it holds the only write end, so the main process
 sees any worker end, however it ends (a half-sent result ends the same way). A worker that
-ends without saying it is done, or all of them ending with results missing, breaks the pool,
-and the caller analyzes what is missing itself. Workers are killed when their parent dies,
-so an interrupted run leaves no process behind.
+ends without saying it is done, or all of them ending with results missing, breaks the pool.
+Workers are killed when their parent dies, so an interrupted run leaves no process behind.
+
+A worker says which task it starts before it runs it, so a task that kills its worker (a
+crash in native code: LibCST's parser on some inputs) or runs past the time limit is known.
+:func:`run_tasks` gives such a task a second try alone in a fresh process, and it costs that
+task only; everything else is answered by a new pool. Each task also runs under a memory
+limit (``RLIMIT_DATA``: an allocation past it fails with ``MemoryError`` in Python, or ends
+the process in native code).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.queues
 import os
 import signal
+import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 
 
+#: Why a task has no result (see :func:`run_tasks`).
+CRASHED = "crashed"
+TIMED_OUT = "timed out"
+#: How often the time limit is checked while waiting for results.
+_POLL_SECONDS = 0.25
+
+
 class PoolBroken(Exception):
-    """Workers ended before answering every task."""
+    """Workers ended before answering every task.
+
+    ``args[0]`` holds the results that did arrive, by index; :attr:`suspects` the tasks that
+    were running in a worker that died (one of them may have killed it), :attr:`timed_out`
+    the tasks stopped at the time limit.
+    """
+
+    def __init__(
+        self,
+        results: dict[int, Any],
+        suspects: frozenset[int] = frozenset(),
+        timed_out: frozenset[int] = frozenset(),
+    ) -> None:
+        super().__init__(results)
+        self.suspects = suspects
+        self.timed_out = timed_out
 
 
 class _TaskQueue(multiprocessing.queues.Queue):
@@ -45,14 +75,18 @@ class ForkedPool:
     """``workers`` processes that run ``task(item)`` for every submitted item, in any order.
 
     ``warm_up`` runs once in the zygote before it forks the other workers: whatever it
-    imports, every worker has.
+    imports, every worker has. A task running longer than ``time_limit`` seconds is killed
+    with its worker, and one allocating more than ``memory_limit`` bytes fails there.
     """
 
     def __init__(
         self,
         workers: int,
         task: Callable[[Any], Any],
-        warm_up: Callable[[], None],
+        warm_up: Callable[[], None] | None,
+        *,
+        time_limit: float | None = None,
+        memory_limit: int | None = None,
     ) -> None:
         context = multiprocessing.get_context("fork")
         self._tasks = _TaskQueue(ctx=context)
@@ -66,7 +100,15 @@ class ForkedPool:
         pipes = [context.Pipe(duplex=False) for _ in range(workers)]
         self._zygote = context.Process(
             target=_zygote,
-            args=(self._tasks, [w for _, w in pipes], task, warm_up, context, os.getpid()),
+            args=(
+                self._tasks,
+                [w for _, w in pipes],
+                task,
+                warm_up,
+                context,
+                os.getpid(),
+                memory_limit,
+            ),
             name="gradlint-worker-0",
         )
         try:
@@ -91,6 +133,11 @@ class ForkedPool:
         self._done: set[int] = set()
         self._broken = False
         self._results: dict[int, Any] = {}
+        self._time_limit = time_limit
+        #: worker number -> (task index, worker pid, monotonic start) of the task it runs.
+        self._running: dict[int, tuple[int, int, float]] = {}
+        self._suspects: set[int] = set()
+        self._timed_out: set[int] = set()
 
     def submit(self, item: Any) -> int:
         """Queue ``item``; returns its index (results are reported by index)."""
@@ -104,15 +151,20 @@ class ForkedPool:
         """Every task's result, by index. Raises :class:`PoolBroken`, with the results that
         did arrive as ``args[0]``, when a worker ended before answering everything."""
         self._close_tasks()
+        poll = None if self._time_limit is None else _POLL_SECONDS
         try:
             while len(self._results) < self._submitted and not self._broken:
-                self._receive(timeout=None)
+                self._receive(timeout=poll)
         except BaseException:
             self.shutdown(kill=True)
             raise
         if self._broken:
             self.shutdown(kill=True)
-            raise PoolBroken(self._results)
+            raise PoolBroken(
+                self._results,
+                frozenset(self._suspects - self._timed_out),
+                frozenset(self._timed_out),
+            )
         self.shutdown()
         return self._results
 
@@ -150,12 +202,31 @@ class ForkedPool:
                 pipe.close()
                 del self._pipes[number]
                 self._broken = self._broken or number not in self._done
+                running = self._running.pop(number, None)
+                if running is not None:
+                    self._suspects.add(running[0])
                 continue
             if message[0] == "done":
                 self._done.add(message[1])
+            elif message[0] == "start":
+                _, index, pid, started = message
+                self._running[number] = (index, pid, started)
             else:
                 _, index, result = message
+                self._running.pop(number, None)
                 self._results[index] = result
+        self._stop_overdue()
+
+    def _stop_overdue(self) -> None:
+        """Kill each worker whose task has run past the time limit (its pipe then ends)."""
+        if self._time_limit is None or not self._running:
+            return
+        now = time.monotonic()
+        for index, pid, started in list(self._running.values()):
+            if now - started > self._time_limit and index not in self._timed_out:
+                self._timed_out.add(index)
+                with contextlib.suppress(OSError):  # it ended on its own meanwhile
+                    os.kill(pid, signal.SIGKILL)
 
     def _close_tasks(self) -> None:
         if not self._closed:
@@ -164,24 +235,29 @@ class ForkedPool:
                 self._tasks.put(None)
 
 
-def _zygote(tasks, pipes: list[Connection], task, warm_up, context, parent: int) -> None:
+def _zygote(
+    tasks, pipes: list[Connection], task, warm_up, context, parent: int, memory_limit
+) -> None:
     try:
         _die_with_parent(parent)
-        warm_up()
+        if warm_up is not None:
+            warm_up()
         for number in range(1, len(pipes)):
             worker = context.Process(
                 target=_serve,
-                args=(tasks, pipes, number, task, os.getpid()),
+                args=(tasks, pipes, number, task, os.getpid(), memory_limit),
                 name=f"gradlint-worker-{number}",
             )
             worker.start()
             pipes[number].close()
     except BaseException:  # noqa: BLE001 - the main process sees this worker end
         os._exit(1)
-    _serve(tasks, pipes, 0, task, parent)
+    _serve(tasks, pipes, 0, task, parent, memory_limit)
 
 
-def _serve(tasks, pipes: list[Connection], number: int, task, parent: int) -> None:
+def _serve(
+    tasks, pipes: list[Connection], number: int, task, parent: int, memory_limit=None
+) -> None:
     """Answer tasks until told to stop. Only this worker holds ``pipes[number]`` open, so
     the main process sees it end however it ends; it says "done" first when it ends well."""
     try:
@@ -196,7 +272,10 @@ def _serve(tasks, pipes: list[Connection], number: int, task, parent: int) -> No
             if item is None:
                 break
             index, payload = item
-            pipe.send(("result", index, task(payload)))
+            pipe.send(("start", index, os.getpid(), time.monotonic()))
+            with _memory_limited(memory_limit):
+                result = task(payload)
+            pipe.send(("result", index, result))
         pipe.send(("done", number))
         pipe.close()
     except BaseException:  # noqa: BLE001 - Ctrl-C or a crash: no traceback from a worker
@@ -215,3 +294,95 @@ def _die_with_parent(parent: int) -> None:
         pass  # no prctl: a worker whose parent ends later waits on its queue until Ctrl-C
     if os.getppid() != parent:
         os._exit(1)  # the parent ended before the signal was asked for
+
+
+class _memory_limited:
+    """``RLIMIT_DATA`` at what the process uses now plus ``limit`` bytes, for one task."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.previous: tuple[int, int] | None = None
+
+    def __enter__(self) -> None:
+        if self.limit is None:
+            return
+        try:
+            import resource
+
+            with open("/proc/self/statm", "rb") as statm:
+                data_pages = int(statm.read().split()[5])
+            used = data_pages * os.sysconf("SC_PAGE_SIZE")
+            self.previous = resource.getrlimit(resource.RLIMIT_DATA)
+            hard = self.previous[1]
+            soft = used + self.limit
+            if hard != resource.RLIM_INFINITY:
+                soft = min(soft, hard)
+            resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+        except (OSError, ValueError, IndexError, ImportError):
+            self.previous = None  # no limit on this system: the time limit still holds
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_DATA, self.previous)
+
+
+def run_tasks(
+    items: Iterable[Any],
+    task: Callable[[Any], Any],
+    workers: int,
+    warm_up: Callable[[], None] | None = None,
+    *,
+    time_limit: float | None = None,
+    memory_limit: int | None = None,
+    on_broken: Callable[[int], None] | None = None,
+) -> tuple[list[Any], dict[int, Any], dict[int, str]]:
+    """``task`` for every item, in worker processes, however a task ends its worker.
+
+    Returns the items (``items`` may be a generator still reading), their results by index,
+    and for the tasks without one why (:data:`CRASHED` or :data:`TIMED_OUT`). A task that was
+    running in a worker that died is run once more alone in a fresh process, so only the
+    task that kills its process is lost; the rest go to a new pool. ``on_broken(n)`` is
+    told how many tasks are left each time a pool breaks. Raises ``OSError`` when no
+    process can be started (the caller then decides what to do).
+    """
+    submitted: list[Any] = []
+    results: dict[int, Any] = {}
+    failures: dict[int, str] = {}
+    limits = {"time_limit": time_limit, "memory_limit": memory_limit}
+    iterator = iter(items)
+    pool = ForkedPool(workers, task, warm_up, **limits)
+    try:
+        for item in iterator:
+            submitted.append(item)
+            pool.submit(item)
+        results.update(pool.results())
+        return submitted, results, failures
+    except PoolBroken as broken:
+        results.update(broken.args[0])
+        failures.update(dict.fromkeys(broken.timed_out, TIMED_OUT))
+        suspects = sorted(broken.suspects)
+    except BaseException:
+        pool.shutdown(kill=True)
+        raise
+    submitted.extend(iterator)  # what was not read yet when the pool broke
+    left = [i for i in range(len(submitted)) if i not in results and i not in failures]
+    if on_broken is not None and left:
+        on_broken(len(left))
+    alone = [i for i in left if i in suspects] or left[:1]  # progress, whatever broke it
+    for index in alone:
+        single = ForkedPool(1, task, None, **limits)
+        single.submit(submitted[index])
+        try:
+            results[index] = single.results()[0]
+        except PoolBroken as again:
+            failures[index] = TIMED_OUT if again.timed_out else CRASHED
+    rest = [i for i in left if i not in alone]
+    if rest:
+        _, more, more_failures = run_tasks(
+            [submitted[i] for i in rest], task, min(workers, len(rest)), warm_up, **limits
+        )
+        results.update({rest[i]: result for i, result in more.items()})
+        failures.update({rest[i]: why for i, why in more_failures.items()})
+    return submitted, results, failures
