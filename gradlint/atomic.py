@@ -6,7 +6,9 @@ A crash or a full disk leaves either the old file or the new one, never half of 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -42,3 +44,57 @@ def write_bytes_atomic(
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
     write_bytes_atomic(path, text.encode(encoding))
+
+
+def write_report(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write a report where the user asked, keeping what the path is.
+
+    A regular file (or a new one) is replaced atomically; a symlink to a regular file has
+    its target replaced, so the link stays; anything else (``/dev/stdout``, a terminal, a
+    FIFO, ``/dev/null``, a file reached through ``/proc``) is written through, never
+    replaced. Raises ``OSError`` with a reason a user can act on (a FIFO nobody reads, a
+    folder, a full device...).
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        write_bytes_atomic(path, data)
+        return
+    if stat.S_ISLNK(info.st_mode):
+        real = os.path.realpath(path)
+        try:
+            target = os.stat(path)
+        except FileNotFoundError:
+            target = None
+        if (
+            target is not None
+            and stat.S_ISREG(target.st_mode)
+            and not real.startswith(("/proc/", "/dev/"))
+        ):
+            write_bytes_atomic(real, data)
+            return
+        info = target or info
+    elif stat.S_ISREG(info.st_mode):
+        write_bytes_atomic(path, data)
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory")
+    _write_through(path, data)
+
+
+def _write_through(path: str | os.PathLike[str], data: bytes) -> None:
+    """Open without blocking (a FIFO nobody reads fails at once instead of hanging), then
+    write normally. Appends: a regular file behind ``/dev/stdout`` keeps what is in it."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise OSError(exc.errno, "no process is reading this FIFO") from None
+        raise
+    try:
+        os.set_blocking(fd, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)

@@ -256,10 +256,10 @@ def _emit(report, output_format: str | None, output_file: str | None) -> None:
     if output_format is None and os.environ.get("GITHUB_ACTIONS") == "true":
         annotations = get_renderer("github")(report)
     if output_file:
-        from gradlint.atomic import write_text_atomic
+        from gradlint.atomic import write_report
 
         try:
-            write_text_atomic(output_file, text)
+            write_report(output_file, text.encode("utf-8"))
         except OSError as exc:
             _fail(f"{output_file}: cannot write report: {exc.strerror or exc}")
         click.echo(annotations, nl=False)

@@ -152,3 +152,95 @@ def test_a_file_past_the_memory_limit_is_too_complex(
         "too complex to analyze: needs more than 64 MiB (GRADLINT_FILE_MEMORY_LIMIT) of memory"
     )
     assert by_file["fine.py"].code == "GL001"
+
+
+# --------------------------------------------------------------------------------------------
+# 2. --output-file writes through devices, FIFOs and links, and replaces only regular files.
+
+
+def _frozen_tree(tmp_path: Path) -> Path:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "step.py").write_text(FROZEN, encoding="utf-8")
+    return tree
+
+
+def test_output_file_through_a_link_to_stdout_reaches_stdout(tmp_path: Path) -> None:
+    tree = _frozen_tree(tmp_path)
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    done = gradlint("--no-cache", "-o", str(link), "step.py", cwd=tree)
+    assert done.returncode == 1, done.stderr
+    assert "step.py:8:13: GL001" in done.stdout
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
+
+
+def test_output_file_through_a_symlink_replaces_its_target(tmp_path: Path) -> None:
+    tree = _frozen_tree(tmp_path)
+    target = tmp_path / "report.txt"
+    target.write_text("old\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    done = gradlint("--no-cache", "-o", str(link), "step.py", cwd=tree)
+    assert done.returncode == 1, done.stderr
+    assert link.is_symlink()
+    assert "step.py:8:13: GL001" in target.read_text()
+
+
+@linux_only
+def test_output_file_into_a_fifo_writes_through(tmp_path: Path) -> None:
+    import stat
+    import threading
+
+    tree = _frozen_tree(tmp_path)
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader_ready = threading.Event()
+
+    def read() -> None:
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        reader_ready.set()
+        os.set_blocking(fd, True)
+        chunks = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            chunk = os.read(fd, 65536)
+            if chunk:
+                chunks.append(chunk)
+            elif chunks:
+                break
+            else:
+                time.sleep(0.05)
+        os.close(fd)
+        received.append(b"".join(chunks))
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    reader_ready.wait(10)
+    done = gradlint("--no-cache", "-o", str(fifo), "step.py", cwd=tree)
+    thread.join(70)
+    assert done.returncode == 1, done.stderr
+    assert b"step.py:8:13: GL001" in received[0]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_output_file_into_a_fifo_nobody_reads_is_exit_2_not_a_hang(tmp_path: Path) -> None:
+    tree = _frozen_tree(tmp_path)
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    done = gradlint("--no-cache", "-o", str(fifo), "step.py", cwd=tree, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("cannot write report: no process is reading this FIFO")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mknod as root")
+def test_output_file_onto_a_device_node_keeps_the_device(tmp_path: Path) -> None:
+    import stat
+
+    tree = _frozen_tree(tmp_path)
+    null = tmp_path / "null"
+    os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    done = gradlint("--no-cache", "-o", str(null), "step.py", cwd=tree)
+    assert done.returncode == 1, done.stderr
+    assert stat.S_ISCHR(os.lstat(null).st_mode)
