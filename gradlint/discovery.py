@@ -90,7 +90,10 @@ def collect_files(
 ) -> list[SourceFile]:
     """Every source file under ``paths``, deduplicated, in a stable order.
 
-    Symlinked folders are followed once (a loop is cut where it revisits a folder).
+    Symlinks in a walked folder are followed only when they lead to a place inside the
+    folder being walked (as ruff does): a committed ``vendor -> ../other`` or ``up -> /``
+    must neither widen the run nor let ``--fix`` write outside the tree. A folder is
+    walked once (a loop is cut where it revisits a folder).
     Raises :class:`MissingPathError` for a named path that does not exist. Walked files
     stay strings: a large tree is listed on every run, even a fully cached one.
     """
@@ -124,6 +127,8 @@ def _display(path: str, base: str) -> str:
 
 def _walk(top: Path, excludes: list[str], root: Path) -> Iterable[str]:
     matcher = ExcludeMatcher(excludes, root)
+    inside = os.path.realpath(top)
+    inside_prefix = inside if inside.endswith(os.sep) else inside + os.sep
     seen_dirs: set[tuple[int, int]] = set()
     stack = [str(top)]
     while stack:
@@ -152,6 +157,10 @@ def _walk(top: Path, excludes: list[str], root: Path) -> Iterable[str]:
                 continue  # cheaper than the exclude check, and most entries stop here
             if matcher.matches(entry.path, name):
                 continue
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                if real != inside and not real.startswith(inside_prefix):
+                    continue  # it leads out of the tree being walked
             if is_dir:
                 subdirs.append(entry.path)
             else:

@@ -244,3 +244,47 @@ def test_output_file_onto_a_device_node_keeps_the_device(tmp_path: Path) -> None
     done = gradlint("--no-cache", "-o", str(null), "step.py", cwd=tree)
     assert done.returncode == 1, done.stderr
     assert stat.S_ISCHR(os.lstat(null).st_mode)
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Folder symlinks that leave the walked tree are not followed.
+
+#: A step whose update is commented out: GL002, fixable.
+COMMENTED = """\
+import tensorflow as tf
+
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+optimizer = tf.keras.optimizers.Adam()
+
+
+def train_step(x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(x) - y))
+    grads = tape.gradient(loss, model.trainable_variables)
+    # optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+"""
+
+
+def test_fix_never_follows_a_folder_link_out_of_the_tree(tmp_path: Path) -> None:
+    repo, victim = tmp_path / "repo", tmp_path / "victim"
+    repo.mkdir()
+    victim.mkdir()
+    (victim / "step.py").write_text(COMMENTED, encoding="utf-8")
+    (repo / "vendor").symlink_to("../victim", target_is_directory=True)
+    (repo / "inner").mkdir()
+    (repo / "inner" / "step.py").write_text(COMMENTED, encoding="utf-8")
+    (repo / "alias").symlink_to("inner", target_is_directory=True)  # inside: followed
+    (repo / "outside.py").symlink_to(victim / "step.py")
+    done = gradlint("--no-cache", "--fix", ".", cwd=repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (victim / "step.py").read_text() == COMMENTED
+    assert (repo / "inner" / "step.py").read_text() != COMMENTED
+    assert "vendor" not in done.stderr and "outside" not in done.stderr
+
+
+def test_a_link_to_the_root_of_the_file_system_is_not_walked(tmp_path: Path) -> None:
+    (tmp_path / "up").symlink_to("/", target_is_directory=True)
+    (tmp_path / "step.py").write_text(FROZEN, encoding="utf-8")
+    files = collect_files([str(tmp_path)], list(Settings().exclude), tmp_path)
+    assert [Path(f.fs_path).name for f in files] == ["step.py"]
