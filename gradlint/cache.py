@@ -19,14 +19,25 @@ Entries are JSON written to a temporary file and renamed into place, so a run re
 another writes sees the old entry, the new one or none, never half of one. Anything that
 cannot be read or understood is a miss, never an error. Entries unused for
 :data:`MAX_AGE_SECONDS` are pruned (a hit refreshes an entry's age), at most once a day.
+
+The folder lives in the tree, so a repository can ship one: its entries must never be
+believed. Every address (of an entry and of an index) is an HMAC under a key kept outside
+the tree, in the user's cache folder (:func:`machine_key`), so entries made anywhere else are
+never found; every field read is checked (a bad one is a miss); and the cache never follows
+a symlink out of its folder, reads only regular files of bounded size, and prunes only files
+named like its own entries.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
+import math
 import os
+import re
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +50,16 @@ FORMAT = 1
 MAX_AGE_SECONDS = 7 * 24 * 3600
 PRUNE_INTERVAL_SECONDS = 24 * 3600
 _PRUNE_MARKER = "last-prune"
+#: Larger entries or indexes are not read (a hostile file must not exhaust memory).
+MAX_READ_BYTES = 64 * 2**20
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.json")
+_BUCKET_NAME = re.compile(r"[0-9a-f]{2}")
+_INDEX_NAME = re.compile(r"[0-9a-f]{24}\.json")
+_CODE = re.compile(r"GL\d{3}")
+_SEVERITIES = ("error", "warning", "info")
+#: Control characters that no finding read back may carry (they could forge report lines).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_KEY_FILE = "cache-key"
 _TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by gradlint.\n"
@@ -47,18 +68,25 @@ _TAG = (
 
 
 class Cache:
-    def __init__(self, directory: Path, run_key: str) -> None:
+    def __init__(self, directory: Path, run_key: str, secret: bytes = b"") -> None:
         self.directory = directory
         self.entries = directory / "entries"
         self.run_key = run_key
+        self.secret = secret
         self.hits = 0
         self.misses = 0
 
     @classmethod
     def open(cls, directory: Path, config_key: str, codes: list[str]) -> Cache | None:
-        """The cache in ``directory``, or None when it cannot be created (read-only tree)."""
+        """The cache in ``directory``, or None when it cannot be created (read-only tree),
+        is not a plain folder of this user's, or no key can be kept for this machine."""
+        secret = machine_key()
+        if secret is None:
+            return None
         try:
             directory.mkdir(parents=True, exist_ok=True)
+            if not all(_own_folder(folder) for folder in _folders(directory)):
+                return None
             tag = directory / "CACHEDIR.TAG"
             if not tag.exists():
                 _write_atomic(tag, _TAG.encode())
@@ -66,10 +94,10 @@ class Cache:
         except OSError:
             return None
         run_key = repr((FORMAT, __version__, code_fingerprint(), config_key, sorted(codes)))
-        return cls(directory, run_key)
+        return cls(directory, run_key, secret)
 
     def key(self, kind: str, content: bytes) -> str:
-        digest = hashlib.sha256()
+        digest = hmac.new(self.secret, digestmod=hashlib.sha256)
         digest.update(self.run_key.encode())
         digest.update(b"\0" + kind.encode() + b"\0")
         digest.update(content)
@@ -79,15 +107,20 @@ class Cache:
         return self.entries / key[:2] / f"{key}.json"
 
     def get(self, key: str, path: str) -> list[Finding] | None:
+        if not _ENTRY_NAME.fullmatch(f"{key}.json"):
+            self.misses += 1
+            return None
         entry = self._path(key)
         try:
-            data = json.loads(entry.read_bytes())
+            data = json.loads(read_private(entry))
+            if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+                raise ValueError("not an entry")
             findings = [_finding(item, path) for item in data["findings"]]
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             self.misses += 1
             return None
-        with contextlib.suppress(OSError):
-            os.utime(entry)
+        with contextlib.suppress(OSError, NotImplementedError):
+            os.utime(entry, follow_symlinks=False)
         self.hits += 1
         return findings
 
@@ -117,20 +150,28 @@ class Cache:
         with contextlib.suppress(OSError):
             _write_atomic(marker, b"")
         removed = 0
+        if not all(_own_folder(folder) for folder in _folders(self.directory)):
+            return 0  # never prune through a link (or in a folder that is not ours)
         try:
-            buckets = list(os.scandir(self.entries))
+            buckets = [
+                (bucket.path, _ENTRY_NAME)
+                for bucket in os.scandir(self.entries)
+                if _BUCKET_NAME.fullmatch(bucket.name) and bucket.is_dir(follow_symlinks=False)
+            ]
         except OSError:
             return 0
         if (self.directory / "index").is_dir():
-            buckets.append(self.directory / "index")  # stat indexes of old run keys
-        for bucket in buckets:
+            # stat indexes of old run keys
+            buckets.append((str(self.directory / "index"), _INDEX_NAME))
+        for bucket, names in buckets:
             try:
-                files = list(os.scandir(bucket))
+                files = [e for e in os.scandir(bucket) if names.fullmatch(e.name)]
             except OSError:
                 continue
             for entry in files:
                 try:
-                    if current - entry.stat().st_mtime > MAX_AGE_SECONDS:
+                    st = entry.stat(follow_symlinks=False)
+                    if stat.S_ISREG(st.st_mode) and current - st.st_mtime > MAX_AGE_SECONDS:
                         os.unlink(entry.path)
                         removed += 1
                 except OSError:
@@ -157,10 +198,12 @@ class StatIndex:
 
     @classmethod
     def load(cls, cache: Cache, cwd: str) -> StatIndex:
-        digest = hashlib.sha256(f"{cache.run_key}\0{cwd}".encode()).hexdigest()[:24]
+        digest = hmac.new(
+            cache.secret, f"{cache.run_key}\0{cwd}".encode(), hashlib.sha256
+        ).hexdigest()[:24]
         path = cache.directory / "index" / f"{digest}.json"
         try:
-            data = json.loads(path.read_bytes())
+            data = json.loads(read_private(path))
             entries = data["files"] if data.get("format") == FORMAT else {}
             if not isinstance(entries, dict):
                 entries = {}
@@ -175,7 +218,11 @@ class StatIndex:
         if not isinstance(entry, list) or len(entry) != 2 or entry[0] != _identity(st):
             return None
         verdict = entry[1]
-        return verdict if isinstance(verdict, str) else None
+        if verdict == self.NOTHING_TO_PARSE or (
+            isinstance(verdict, str) and _ENTRY_NAME.fullmatch(f"{verdict}.json")
+        ):
+            return verdict
+        return None
 
     def record(self, name: str, st: os.stat_result, verdict: str) -> None:
         if max(st.st_mtime_ns, st.st_ctime_ns) < self.started_ns - RACY_NS:
@@ -258,24 +305,168 @@ def _record(finding: Finding) -> dict:
 
 
 def _finding(item: dict, path: str) -> Finding:
+    """A finding read back, every field checked (``ValueError`` on anything unexpected)."""
+    if not isinstance(item, dict):
+        raise ValueError("not a finding")
     fix = item["fix"]
+    code = _text(item["code"])
+    severity = _text(item["severity"])
+    if not _CODE.fullmatch(code) or severity not in _SEVERITIES:
+        raise ValueError("not a finding")
+    if fix is not None:
+        if not isinstance(fix, dict) or not isinstance(fix["edits"], list):
+            raise ValueError("not a fix")
+        fix = Fix(description=_text(fix["description"]), edits=tuple(map(_edit, fix["edits"])))
+    extra = item["extra"]
+    if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
+        raise ValueError("not a finding")
     return Finding(
-        code=str(item["code"]),
-        message=str(item["message"]),
+        code=code,
+        message=_text(item["message"]),
         path=path,
-        line=int(item["line"]),
-        column=int(item["column"]),
-        end_line=int(item["end_line"]),
-        end_column=int(item["end_column"]),
-        severity=str(item["severity"]),
-        cell=item["cell"],
-        fix=None
-        if fix is None
-        else Fix(
-            description=str(fix["description"]),
-            edits=tuple(Edit(*edit) for edit in fix["edits"]),
-        ),
-        file_line=item["file_line"],
-        file_end_line=item["file_end_line"],
-        extra=dict(item["extra"]),
+        line=_position(item["line"]),
+        column=_position(item["column"]),
+        end_line=_position(item["end_line"]),
+        end_column=_position(item["end_column"]),
+        severity=severity,
+        cell=_position(item["cell"], optional=True),
+        fix=fix,
+        file_line=_position(item["file_line"], optional=True),
+        file_end_line=_position(item["file_end_line"], optional=True),
+        extra=_checked_extra(extra),
     )
+
+
+def _text(value: object, *, multiline: bool = False) -> str:
+    if not isinstance(value, str) or (not multiline and "\n" in value) or _CONTROL.search(value):
+        raise ValueError("not a text")
+    return value
+
+
+def _position(value: object, *, optional: bool = False) -> int:
+    if value is None and optional:
+        return value  # type: ignore[return-value]
+    if type(value) is not int or not 0 <= value < 2**31:
+        raise ValueError("not a position")
+    return value
+
+
+def _edit(value: object) -> Edit:
+    if not isinstance(value, list) or len(value) != 6:
+        raise ValueError("not an edit")
+    line, column, end_line, end_column, content, cell = value
+    if not isinstance(content, str) or "\x00" in content:
+        raise ValueError("not an edit")
+    return Edit(
+        _position(line),
+        _position(column),
+        _position(end_line),
+        _position(end_column),
+        content,
+        _position(cell, optional=True),
+    )
+
+
+def _checked_extra(extra: dict) -> dict:
+    """Rule facts for the JSON formats: plain JSON values whose text carries no controls."""
+
+    def check(value: object, depth: int) -> None:
+        if depth > 8:
+            raise ValueError("too deep")
+        if isinstance(value, str):
+            _text(value, multiline=True)
+        elif isinstance(value, list):
+            for item in value:
+                check(item, depth + 1)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                check(key, depth + 1)
+                check(item, depth + 1)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("not finite")
+        elif value is not None and not isinstance(value, bool | int | float):
+            raise ValueError("not JSON")
+
+    check(extra, 0)
+    return dict(extra)
+
+
+def read_private(path: Path) -> bytes:
+    """A regular file's bytes, without following a final symlink and within
+    :data:`MAX_READ_BYTES`; ``OSError`` otherwise."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_READ_BYTES:
+            raise OSError("not a cache file")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(MAX_READ_BYTES + 1)
+    finally:
+        os.close(fd)
+
+
+def _folders(directory: Path) -> tuple[Path, ...]:
+    return (directory, directory / "entries", directory / "index")
+
+
+def _own_folder(folder: Path) -> bool:
+    """A real folder (not a link) owned by this user, or none yet; never one to follow."""
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    owner_ok = not hasattr(os, "geteuid") or info.st_uid == os.geteuid()
+    return stat.S_ISDIR(info.st_mode) and owner_ok
+
+
+def machine_key() -> bytes | None:
+    """This user's secret for cache addresses, made on first use: 32 random bytes in
+    ``$XDG_CACHE_HOME/gradlint/`` (default ``~/.cache/gradlint/``), or, where that cannot be
+    written, in a private folder of the temporary directory. None (no cache) when neither
+    can be kept safely."""
+    for folder in _key_folders():
+        key = _key_in(folder)
+        if key is not None:
+            return key
+    return None
+
+
+def _key_folders() -> list[Path]:
+    folders = []
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):
+        folders.append(Path(xdg) / "gradlint")
+    else:
+        with contextlib.suppress(RuntimeError, KeyError):
+            folders.append(Path.home() / ".cache" / "gradlint")
+    uid = os.geteuid() if hasattr(os, "geteuid") else "user"
+    folders.append(Path(tempfile.gettempdir()) / f"gradlint-{uid}")
+    return folders
+
+
+def _key_in(folder: Path) -> bytes | None:
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(folder)
+        if not _own_folder(folder) or info.st_mode & 0o022:
+            return None  # a folder others could write to, or a link: not a place for a key
+        path = folder / _KEY_FILE
+        with contextlib.suppress(OSError):
+            key = read_private(path)
+            if len(key) == 32:
+                return key
+        fd, tmp = tempfile.mkstemp(prefix=".cache-key.", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(os.urandom(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)  # another run may have made one first: use that one
+        finally:
+            os.unlink(tmp)
+        key = read_private(path)
+        return key if len(key) == 32 else None
+    except OSError:
+        return None

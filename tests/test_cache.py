@@ -140,8 +140,8 @@ def test_findings_with_fixes_round_trip(tmp_path: Path) -> None:
         file_end_line=17,
         extra={"rule": "x"},
     )
-    cache.put("k" * 64, [finding])
-    (restored,) = cache.get("k" * 64, "new/path.py") or []
+    cache.put("a" * 64, [finding])
+    (restored,) = cache.get("a" * 64, "new/path.py") or []
     assert restored.path == "new/path.py"
     assert restored == Finding(**{**finding.__dict__, "path": "new/path.py"})
     assert restored.fix == finding.fix

@@ -288,3 +288,72 @@ def test_a_link_to_the_root_of_the_file_system_is_not_walked(tmp_path: Path) -> 
     (tmp_path / "step.py").write_text(FROZEN, encoding="utf-8")
     files = collect_files([str(tmp_path)], list(Settings().exclude), tmp_path)
     assert [Path(f.fs_path).name for f in files] == ["step.py"]
+
+
+# --------------------------------------------------------------------------------------------
+# 4. A repository's own .gradlint_cache/ is never believed.
+
+
+def _cached_lint(root: Path, key_home: Path) -> subprocess.CompletedProcess:
+    return gradlint(
+        "--format", "json", "--exit-zero", ".", cwd=root, env={"XDG_CACHE_HOME": str(key_home)}
+    )
+
+
+def test_cache_entries_made_on_another_machine_are_never_used(tmp_path: Path) -> None:
+    import json
+
+    repo = _frozen_tree(tmp_path)
+    clean = json.loads(_cached_lint(repo, tmp_path / "machine-a").stdout)
+    assert [f["code"] for f in clean] == ["GL001"]
+    # The repository now ships that cache, with every entry emptied: findings hidden.
+    for entry in (repo / ".gradlint_cache" / "entries").glob("*/*.json"):
+        entry.write_text('{"findings": []}')
+    shipped = json.loads(_cached_lint(repo, tmp_path / "machine-b").stdout)
+    assert [f["code"] for f in shipped] == ["GL001"]
+
+
+@pytest.mark.parametrize(
+    "field, raw_json",
+    [
+        ("message", '"fine\\n::error file=x.py,line=1::injected"'),
+        ("message", '"\\u001b[2Jcleared"'),
+        ("line", "1" * 5000),
+        ("line", '"8"'),
+        ("code", '"XX999"'),
+        ("severity", '{"nested": [1]}'),
+    ],
+    ids=["newline", "escape", "huge-int", "string-int", "code", "nested"],
+)
+def test_every_field_read_from_the_cache_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, raw_json: str
+) -> None:
+    import json
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    repo = _frozen_tree(tmp_path)
+    cold = lint(repo, use_cache=True)
+    for entry in (repo / ".gradlint_cache" / "entries").glob("*/*.json"):
+        data = json.loads(entry.read_text())
+        for item in data["findings"]:
+            item[field] = "@@"
+        entry.write_text(json.dumps(data).replace('"@@"', raw_json))
+    assert lint(repo, use_cache=True) == cold
+
+
+def test_a_linked_cache_folder_is_neither_written_nor_pruned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    repo = _frozen_tree(tmp_path)
+    victim = tmp_path / "victim"
+    (victim / "ab").mkdir(parents=True)
+    precious = victim / "ab" / "notes.txt"
+    precious.write_text("keep me")
+    month_ago = time.time() - 30 * 24 * 3600
+    os.utime(precious, (month_ago, month_ago))
+    (repo / ".gradlint_cache").mkdir()
+    (repo / ".gradlint_cache" / "entries").symlink_to(victim, target_is_directory=True)
+    assert [f.code for f in lint(repo, use_cache=True)] == ["GL001"]
+    assert precious.read_text() == "keep me"
+    assert sorted(p.name for p in victim.rglob("*")) == ["ab", "notes.txt"]
