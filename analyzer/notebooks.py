@@ -254,6 +254,13 @@ class _Document:
         return bisect_right(self.newline_offsets, offset - 1) + 1 if offset > 0 else 1
 
 
+def _lenient_int(digits: str) -> int | float:
+    """An integer too long for ``int()`` (more than 4,300 digits: Python refuses, to bound
+    the time) is read as a float: no such number matters to the analysis, and the notebook
+    is still read."""
+    return int(digits) if len(digits) <= 4000 else float(digits)
+
+
 def _read_document(raw: bytes, path: str) -> _Document | SourceError:
     if not raw.strip():
         return SourceError(path, "not a notebook: the file is empty")
@@ -269,7 +276,7 @@ def _read_document(raw: bytes, path: str) -> _Document | SourceError:
         text = text[1:]
         encoding = "utf-8-sig" if encoding == "utf-8" else encoding
     try:
-        notebook = json.loads(text)
+        notebook = json.loads(text, parse_int=_lenient_int)
     except json.JSONDecodeError as exc:
         return SourceError(
             path,
@@ -539,7 +546,7 @@ def apply_cell_edits(raw: bytes, edits: Iterable[Edit]) -> bytes:
     text = doc.text
     for start, end, value in sorted(replacements, reverse=True):
         text = text[:start] + value + text[end:]
-    if _canonical(json.loads(text)) != _canonical(expected):
+    if _canonical(json.loads(text, parse_int=_lenient_int)) != _canonical(expected):
         raise NotebookEditError("internal error: the edited notebook does not round-trip")
     return text.encode(doc.encoding)
 

@@ -93,6 +93,14 @@ def decode_python(raw: bytes, path: str) -> SourceUnit | SourceError:
     return SourceUnit(path=path, text=text, encoding=encoding, newline=newline, raw=raw)
 
 
+def read_source_bytes(fs_path: str | Path) -> bytes:
+    """A source file's bytes: only a regular file is read (a FIFO, a device or a socket,
+    even through a symlink, is an ``OSError`` saying so), and only up to a bound."""
+    from gradlint.analyzer.reading import read_regular_file
+
+    return read_regular_file(fs_path)
+
+
 def load_source(
     fs_path: str | Path, display_path: str, required: tuple[bytes, ...] | None = None
 ) -> SourceUnit | SourceError | None:
@@ -103,8 +111,7 @@ def load_source(
     more than reading it.
     """
     try:
-        with open(fs_path, "rb") as handle:
-            raw = handle.read()
+        raw = read_source_bytes(fs_path)
     except FileNotFoundError:
         return SourceError(display_path, "file vanished before it could be read")
     except IsADirectoryError:

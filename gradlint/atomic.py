@@ -13,33 +13,65 @@ import tempfile
 from pathlib import Path
 
 
+class ChangedMeanwhile(Exception):
+    """The file is no longer what the new content was made from (see ``expected``)."""
+
+
 def write_bytes_atomic(
-    path: str | os.PathLike[str], data: bytes, *, keep_mode: bool = True
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    keep_mode: bool = True,
+    keep_owner: bool = False,
+    expected: bytes | None = None,
 ) -> None:
+    """Replace ``path`` with ``data``, keeping its permissions (and, with ``keep_owner``, its
+    owner and group: ``PermissionError`` when they cannot be kept).
+
+    With ``expected``, the file must still hold exactly those bytes (and be the same file)
+    at the last moment before the rename, else :class:`ChangedMeanwhile` is raised and
+    nothing is changed: an edit saved meanwhile is never overwritten.
+    """
     target = Path(path)
-    mode = None
-    if keep_mode:
-        try:
-            mode = target.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            mode = None
+    try:
+        before = target.stat()
+    except FileNotFoundError:
+        before = None
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        if keep_owner and before is not None and hasattr(os, "chown"):
+            made = os.stat(tmp)
+            if (made.st_uid, made.st_gid) != (before.st_uid, before.st_gid):
+                os.chown(tmp, before.st_uid, before.st_gid)
+        if keep_mode and before is not None:
+            os.chmod(tmp, before.st_mode & 0o7777)
         else:
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
+        if expected is not None:
+            _check_unchanged(target, before, expected)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _check_unchanged(target: Path, before: os.stat_result | None, expected: bytes) -> None:
+    try:
+        with open(target, "rb") as handle:
+            now = os.fstat(handle.fileno())
+            current = handle.read(len(expected) + 1)
+    except FileNotFoundError:
+        raise ChangedMeanwhile("deleted") from None
+    same_file = before is not None and (now.st_dev, now.st_ino) == (before.st_dev, before.st_ino)
+    if not same_file or current != expected:
+        raise ChangedMeanwhile("changed")
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:

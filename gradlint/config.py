@@ -86,8 +86,12 @@ def read_table(path: Path, required: bool, shown: Path | None = None) -> dict | 
     use the ``[gradlint]`` section. Messages name the file as ``shown``.
     """
     shown = shown or path
+    from gradlint.analyzer.reading import CONFIG_LIMIT_BYTES, read_regular_file
+
     try:
-        text = path.read_text(encoding="utf-8")
+        # Only a regular file of bounded size: a FIFO would hang every run, a link to
+        # /dev/zero would exhaust memory.
+        text = read_regular_file(path, CONFIG_LIMIT_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or exc
         raise ConfigError(f"{shown}: cannot read: {reason}") from None

@@ -9,8 +9,11 @@ does not decode) goes to the full command line, which gives the same answer for 
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
+
+from gradlint.analyzer.reading import CONFIG_LIMIT_BYTES, NotRegularFile, read_regular_file
 
 #: The text a file must contain for any rule to fire (the union of every rule's
 #: ``required_text``; a test keeps the two in step).
@@ -47,10 +50,9 @@ def _can_answer_fast(args: list[str]) -> bool:
         if arg.startswith("-") or not arg.endswith((".py", ".pyi")):
             return False
         try:
-            with open(arg, "rb") as handle:
-                raw = handle.read()
+            raw = read_regular_file(arg)
         except OSError:
-            return False  # missing or unreadable: the full path reports it properly
+            return False  # missing, unreadable or no regular file: the full path reports it
         if b"\x00" in raw or any(token.encode() in raw for token in PREFILTER_TOKENS):
             return False
         try:
@@ -66,11 +68,13 @@ def _config_in_reach() -> bool:
         for name, marker in _CONFIG_MARKERS.items():
             path = os.path.join(folder, name)
             try:
-                with open(path, "rb") as handle:
-                    if marker in handle.read():
-                        return True
+                if marker in read_regular_file(path, CONFIG_LIMIT_BYTES):
+                    return True
+            except NotRegularFile as exc:
+                if exc.errno == errno.EFBIG:
+                    return True  # the full path says what is wrong with it
             except OSError:
-                continue
+                continue  # missing, or a FIFO or device: never read, nor by the full path
         parent = os.path.dirname(folder)
         if parent == folder:
             return False

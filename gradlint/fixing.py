@@ -7,8 +7,12 @@ was and the reason is reported:
   applied (the edits then match the bytes on disk, even if the file changed since the lint);
 - the file parses before, and the result parses after;
 - edits of different fixes never overlap (a fix that would is left for the next run);
-- the file keeps its encoding (and byte-order mark), its newline style and its permissions,
-  and is replaced atomically.
+- the file keeps its encoding (and byte-order mark), its newline style, its permissions and
+  its owner, and is replaced atomically, after checking at the last moment that its bytes
+  are still those the fix was made from (an edit saved meanwhile is never overwritten);
+- a symlink is fixed through: its target is replaced and the link stays. A read-only file,
+  and a file with several hard links (replacing it would split them), are left alone with
+  a message.
 
 Applying the fixes of one run removes their findings, so a second run changes nothing.
 """
@@ -56,30 +60,96 @@ def apply_fixes(findings: Iterable[Finding], *, write: bool) -> FixOutcome:
         if finding.fix is not None and finding.fix.edits:
             by_path.setdefault(finding.path, []).append(finding)
     diffs: list[str] = []
-    for path in sorted(by_path):
+    paths = sorted(by_path)
+    for path, plan in zip(paths, _plans([(path, by_path[path]) for path in paths]), strict=True):
         try:
-            result = _fix_file(path, by_path[path], write=write)
+            if isinstance(plan, FixError):
+                raise plan
+            if plan is None:
+                continue
+            if write:
+                _write(plan)
         except FixError as exc:
             outcome.errors.append(f"{path}: not fixed: {exc}")
             continue
-        if result is None:
-            continue
-        diff, codes = result
-        diffs.append(diff)
-        outcome.fixed += len(codes)
-        outcome.files.append(FileFix(path, codes))
+        diffs.append(plan.diff)
+        outcome.fixed += len(plan.codes)
+        outcome.files.append(FileFix(path, plan.codes))
     outcome.diff = "".join(diffs)
     return outcome
 
 
-def _fix_file(path: str, wanted: list[Finding], *, write: bool) -> tuple[str, list[str]] | None:
-    from gradlint.analyzer.sources import SourceError, decode_python
+@dataclass
+class _Plan:
+    """A file's fixed content, and what it was made from."""
 
-    fs_path = Path(path)
+    path: str
+    #: Where the bytes live: a symlink's target is fixed through the link.
+    real: str
+    raw: bytes
+    new_raw: bytes
+    diff: str
+    codes: list[str]
+
+
+def _plans(jobs: list[tuple[str, list[Finding]]]) -> list[_Plan | FixError | None]:
+    """Each file's plan, made in a worker process: re-analyzing and re-parsing must not be
+    able to crash this one (see :mod:`gradlint.workers`)."""
+    import sys
+
+    if not jobs:
+        return []
+    if sys.platform.startswith("linux"):
+        from gradlint.runner import _memory_limit, _time_limit
+        from gradlint.workers import TIMED_OUT, run_tasks
+
+        try:
+            _, results, failures = run_tasks(
+                jobs,
+                _plan_or_error,
+                1,
+                time_limit=_time_limit(),
+                memory_limit=_memory_limit(),
+            )
+        except OSError:
+            pass  # no processes on this system: planned here below
+        else:
+            return [
+                results[i]
+                if i in results
+                else FixError(
+                    "the analysis took too long"
+                    if failures.get(i) == TIMED_OUT
+                    else "the analysis process crashed"
+                )
+                for i in range(len(jobs))
+            ]
+    return [_plan_or_error(job) for job in jobs]
+
+
+def _plan_or_error(job: tuple[str, list[Finding]]) -> _Plan | FixError | None:
     try:
-        raw = fs_path.read_bytes()
+        return _plan(*job)
+    except FixError as exc:
+        return exc
+    except MemoryError:
+        return FixError("the file is too complex to fix (out of memory)")
+    except Exception as exc:  # noqa: BLE001 - one file's bug must not end the run
+        detail = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        return FixError(f"internal error: {detail} (please report this)")
+
+
+def _plan(path: str, wanted: list[Finding]) -> _Plan | None:
+    import os
+
+    from gradlint.analyzer.sources import SourceError, decode_python, read_source_bytes
+
+    real = os.path.realpath(path)
+    try:
+        raw = read_source_bytes(real)
     except OSError as exc:
         raise FixError(f"cannot read: {exc.strerror or exc}") from None
+    fs_path = Path(path)
     notebook = fs_path.suffix == ".ipynb"
     if notebook:
         from gradlint.analyzer.notebooks import load_notebook
@@ -105,15 +175,39 @@ def _fix_file(path: str, wanted: list[Finding], *, write: bool) -> tuple[str, li
             new_raw = codecs.BOM_UTF8 + new_raw
     if new_raw == raw or not applied:
         return None
-    if write:
-        from gradlint.atomic import write_bytes_atomic
-
-        try:
-            write_bytes_atomic(fs_path, new_raw)
-        except OSError as exc:
-            raise FixError(f"cannot write: {exc.strerror or exc}") from None
     diff = "".join(_diff_lines(old_text.splitlines(True), new_text.splitlines(True), path))
-    return diff, applied
+    return _Plan(path, real, raw, new_raw, diff, applied)
+
+
+def _write(plan: _Plan) -> None:
+    """Replace the file, keeping what it is: its mode and owner, its links (a hard-linked
+    file is left alone, since a new file would split it from its other names), a read-only
+    file unwritten, and an edit saved meanwhile (the content is compared at the last
+    moment)."""
+    import os
+    import stat
+
+    from gradlint.atomic import ChangedMeanwhile, write_bytes_atomic
+
+    try:
+        info = os.stat(plan.real)
+    except OSError as exc:
+        raise FixError(f"cannot read: {exc.strerror or exc}") from None
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise FixError("the file is read-only")
+    if info.st_nlink > 1:
+        raise FixError(
+            f"the file has {info.st_nlink} hard links, which a fix would split "
+            "(fix it by hand, or break the links)"
+        )
+    try:
+        write_bytes_atomic(plan.real, plan.new_raw, keep_owner=True, expected=plan.raw)
+    except ChangedMeanwhile:
+        raise FixError("the file changed while it was being fixed; run --fix again") from None
+    except PermissionError as exc:
+        raise FixError(f"cannot keep its owner or write it: {exc.strerror or exc}") from None
+    except OSError as exc:
+        raise FixError(f"cannot write: {exc.strerror or exc}") from None
 
 
 def _diff_lines(old: list[str], new: list[str], path: str):

@@ -47,47 +47,60 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
     required = required_tokens(codes)
 
     def to_analyze() -> Iterator[SourceUnit]:
-        """Reads the files, and yields those the cache and the prefilter do not settle."""
+        """Reads the files, and yields those the cache and the prefilter do not settle.
+        Whatever goes wrong with one file here is a ``GL000`` for it, never the run's end."""
         for file in files:
-            st = None
-            if index is not None:
-                st = _stat(file.fs_path)
-                verdict = index.lookup(str(file.fs_path), st) if st is not None else None
-                if verdict == index.NOTHING_TO_PARSE:
-                    continue
-                if verdict is not None:
-                    assert cache is not None
-                    hit = cache.get(verdict, file.display_path)
-                    if hit is not None:
-                        findings.extend(hit)
-                        continue
-            loaded = load_source(file.fs_path, file.display_path, required)
-            if loaded is None or (
-                isinstance(loaded, SourceUnit)
-                and (not needs_parse(loaded.text, codes, loaded.kind) or is_skip_file(loaded.text))
-            ):
-                if index is not None and st is not None:
-                    index.record(str(file.fs_path), st, index.NOTHING_TO_PARSE)
-                continue
-            if isinstance(loaded, SourceError):
+            try:
+                unit = read_one(file)
+            except Exception as exc:  # noqa: BLE001 - one file's problem must not end the run
+                error = SourceUnit(path=file.display_path, text="")
                 if PARSE_ERROR in codes:
-                    findings.append(error_finding(loaded))
+                    findings.append(_internal_error(error, exc))
                 continue
-            if loaded.kind == "python":
-                from gradlint.analyzer.code_mentions import known
+            if unit is not None:
+                pending.append(unit[0])
+                yield unit[1]
 
-                loaded.mentions = known(loaded.text)  # the worker need not lex it again
-            key = None
-            if cache is not None:
-                key = cache.key(loaded.kind, loaded.raw or loaded.text.encode("utf-8", "replace"))
-                hit = cache.get(key, loaded.path)
+    def read_one(file: SourceFile) -> tuple[tuple, SourceUnit] | None:
+        """The file's cache bookkeeping and unit, when it must be analyzed."""
+        st = None
+        if index is not None:
+            st = _stat(file.fs_path)
+            verdict = index.lookup(str(file.fs_path), st) if st is not None else None
+            if verdict == index.NOTHING_TO_PARSE:
+                return None
+            if verdict is not None:
+                assert cache is not None
+                hit = cache.get(verdict, file.display_path)
                 if hit is not None:
                     findings.extend(hit)
-                    if index is not None and st is not None:
-                        index.record(str(file.fs_path), st, key)
-                    continue
-            pending.append((key, str(file.fs_path), st))
-            yield loaded
+                    return None
+        loaded = load_source(file.fs_path, file.display_path, required)
+        if loaded is None or (
+            isinstance(loaded, SourceUnit)
+            and (not needs_parse(loaded.text, codes, loaded.kind) or is_skip_file(loaded.text))
+        ):
+            if index is not None and st is not None:
+                index.record(str(file.fs_path), st, index.NOTHING_TO_PARSE)
+            return None
+        if isinstance(loaded, SourceError):
+            if PARSE_ERROR in codes:
+                findings.append(error_finding(loaded))
+            return None
+        if loaded.kind == "python":
+            from gradlint.analyzer.code_mentions import known
+
+            loaded.mentions = known(loaded.text)  # the worker need not lex it again
+        key = None
+        if cache is not None:
+            key = cache.key(loaded.kind, loaded.raw or loaded.text.encode("utf-8", "replace"))
+            hit = cache.get(key, loaded.path)
+            if hit is not None:
+                findings.extend(hit)
+                if index is not None and st is not None:
+                    index.record(str(file.fs_path), st, key)
+                return None
+        return (key, str(file.fs_path), st), loaded
 
     results = analyze_units(to_analyze(), codes, settings.jobs)
     for (key, name, st), result in zip(pending, results, strict=True):

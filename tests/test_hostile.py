@@ -357,3 +357,182 @@ def test_a_linked_cache_folder_is_neither_written_nor_pruned(
     assert [f.code for f in lint(repo, use_cache=True)] == ["GL001"]
     assert precious.read_text() == "keep me"
     assert sorted(p.name for p in victim.rglob("*")) == ["ab", "notes.txt"]
+
+
+# --------------------------------------------------------------------------------------------
+# 5. and 6. --fix keeps concurrent edits and the file's identity.
+
+FIXED_COMMENTED = COMMENTED.replace("    # optimizer", "    optimizer")
+
+
+def _fix(cwd: Path, *paths: str) -> subprocess.CompletedProcess:
+    return gradlint("--no-cache", "--fix", *paths, cwd=cwd)
+
+
+def test_an_edit_saved_while_fix_reanalyzes_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gradlint import api, fixing
+
+    target = tmp_path / "step.py"
+    target.write_text(COMMENTED, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    findings = api.lint_paths(["step.py"], Settings(root=tmp_path, use_cache=False)).findings
+    real = fixing._current_findings
+    saved = COMMENTED + "\n# saved by the user meanwhile\n"
+
+    def user_saves_meanwhile(unit, wanted):
+        fresh = real(unit, wanted)
+        target.write_text(saved, encoding="utf-8")
+        return fresh
+
+    monkeypatch.setattr(fixing, "_current_findings", user_saves_meanwhile)
+    outcome = fixing.apply_fixes(findings, write=True)
+    assert target.read_text(encoding="utf-8") == saved
+    assert outcome.fixed == 0
+    assert outcome.errors == [
+        "step.py: not fixed: the file changed while it was being fixed; run --fix again"
+    ]
+
+
+def test_fix_through_a_symlink_fixes_the_target_and_keeps_the_link(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "step.py"
+    target.write_text(COMMENTED, encoding="utf-8")
+    (tmp_path / "link.py").symlink_to("real/step.py")
+    done = _fix(tmp_path, "link.py")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "link.py").is_symlink()
+    assert target.read_text(encoding="utf-8") == FIXED_COMMENTED
+
+
+def test_fix_leaves_a_read_only_file_alone_with_a_message(tmp_path: Path) -> None:
+    target = tmp_path / "step.py"
+    target.write_text(COMMENTED, encoding="utf-8")
+    target.chmod(0o444)
+    done = _fix(tmp_path, "step.py")
+    assert target.read_text(encoding="utf-8") == COMMENTED
+    assert "step.py: not fixed: the file is read-only" in done.stderr
+    assert done.returncode == 1
+
+
+def test_fix_does_not_split_hard_links(tmp_path: Path) -> None:
+    target = tmp_path / "step.py"
+    target.write_text(COMMENTED, encoding="utf-8")
+    os.link(target, tmp_path / "other_name.txt")
+    done = _fix(tmp_path, "step.py")
+    assert os.stat(target).st_ino == os.stat(tmp_path / "other_name.txt").st_ino
+    assert target.read_text(encoding="utf-8") == COMMENTED
+    assert "step.py: not fixed: the file has 2 hard links" in done.stderr
+
+
+def test_fix_keeps_mode_and_owner(tmp_path: Path) -> None:
+    target = tmp_path / "step.py"
+    target.write_text(COMMENTED, encoding="utf-8")
+    target.chmod(0o640)
+    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if as_root:
+        os.chown(target, 4321, 4321)
+    done = _fix(tmp_path, "step.py")
+    assert done.returncode == 0, done.stderr
+    info = os.stat(target)
+    assert target.read_text(encoding="utf-8") == FIXED_COMMENTED
+    assert info.st_mode & 0o777 == 0o640
+    if as_root:
+        assert (info.st_uid, info.st_gid) == (4321, 4321)
+
+
+# --------------------------------------------------------------------------------------------
+# 7. Any per-file failure is a GL000 for that file.
+
+
+def test_a_notebook_with_a_huge_integer_is_still_analyzed(tmp_path: Path) -> None:
+    import json
+
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "metadata": {},
+                "outputs": [],
+                "source": FROZEN.splitlines(True),
+            }
+        ],
+        "metadata": {"big": 0},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    text = json.dumps(notebook).replace('"big": 0', '"big": ' + "7" * 5000)
+    (tmp_path / "big.ipynb").write_text(text, encoding="utf-8")
+    done = gradlint("--no-cache", "big.ipynb", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "big.ipynb:cell 1:8:13: GL001" in done.stdout
+
+
+def test_a_failure_while_reading_one_file_is_a_gl000_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("bad.py", "fine.py"):
+        (tmp_path / name).write_text(f"# {name}\n" + FROZEN, encoding="utf-8")
+    real = runner.load_source
+
+    def failing(fs_path, display_path, required=None):
+        if str(fs_path).endswith("bad.py"):
+            raise ValueError("simulated")
+        return real(fs_path, display_path, required)
+
+    monkeypatch.setattr(runner, "load_source", failing)
+    by_file = {Path(f.path).name: f for f in lint(tmp_path, jobs=1, use_cache=False)}
+    assert by_file["bad.py"].message.startswith("internal error: ValueError: simulated")
+    assert by_file["fine.py"].code == "GL001"
+
+
+# --------------------------------------------------------------------------------------------
+# 8. Only regular files are read, and configuration files only up to a bound.
+
+
+def test_a_fifo_named_on_the_command_line_is_a_gl000_not_a_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "x.py")
+    (tmp_path / "fine.py").write_text(FROZEN, encoding="utf-8")
+    done = gradlint("--no-cache", "x.py", "fine.py", cwd=tmp_path, timeout=60)
+    assert "x.py:1:1: GL000 cannot read: not a regular file (a FIFO)" in done.stdout
+    assert "fine.py:8:13: GL001" in done.stdout
+
+
+def test_a_fifo_setup_cfg_in_a_parent_does_not_hang_the_run(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "setup.cfg")
+    inner = tmp_path / "project"
+    inner.mkdir()
+    (inner / "clean.py").write_text("x = 1\n", encoding="utf-8")
+    done = gradlint("--no-cache", "clean.py", cwd=inner, timeout=60)
+    assert done.returncode == 0, done.stderr
+    (inner / "step.py").write_text(FROZEN, encoding="utf-8")
+    done = gradlint("--no-cache", ".", cwd=inner, timeout=60)
+    assert done.returncode == 1, done.stderr
+
+
+def test_a_pyproject_linked_to_dev_zero_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").symlink_to("/dev/zero")
+    (tmp_path / "clean.py").write_text("x = 1\n", encoding="utf-8")
+    done = gradlint("--no-cache", "clean.py", cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    done = gradlint("--no-cache", "--config", "pyproject.toml", "clean.py", cwd=tmp_path)
+    assert done.returncode == 2 and "pyproject.toml" in done.stderr
+
+
+def test_a_huge_configuration_file_is_refused(tmp_path: Path) -> None:
+    from gradlint.config import ConfigError, read_table
+
+    big = tmp_path / "pyproject.toml"
+    big.write_text("[tool.gradlint]\n" + "# padding\n" * 600_000)
+    with pytest.raises(ConfigError, match="larger than 4 MiB"):
+        read_table(big, required=True)
+
+
+def test_dev_zero_through_a_py_link_is_a_gl000(tmp_path: Path) -> None:
+    (tmp_path / "zero.py").symlink_to("/dev/zero")
+    done = gradlint("--no-cache", "zero.py", cwd=tmp_path, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "zero.py:1:1: GL000 cannot read: not a regular file (a device)" in done.stdout
+    assert "Traceback" not in done.stderr
