@@ -536,3 +536,15 @@ def test_dev_zero_through_a_py_link_is_a_gl000(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert "zero.py:1:1: GL000 cannot read: not a regular file (a device)" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# 15. python -m gradlint never imports modules from the folder it runs in.
+
+
+def test_python_m_gradlint_ignores_a_click_py_in_the_working_folder(tmp_path: Path) -> None:
+    (tmp_path / "click.py").write_text("raise SystemExit('hijacked by ./click.py')\n")
+    (tmp_path / "step.py").write_text(FROZEN, encoding="utf-8")
+    done = gradlint("--no-cache", "--format", "json", "step.py", cwd=tmp_path)
+    assert "hijacked" not in done.stderr + done.stdout
+    assert done.returncode == 1, done.stderr
