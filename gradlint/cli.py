@@ -209,14 +209,15 @@ def check(
         from gradlint.fixing import apply_fixes
 
         outcome = apply_fixes(result.findings, write=fix)
+        from gradlint.output import printable
+
         for error in outcome.errors:
-            click.echo(f"gradlint: warning: {error}", err=True)
+            click.echo(f"gradlint: warning: {printable(error)}", err=True)
         if fix and not quiet:
             for changed in outcome.files:
                 codes = ", ".join(sorted(set(changed.codes)))
-                click.echo(
-                    f"gradlint: fixed {len(changed.codes)} in {changed.path} ({codes})", err=True
-                )
+                where = printable(changed.path)
+                click.echo(f"gradlint: fixed {len(changed.codes)} in {where} ({codes})", err=True)
         if diff:
             click.echo(outcome.diff, nl=False)
             sys.exit(EXIT_FINDINGS if outcome.diff else EXIT_CLEAN)
@@ -299,7 +300,9 @@ def _register_optional_commands() -> None:
 
 
 def _fail(message: str) -> None:
-    click.echo(f"gradlint: error: {message}", err=True)
+    from gradlint.output import printable
+
+    click.echo(f"gradlint: error: {printable(message)}", err=True)
     sys.exit(EXIT_ERROR)
 
 

@@ -548,3 +548,30 @@ def test_python_m_gradlint_ignores_a_click_py_in_the_working_folder(tmp_path: Pa
     done = gradlint("--no-cache", "--format", "json", "step.py", cwd=tmp_path)
     assert "hijacked" not in done.stderr + done.stdout
     assert done.returncode == 1, done.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# 12. File names are escaped in every format.
+
+HOSTILE_NAME = "evil\n::error file=x.py,line=1::forged\x1b[2J\u009b.py"
+
+
+@pytest.mark.parametrize("output_format", ["text", "github", "json", "sarif", "gitlab", "junit"])
+def test_a_file_name_cannot_forge_report_lines_or_reach_the_terminal(
+    tmp_path: Path, output_format: str
+) -> None:
+    (tmp_path / HOSTILE_NAME).write_text(FROZEN, encoding="utf-8")
+    done = gradlint("--no-cache", "--format", output_format, ".", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "\x1b" not in done.stdout and "\u009b" not in done.stdout
+    forged = [line for line in done.stdout.splitlines() if "forged" in line]
+    assert forged and not any(line.lstrip().startswith("::error file=x.py") for line in forged)
+    if output_format == "text":
+        assert forged[0].startswith("evil\\n::error file=x.py,line=1::forged\\x1b[2J\\x9b.py:8:13")
+
+
+def test_fix_messages_escape_file_names(tmp_path: Path) -> None:
+    (tmp_path / HOSTILE_NAME).write_text(COMMENTED, encoding="utf-8")
+    done = _fix(tmp_path, ".")
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stderr and "fixed 1 in evil\\n::error" in done.stderr

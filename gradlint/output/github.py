@@ -9,7 +9,7 @@ that has columns and spans several lines, so columns are only sent for one-line 
 from __future__ import annotations
 
 from gradlint.analyzer.findings import Finding
-from gradlint.output import Report
+from gradlint.output import Report, printable
 from gradlint.output.positions import SourceLines
 
 #: Finding severity -> workflow command.
@@ -32,7 +32,7 @@ def render(report: Report) -> str:
 def command(finding: Finding, source: SourceLines | None = None) -> str:
     props: list[tuple[str, str]] = [
         ("title", f"gradlint ({finding.code})"),
-        ("file", finding.path),
+        ("file", printable(finding.path, keep_line_breaks=True)),
         ("line", str(finding.annotation_line)),
     ]
     columns = _columns(finding, source)
@@ -44,7 +44,7 @@ def command(finding: Finding, source: SourceLines | None = None) -> str:
     name = COMMANDS.get(finding.severity, "error")
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in props)
     message = f"{finding.location()}: {finding.code} {finding.message}"
-    return f"::{name} {rendered}::{escape_data(message)}"
+    return f"::{name} {rendered}::{escape_data(printable(message, keep_line_breaks=True))}"
 
 
 def _columns(finding: Finding, source: SourceLines | None) -> tuple[int, int] | None:

@@ -11,10 +11,9 @@ order of occurrence.
 from __future__ import annotations
 
 import hashlib
-import json
 
 from gradlint.analyzer.findings import Finding
-from gradlint.output import Report
+from gradlint.output import Report, json_text
 from gradlint.output.positions import SourceLines
 
 #: Finding severity -> Code Quality severity (info, minor, major, critical, blocker).
@@ -29,7 +28,7 @@ def render(report: Report) -> str:
         key = _identity(finding, source)
         seen[key] = seen.get(key, 0) + 1
         issues.append(_issue(finding, fingerprint(key, seen[key])))
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return json_text(issues) + "\n"
 
 
 def fingerprint(identity: str, occurrence: int) -> str:

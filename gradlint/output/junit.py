@@ -13,13 +13,15 @@ import re
 import xml.etree.ElementTree as ET
 from itertools import groupby
 
-from gradlint.output import Report
+from gradlint.output import Report, printable
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _clean(text: str) -> str:
-    return _INVALID_XML.sub("", text)
+    """Control characters escaped (a name must not start a new line of the report, nor
+    reach a terminal), and what XML 1.0 cannot carry dropped."""
+    return printable(_INVALID_XML.sub("", text))
 
 
 def render(report: Report) -> str:

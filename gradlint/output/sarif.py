@@ -9,13 +9,12 @@ points (``columnKind``), which is what LibCST gives. Notebook results point at t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from urllib.parse import quote
 
 from gradlint import __version__
 from gradlint.analyzer.findings import Finding
-from gradlint.output import Report
+from gradlint.output import Report, json_text
 from gradlint.output.positions import SourceLines
 
 SCHEMA_URI = (
@@ -28,7 +27,7 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def render(report: Report) -> str:
-    return json.dumps(build(report), indent=2, ensure_ascii=False) + "\n"
+    return json_text(build(report)) + "\n"
 
 
 def build(report: Report) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from gradlint.analyzer.findings import Finding
 from gradlint.fastpath import all_clear_line
-from gradlint.output import Report
+from gradlint.output import Report, printable
 
 
 def render(report: Report) -> str:
@@ -19,9 +19,9 @@ def render(report: Report) -> str:
 
         source = SourceLines(report.root)
     for finding in report.findings:
-        lines.append(f"{finding.location()}: {finding.code} {finding.message}")
+        lines.append(printable(f"{finding.location()}: {finding.code} {finding.message}"))
         if source is not None:
-            lines.extend(source_excerpt(finding, source.line(finding)))
+            lines.extend(map(printable, source_excerpt(finding, source.line(finding))))
     if not report.quiet:
         lines.append(summary_line(report))
     return "\n".join(lines) + ("\n" if lines else "")
