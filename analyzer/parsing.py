@@ -38,7 +38,12 @@ def parse_unit(unit: SourceUnit, *, valid_python: bool = False) -> cst.Module | 
         with trusted:
             return cst.parse_module(unit.text)
     except cst.ParserSyntaxError as exc:
-        line, column, reason = _python_syntax_error(unit.text) or (
+        python_error = _python_syntax_error(unit.text)
+        if python_error is None and "\t" in unit.text:
+            retried = _parse_with_tabs_as_spaces(unit.text)
+            if retried is not None:
+                return retried
+        line, column, reason = python_error or (
             exc.raw_line,
             exc.raw_column + 1,
             exc.message.splitlines()[0] if exc.message else "invalid syntax",
@@ -52,6 +57,22 @@ def parse_unit(unit: SourceUnit, *, valid_python: bool = False) -> cst.Module | 
         return SourceError(unit.path, f"cannot parse: {type(exc).__name__}: {exc}".splitlines()[0])
     finally:
         sys.setrecursionlimit(old_limit)
+
+
+_LEADING_TABS = re.compile(r"(?<![^\r\n])[ \f]*\t[ \t\f]*")
+
+
+def _parse_with_tabs_as_spaces(text: str) -> cst.Module | None:
+    """LibCST's tokenizer rejects some indentation that mixes tabs and spaces which CPython
+    accepts (a block at one space, the next at a tab and a space). CPython only accepts
+    indentation whose nesting is the same whether a tab counts as 8 columns or as 1, so
+    each tab of leading whitespace becomes one space: the blocks stay the same, and so do
+    every line's length and every column."""
+    spaced = _LEADING_TABS.sub(lambda m: m.group().replace("\t", " "), text)
+    try:
+        return cst.parse_module(spaced)
+    except Exception:  # noqa: BLE001 - the original error is reported instead
+        return None
 
 
 def _deeply_nested(text: str) -> bool:

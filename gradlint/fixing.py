@@ -235,6 +235,14 @@ def _check_parses(text: str, path: str) -> None:
 
     if isinstance(parse_unit(SourceUnit(path=path, text=text)), SourceError):
         raise FixError("the fixed code would not parse; nothing was changed")
+    try:
+        # LibCST accepts a little that CPython does not (tabs it treats as spaces): the
+        # file compiled before the fix, so it must compile after it.
+        compile(text, path, "exec", flags=0x400, dont_inherit=True)  # ONLY_AST
+    except (SyntaxError, ValueError):
+        raise FixError("the fixed code would not compile; nothing was changed") from None
+    except (RecursionError, MemoryError):
+        pass  # too deep for this check; LibCST parsed it
 
 
 def _fix_notebook(raw: bytes, path: str, findings: list[Finding]) -> tuple[bytes, list[str]]:

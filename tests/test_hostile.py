@@ -575,3 +575,25 @@ def test_fix_messages_escape_file_names(tmp_path: Path) -> None:
     done = _fix(tmp_path, ".")
     assert done.returncode == 0, done.stderr
     assert "\x1b" not in done.stderr and "fixed 1 in evil\\n::error" in done.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# 11. Indentation that mixes tabs and spaces the way CPython accepts is analyzed.
+
+
+@pytest.mark.parametrize("outer, inner", [(" ", "\t "), ("    ", "\t    "), (" \t", "\t    ")])
+def test_tab_then_space_indentation_is_analyzed_like_any_other(outer: str, inner: str) -> None:
+    import ast
+
+    text = (
+        "import tensorflow as tf\n\n"
+        "optimizer = tf.keras.optimizers.SGD()\n"
+        "def train_step(model, x, y):\n"
+        f"{outer}with tf.GradientTape() as tape:\n"
+        f"{inner}loss = model(x)\n"
+        f"{outer}grads = tape.gradient(loss, model.trainable_variables)\n"
+        f"{outer}return loss\n"
+    )
+    ast.parse(text)  # CPython accepts it
+    found = engine.analyze_unit(SourceUnit(path="t.py", text=text), ALL)
+    assert [(f.code, f.line, f.column) for f in found] == [("GL001", 7, len(outer) + 9)]
