@@ -1,5 +1,7 @@
 """The parent side: one probe child per device, run concurrently, killed with its whole
-process group at the timeout, so nothing the script started is left behind.
+process group at the timeout, so nothing the script started is left behind (the probe runs
+under :mod:`gradlint.runtime_check.supervise`, which also catches what leaves the group and
+cleans up when this process is killed).
 
 Each child gets its own session (``start_new_session``), which makes its pid the id of a
 process group holding the script and anything it spawned. The group is killed after the child
@@ -105,6 +107,11 @@ class _Child:
         cmd = [
             sys.executable,
             "-m",
+            "gradlint.runtime_check.supervise",
+            str(self.lifeline),
+            "--",
+            sys.executable,
+            "-m",
             "gradlint.runtime_check.probe",
             "--script",
             str(request.script),
@@ -145,6 +152,10 @@ class _Child:
         grace = min(10.0, max(1.0, request.timeout * 0.15))
         deadline_at = time.time() + request.timeout - grace
         read_fd, write_fd = os.pipe()
+        # The supervisor (see runtime_check.supervise) holds the read end of the lifeline,
+        # this process the only write end: however this process ends, it sees the pipe
+        # close and kills all the script started.
+        self.lifeline, lifeline_write = os.pipe()
         output = None if request.show_output else subprocess.DEVNULL
         try:
             self.proc = subprocess.Popen(
@@ -152,15 +163,18 @@ class _Child:
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=None if request.show_output else subprocess.PIPE,
-                pass_fds=(write_fd,),
+                pass_fds=(write_fd, self.lifeline),
                 start_new_session=True,
                 env=self.environment(),
             )
         except OSError as exc:
             os.close(read_fd)
+            os.close(lifeline_write)
             raise ConfirmError(f"cannot start {sys.executable}: {exc.strerror or exc}") from exc
         finally:
             os.close(write_fd)
+            os.close(self.lifeline)
+        self._lifeline_write = lifeline_write
         readers = [threading.Thread(target=self._read_events, args=(read_fd,), daemon=True)]
         if self.proc.stderr is not None:
             readers.append(threading.Thread(target=self._read_stderr, daemon=True))
@@ -169,6 +183,8 @@ class _Child:
         timed_out = not self._wait_unreaped(started + request.timeout)
         self.kill()
         self.proc.wait()
+        with contextlib.suppress(OSError):
+            os.close(self._lifeline_write)
         for reader in readers:
             reader.join(5)
         return self._device_run(timed_out, time.monotonic() - started)
@@ -187,11 +203,25 @@ class _Child:
         return False
 
     def kill(self) -> None:
-        """Kill the child's process group (the script and everything it started)."""
+        """Kill the script and everything it started: the supervisor, asked with SIGTERM,
+        also finds what left the process group; then the group is killed."""
         if self.proc is None:
             return
+        if self.proc.returncode is None and not self._exited():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.proc.pid, signal.SIGTERM)
+            self._wait_unreaped(time.monotonic() + 6)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
+
+    def _exited(self) -> bool:
+        assert self.proc is not None
+        try:
+            return (
+                os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+            )
+        except ChildProcessError:
+            return True
 
     def _read_events(self, fd: int) -> None:
         with os.fdopen(fd, encoding="utf-8", errors="replace") as stream:

@@ -597,3 +597,85 @@ def test_tab_then_space_indentation_is_analyzed_like_any_other(outer: str, inner
     ast.parse(text)  # CPython accepts it
     found = engine.analyze_unit(SourceUnit(path="t.py", text=text), ALL)
     assert [(f.code, f.line, f.column) for f in found] == [("GL001", 7, len(outer) + 9)]
+
+
+# --------------------------------------------------------------------------------------------
+# 9. The confirmer leaves no process behind, however the run ends.
+
+_SPAWNER = """\
+import os, subprocess, sys, time
+grandchild = subprocess.Popen(["sleep", "300"])
+daemon = subprocess.Popen(["sleep", "301"], start_new_session=True)
+with open(sys.argv[1], "w") as pids:
+    pids.write(f"{grandchild.pid} {daemon.pid}")
+if sys.argv[2] == "wait":
+    time.sleep(300)
+sys.exit(3)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def _wait_gone(pids: list[int], seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(_gone(pid) for pid in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _spawned(pid_file: Path) -> list[int]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if pid_file.exists() and pid_file.read_text().count(" ") == 1:
+            return [int(p) for p in pid_file.read_text().split()]
+        time.sleep(0.05)
+    raise AssertionError("the script did not start")
+
+
+@linux_only
+def test_the_supervisor_kills_a_setsid_daemon_and_keeps_the_exit_status(tmp_path: Path) -> None:
+    script = tmp_path / "spawner.py"
+    script.write_text(_SPAWNER)
+    read_end, write_end = os.pipe()
+    done = subprocess.run(
+        [sys.executable, "-m", "gradlint.runtime_check.supervise", str(read_end), "--"]
+        + [sys.executable, str(script), str(tmp_path / "pids"), "exit"],
+        pass_fds=(read_end,),
+        timeout=60,
+    )
+    os.close(read_end)
+    os.close(write_end)
+    assert done.returncode == 3
+    assert _wait_gone(_spawned(tmp_path / "pids"))
+
+
+@linux_only
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
+def test_killing_the_confirmer_kills_the_script_and_all_it_started(
+    tmp_path: Path, signum: int
+) -> None:
+    """The parent (standing in for ``gradlint confirm``) starts the probe the way the
+    runner does, and is killed while the script runs."""
+    script = tmp_path / "spawner.py"
+    script.write_text(_SPAWNER)
+    parent_code = f"""
+import os, subprocess, sys, time
+from gradlint.runtime_check import runner
+child = runner._Child(runner.RunRequest(script={str(script)!r}), "cpu", None)
+child.command = lambda fd, deadline: [sys.executable, "-m", "gradlint.runtime_check.supervise",
+    str(child.lifeline), "--", sys.executable, {str(script)!r}, {str(tmp_path / "pids")!r}, "wait"]
+child.run()
+"""
+    parent = subprocess.Popen([sys.executable, "-c", parent_code])
+    pids = _spawned(tmp_path / "pids")
+    os.kill(parent.pid, signum)
+    parent.wait(30)
+    assert _wait_gone(pids)
