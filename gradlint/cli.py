@@ -208,7 +208,7 @@ def check(
     if fix or diff:
         from gradlint.fixing import apply_fixes
 
-        outcome = apply_fixes(result.findings, write=fix)
+        outcome = apply_fixes(result.findings, write=fix, settings=settings)
         from gradlint.output import printable
 
         for error in outcome.errors:

@@ -52,8 +52,9 @@ class FixOutcome:
     errors: list[str] = field(default_factory=list)
 
 
-def apply_fixes(findings: Iterable[Finding], *, write: bool) -> FixOutcome:
-    """Apply (``write=True``) or preview the fixes of ``findings``, file by file."""
+def apply_fixes(findings: Iterable[Finding], *, write: bool, settings=None) -> FixOutcome:
+    """Apply (``write=True``) or preview the fixes of ``findings``, file by file. With the
+    run's ``settings``, fixes that the first ones reveal are applied too (idempotence)."""
     outcome = FixOutcome()
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -61,7 +62,9 @@ def apply_fixes(findings: Iterable[Finding], *, write: bool) -> FixOutcome:
             by_path.setdefault(finding.path, []).append(finding)
     diffs: list[str] = []
     paths = sorted(by_path)
-    for path, plan in zip(paths, _plans([(path, by_path[path]) for path in paths]), strict=True):
+    for path, plan in zip(
+        paths, _plans([(path, by_path[path], settings) for path in paths]), strict=True
+    ):
         try:
             if isinstance(plan, FixError):
                 raise plan
@@ -92,7 +95,7 @@ class _Plan:
     codes: list[str]
 
 
-def _plans(jobs: list[tuple[str, list[Finding]]]) -> list[_Plan | FixError | None]:
+def _plans(jobs: list[tuple]) -> list[_Plan | FixError | None]:
     """Each file's plan, made in a worker process: re-analyzing and re-parsing must not be
     able to crash this one (see :mod:`gradlint.workers`)."""
     import sys
@@ -127,7 +130,7 @@ def _plans(jobs: list[tuple[str, list[Finding]]]) -> list[_Plan | FixError | Non
     return [_plan_or_error(job) for job in jobs]
 
 
-def _plan_or_error(job: tuple[str, list[Finding]]) -> _Plan | FixError | None:
+def _plan_or_error(job: tuple) -> _Plan | FixError | None:
     try:
         return _plan(*job)
     except FixError as exc:
@@ -139,10 +142,41 @@ def _plan_or_error(job: tuple[str, list[Finding]]) -> _Plan | FixError | None:
         return FixError(f"internal error: {detail} (please report this)")
 
 
-def _plan(path: str, wanted: list[Finding]) -> _Plan | None:
+#: Rounds of fixes per file at most (each one re-analyzes the fixed text).
+_MAX_ROUNDS = 10
+
+
+def _one_round(raw: bytes, unit, fresh: list[Finding], path: str, notebook: bool):
+    """The file's bytes with the fixes of ``fresh`` applied, and their codes."""
+    if notebook:
+        return _fix_notebook(raw, path, fresh)
+    new_text, codes = fix_text(unit.text, fresh, with_codes=True)
+    _check_parses(new_text, path)
+    new_raw = new_text.encode(unit.encoding)
+    if raw.startswith(codecs.BOM_UTF8) and not new_raw.startswith(codecs.BOM_UTF8):
+        new_raw = codecs.BOM_UTF8 + new_raw
+    return new_raw, codes
+
+
+def _fixable_findings(unit, settings) -> list[Finding]:
+    """What the run's settings report in ``unit`` that carries a fix."""
+    from gradlint.analyzer.engine import analyze_unit
+    from gradlint.api import apply_per_file_ignores, enabled_codes
+
+    found = analyze_unit(unit, enabled_codes(settings))
+    return [f for f in apply_per_file_ignores(found, settings) if f.fix is not None]
+
+
+def _plan(path: str, wanted: list[Finding], settings=None) -> _Plan | None:
     import os
 
-    from gradlint.analyzer.sources import SourceError, decode_python, read_source_bytes
+    from gradlint.analyzer.notebooks import load_notebook
+    from gradlint.analyzer.sources import (
+        SourceError,
+        SourceUnit,
+        decode_python,
+        read_source_bytes,
+    )
 
     real = os.path.realpath(path)
     try:
@@ -151,28 +185,32 @@ def _plan(path: str, wanted: list[Finding]) -> _Plan | None:
         raise FixError(f"cannot read: {exc.strerror or exc}") from None
     fs_path = Path(path)
     notebook = fs_path.suffix == ".ipynb"
-    if notebook:
-        from gradlint.analyzer.notebooks import load_notebook
-
-        unit = load_notebook(raw, path)
-    else:
-        unit = decode_python(raw, path)
+    unit = load_notebook(raw, path) if notebook else decode_python(raw, path)
     if isinstance(unit, SourceError):
         raise FixError(unit.message)
     fresh = _current_findings(unit, wanted)
-    if not fresh:
-        return None
+    current_raw, current_unit, applied = raw, unit, []
+    # A fix can reveal another (an uncommented update whose arguments are swapped): apply
+    # rounds until nothing fixable is left, so that a second --fix changes nothing.
+    for _ in range(_MAX_ROUNDS):
+        if not fresh:
+            break
+        new_raw, codes = _one_round(current_raw, current_unit, fresh, path, notebook)
+        if not codes or new_raw == current_raw:
+            break
+        applied += codes
+        current_raw = new_raw
+        current_unit = load_notebook(new_raw, path) if notebook else decode_python(new_raw, path)
+        if isinstance(current_unit, SourceError) or settings is None:
+            break
+        fresh = _fixable_findings(current_unit, settings)
+    new_raw = current_raw
     if notebook:
-        new_raw, applied = _fix_notebook(raw, path, fresh)
         old_text = raw.decode(unit.encoding, errors="replace")
         new_text = new_raw.decode(unit.encoding, errors="replace")
     else:
         old_text = unit.text
-        new_text, applied = fix_text(unit.text, fresh, with_codes=True)
-        _check_parses(new_text, path)
-        new_raw = new_text.encode(unit.encoding)
-        if raw.startswith(codecs.BOM_UTF8) and not new_raw.startswith(codecs.BOM_UTF8):
-            new_raw = codecs.BOM_UTF8 + new_raw
+        new_text = current_unit.text if isinstance(current_unit, SourceUnit) else old_text
     if new_raw == raw or not applied:
         return None
     diff = "".join(_diff_lines(old_text.splitlines(True), new_text.splitlines(True), path))

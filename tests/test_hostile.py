@@ -679,3 +679,25 @@ child.run()
     os.kill(parent.pid, signum)
     parent.wait(30)
     assert _wait_gone(pids)
+
+
+# --------------------------------------------------------------------------------------------
+# 14. --fix is idempotent: what the first fix reveals is fixed in the same run.
+
+
+def test_fixing_twice_changes_nothing_the_second_time() -> None:
+    from fix_fuzz import not_idempotent
+
+    assert not_idempotent(120, seed=18) == []
+
+
+def test_an_uncommented_swapped_update_is_fixed_in_one_run(tmp_path: Path) -> None:
+    swapped = COMMENTED.replace(
+        "zip(grads, model.trainable_variables)", "zip(model.trainable_variables, grads)"
+    )
+    (tmp_path / "step.py").write_text(swapped, encoding="utf-8")
+    first = _fix(tmp_path, "step.py")
+    assert "(GL002, GL005)" in first.stderr, first.stderr
+    assert (tmp_path / "step.py").read_text(encoding="utf-8") == FIXED_COMMENTED
+    second = _fix(tmp_path, "step.py")
+    assert second.returncode == 0 and "fixed" not in second.stderr
