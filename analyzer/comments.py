@@ -11,6 +11,7 @@ alternative next to a working update is an old variant, not a bug.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 import warnings
 from dataclasses import dataclass
@@ -280,19 +281,28 @@ def _parses_with(ctx, lines: list[str], first: int, last: int, new: list[str]) -
     already, and a file with hundreds of commented-out updates would otherwise be parsed
     once per update (quadratic). Lines outside any top-level statement fall back to the
     whole file."""
-    body = ctx.module.body
-    for index, stmt in enumerate(body):
-        start = _first_line(ctx, stmt)
+    starts = ctx.shared.get(_STARTS)
+    if starts is None:
+        # Computed once per file and searched by bisection: a scan of the module body per
+        # commented-out update is quadratic in a long script.
+        starts = ctx.shared[_STARTS] = [_first_line(ctx, stmt) for stmt in ctx.module.body]
+    index = bisect.bisect_right(starts, first) - 1
+    if index >= 0:
+        start = starts[index]
         # Up to the next statement: comment lines after a block (the usual place of a
         # commented-out update) belong to the statement before them.
-        end = _first_line(ctx, body[index + 1]) - 1 if index + 1 < len(body) else len(lines)
-        if start <= first and last <= end:
+        end = starts[index + 1] - 1 if index + 1 < len(starts) else len(lines)
+        if last <= end:
             region = lines[start - 1 : end]
             return (
                 _parse_module(_replaced(region, first - start + 1, last - start + 1, new))
                 is not None
             )
     return _parse_module(_replaced(lines, first, last, new)) is not None
+
+
+#: ``ctx.shared`` key: the first line of each top-level statement, in order.
+_STARTS = "comments.top-level-starts"
 
 
 def _first_line(ctx, stmt: cst.BaseStatement) -> int:

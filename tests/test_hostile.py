@@ -701,3 +701,36 @@ def test_an_uncommented_swapped_update_is_fixed_in_one_run(tmp_path: Path) -> No
     assert (tmp_path / "step.py").read_text(encoding="utf-8") == FIXED_COMMENTED
     second = _fix(tmp_path, "step.py")
     assert second.returncode == 0 and "fixed" not in second.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# 10. No step grows with (statements x commented-out updates).
+
+
+def test_commented_out_updates_in_a_script_are_checked_in_linear_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from gradlint.analyzer import comments
+
+    calls = []
+    real = comments._first_line
+
+    def counted(ctx, stmt):
+        calls.append(1)
+        return real(ctx, stmt)
+
+    monkeypatch.setattr(comments, "_first_line", counted)
+    count = 200
+    text = (
+        "import tensorflow as tf\n"
+        "opt = tf.keras.optimizers.SGD()\n"
+        "m = tf.keras.layers.Dense(1)\n"
+        "with tf.GradientTape() as t:\n"
+        "    l = m(1)\n"
+        "g = t.gradient(l, m.trainable_variables)\n"
+    ) + "".join(
+        f"x{i} = {i}\n# opt.apply_gradients(zip(g, m.trainable_variables))\n" for i in range(count)
+    )
+    found = engine.analyze_unit(SourceUnit(path="script.py", text=text), ["GL002"])
+    assert len(found) == count and all(f.fix is not None for f in found)
+    assert len(calls) <= 2 * (count + 6)  # once per statement, not once per comment
