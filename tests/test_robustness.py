@@ -84,8 +84,9 @@ def test_expressions_nested_500_deep(depth: int) -> None:
     lists = "[" * depth + "]" * depth
     source = f"import tensorflow as tf\ny = {nested}\nz = {calls}\nw = {lists}\n" + FROZEN_STEP
     findings = lint_source(source)
-    # Either analyzed (GL001 found) or refused with a clear GL000, never an exception.
-    assert codes_at(findings) in ([("GL001", 8)], [("GL000", 1)])
+    # Either analyzed (GL001 found) or refused with a clear GL000, never an exception
+    # (CPython refuses brackets nested this deep, at the line of the first one).
+    assert codes_at(findings) in ([("GL001", 8)], [("GL000", 1)], [("GL000", 2)])
 
 
 SYNTAX_BY_VERSION = {
@@ -121,14 +122,16 @@ def test_symlink_loop_terminates(tmp_path: Path) -> None:
 def test_unreadable_file_is_gl000(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "secret.py"
     path.write_text("import tensorflow as tf\n")
-    from gradlint.analyzer import sources
+    from gradlint.analyzer import reading
+
+    real = reading.read_regular_file
 
     def deny(file, *args, **kwargs):
         if str(file).endswith("secret.py"):  # tests run as root: chmod would not stop it
             raise PermissionError(13, "Permission denied")
-        return open(file, *args, **kwargs)
+        return real(file, *args, **kwargs)
 
-    monkeypatch.setattr(sources, "open", deny, raising=False)
+    monkeypatch.setattr(reading, "read_regular_file", deny)
     (finding,) = analyze_file(path, "secret.py", ALL)
     assert finding.code == "GL000" and finding.message == "cannot read: Permission denied"
 

@@ -681,5 +681,7 @@ SAME_AS_WHOLE["a keyword before starred bases in dropped code"] = SAME_AS_WHOLE[
 def test_fuzzer_findings_are_the_same_as_without_slicing(name: str, newline: str) -> None:
     unit = SourceUnit(path="found.py", text=SAME_AS_WHOLE[name].replace("\n", newline))
     whole = analyze_unit(unit, ALL, slicing=False)
-    assert whole  # each of these has a finding (GL000 for the tabs)
+    # Each of these has a finding, but the tabs: CPython accepts that indentation, and
+    # LibCST now reads it too (tabs as single spaces), so the file has nothing to report.
+    assert whole or name.startswith("tabs and spaces")
     assert analyze_unit(unit, ALL, slicing=True) == whole
