@@ -135,6 +135,9 @@ class _Child:
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if self.device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"
+        else:
+            # Memory growth without touching the GPU runtime before the script picks its GPU.
+            env.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
         return env
 
     def run(self) -> DeviceRun:

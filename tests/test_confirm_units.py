@@ -116,6 +116,33 @@ def test_fewer_steps_than_asked_are_said():
     assert verdict.verdict == "frozen" and "only 2 of 5 steps ran" in verdict.detail
 
 
+def test_a_variable_that_changed_shape_is_an_invalid_observation_not_a_change():
+    verdict = decide(facts(invalid="variable dense/kernel was float32[0] at the snapshot"), STOP, 5)
+    assert verdict.verdict == "error"
+    assert verdict.detail.startswith("invalid observation: variable dense/kernel")
+
+
+def test_the_detail_says_whether_an_update_executed():
+    traced = decide(facts(mode="graph", update_calls=1, update_executions=0), STOP, 5)
+    assert "an optimizer update was traced but never executed" in traced.detail
+    unknown = decide(facts(mode="graph", update_calls=1), STOP, 5)
+    assert "whether it executed is not known" in unknown.detail
+    ran = decide(facts(update_calls=5, update_executions=5), STOP, 5)
+    assert "an optimizer update executed 5 times" in ran.detail
+    moved = decide(
+        facts(changed=2, unchanged_names=[], max_abs_delta=0.1, update_executions=1, steps=8),
+        STOP,
+        5,
+    )
+    assert "executed once" in moved.detail
+
+
+def test_a_longer_observation_is_said():
+    verdict = decide(facts(steps=50, extended=True), Outcome(FINISHED), 5)
+    assert verdict.verdict == "frozen"
+    assert "in 50 steps (5 asked; observed longer" in verdict.detail
+
+
 def test_gradient_with_respect_to_tensors_has_nothing_to_watch():
     verdict = decide(facts(variables=0, unchanged_names=[]), STOP, 5)
     assert verdict.verdict == "error" and "no trainable variable" in verdict.detail
@@ -158,16 +185,52 @@ def test_json_report_shape():
     assert (site["path"], site["line"], site["codes"]) == ("train.py", 10, ["GL001"])
     assert set(site["devices"]["cpu"]) == {
         "verdict",
+        "mode",
         "steps",
         "variables",
         "changed",
         "max_abs_delta",
         "grad_norm",
         "device_names",
+        "gradient_devices",
         "detail",
     }
+    assert site["devices"]["cpu"]["mode"] == "eager"
+    assert site["devices"]["gpu"]["mode"] is None  # nothing ran there
     assert site["devices"]["cpu"]["verdict"] == "frozen"
     assert site["devices"]["gpu"]["verdict"] == "unavailable"
+
+
+def _report(*runs: DeviceRun, lines=(10,)):
+    return build_report(
+        _target(),
+        [targets.SiteRequest(line, ["GL001"]) for line in lines],
+        {run.device: run for run in runs},
+        5,
+        eager=False,
+    )
+
+
+def test_exit_codes():
+    updated = facts(changed=2, unchanged_names=[], max_abs_delta=0.5)
+    absent = _run("gpu", outcome=Outcome(ABSENT, "no GPU visible to TensorFlow"))
+    # Confirmed not frozen on CPU, GPU absent: fine.
+    assert _report(_run("cpu", updated), absent).exit_code == 0
+    assert _report(_run("cpu", facts(skipped_steps=5))).exit_code == 0
+    # A frozen site anywhere wins.
+    assert _report(_run("cpu", updated), _run("gpu", facts())).exit_code == 1
+    # Nothing confirmed: the script raised before the site, or never reached it.
+    raised = Outcome(RAISED, "KeyError: 'lr'", "line 7 in load_config")
+    assert _report(_run("cpu", outcome=raised), absent).exit_code == 2
+    assert _report(_run("cpu", outcome=Outcome(FINISHED))).exit_code == 2
+    assert _report(_run("cpu", outcome=Outcome(TIMEOUT, "timed out"))).exit_code == 2
+    # Every device unavailable: nothing was checked either.
+    assert _report(absent).exit_code == 2
+    # One site confirmed, another never reached: not everything was checked.
+    assert _report(_run("cpu", updated), lines=(10, 20)).exit_code == 2
+    # --all-sites and no site ran at all.
+    everything = build_report(_target(), None, {"cpu": _run("cpu")}, 5, eager=False)
+    assert everything.sites == [] and everything.exit_code == 2
 
 
 def test_updated_site_refutes_the_finding():
