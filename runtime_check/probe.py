@@ -198,10 +198,13 @@ def run(args: argparse.Namespace, channel: Channel) -> None:
                 outcome = {**outcome, "message": f"{outcome.get('message', '')} (probe: {exc})"}
             channel.send({"event": "result", "sites": sites, **outcome})
 
+    script_started: list[float] = []
+
     if args.deadline_at:
 
         def on_deadline() -> None:
-            report({"outcome": "timeout", "message": "timed out"})
+            ran = time.monotonic() - script_started[0] if script_started else 0.0
+            report({"outcome": "timeout", "message": "timed out", "script_seconds": ran})
             _flush_and_exit()
 
         timer = threading.Timer(max(0.0, args.deadline_at - time.time()), on_deadline)
@@ -218,6 +221,7 @@ def run(args: argparse.Namespace, channel: Channel) -> None:
     sys.modules["__main__"] = main
     sys.argv = [args.script, *args.script_args]
     sys.path[0] = os.path.dirname(args.script)
+    script_started.append(time.monotonic())
     try:
         exec(code, main.__dict__)
         outcome = {"outcome": "finished"}

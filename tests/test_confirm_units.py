@@ -295,6 +295,18 @@ def test_site_option_parsing():
             targets.parse_site(target, bad)
 
 
+def test_site_without_a_gradient_call_is_a_usage_error():
+    """Regression: --site 99 on a 46-line file answered not-reached."""
+    script = str(EXAMPLES / "frozen_loop.py")
+    for line in ("99", "30"):
+        result = invoke([script, "--site", line, "--devices", "cpu"])
+        assert result.exit_code == 2, result.output
+        assert result.output == (
+            f"gradlint: error: --site {line}: {script} has no tape.gradient call at "
+            f"line {line}; its calls are at 29\n"
+        )
+
+
 def test_default_sites_come_from_the_frozen_weights_rules():
     target = targets.load_target(str(EXAMPLES / "frozen_loop.py"))
     sites = targets.default_sites(target)
@@ -407,7 +419,7 @@ def test_notebook_sites_are_cell_and_line(tmp_path):
             "metadata": {},
             "outputs": [],
             "execution_count": None,
-            "source": "x = 1\ny = math.sqrt(x)",
+            "source": "x = 1\ny = tape.gradient(x,\n    [w])",
         },
     ]
     notebook.write_text(
@@ -423,6 +435,123 @@ def test_notebook_sites_are_cell_and_line(tmp_path):
     target = targets.load_target(str(notebook))
     line = targets.parse_site(target, "3:2")
     assert line == 4 and target.label(line) == f"{notebook}:cell 3:2"
+    assert targets.parse_site(target, "3:3") == 5  # the second line of the call
     for bad in ("2", "9:1", "3:7"):
         with pytest.raises(ConfirmError):
             targets.parse_site(target, bad)
+    with pytest.raises(
+        ConfirmError, match="no tape.gradient call at cell:line 3:1; its calls are at 3:2"
+    ):
+        targets.parse_site(target, "3:1")
+
+
+# ------------------------------------------------------------------------ confirm options
+
+
+@pytest.fixture
+def captured_runs(monkeypatch):
+    """Stands in for the children: records what would run and answers 'updated'."""
+    calls = []
+
+    def run_devices(request, devices, progress=None):
+        calls.append((request, list(devices)))
+        updated = facts(line=29, end_line=29, changed=2, unchanged_names=[], max_abs_delta=0.1)
+        return {d: DeviceRun(d, STOP, [updated]) for d in devices}
+
+    monkeypatch.setattr(runner_module, "run_devices", run_devices)
+    monkeypatch.setattr(runner_module, "tensorflow_available", lambda: True)
+    return calls
+
+
+def test_lint_confirm_takes_every_confirm_option(captured_runs):
+    result = CliRunner().invoke(
+        main,
+        [
+            str(EXAMPLES / "frozen_loop.py"),
+            "--isolated",
+            "--no-cache",
+            "--confirm",
+            "--confirm-devices",
+            "cpu",
+            "--confirm-steps",
+            "7",
+            "--confirm-timeout",
+            "42",
+            "--confirm-eager",
+            "--confirm-no-seed",
+            "--confirm-show-output",
+        ],
+    )
+    assert result.exit_code == 1, result.output  # the lint finding; the confirm said updated
+    [(request, devices)] = captured_runs
+    assert devices == ["cpu"]
+    assert (request.steps, request.timeout, request.eager, request.seed) == (7, 42.0, True, False)
+    assert request.show_output is True and request.lines == [29]
+    assert "7 steps per site, eager (--eager)" in result.output
+
+
+def test_confirm_options_from_the_configuration(tmp_path, monkeypatch, captured_runs):
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.gradlint.confirm]\n"
+        'steps = 3\ndevices = "cpu"\ntimeout = 30\neager = true\nseed = false\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    script = str(EXAMPLES / "frozen_loop.py")
+    result = CliRunner().invoke(main, [script, "--no-cache", "--confirm"])
+    assert result.exit_code == 1, result.output
+    # gradlint confirm reads the same table; its own options win over it.
+    result = CliRunner().invoke(main, ["confirm", script, "--steps", "4"])
+    assert result.exit_code == 0, result.output
+    first, second = captured_runs
+    for (request, devices), steps in ((first, 3), (second, 4)):
+        assert devices == ["cpu"]
+        assert (request.steps, request.timeout, request.eager, request.seed) == (
+            steps,
+            30.0,
+            True,
+            False,
+        )
+
+
+def test_confirm_options_in_setup_cfg(tmp_path, monkeypatch, captured_runs):
+    (tmp_path / "setup.cfg").write_text(
+        "[gradlint]\nselect = GL001\n\n[gradlint.confirm]\nsteps = 2\ndevices = cpu\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [str(EXAMPLES / "frozen_loop.py"), "--no-cache", "--confirm"])
+    assert result.exit_code == 1, result.output
+    [(request, devices)] = captured_runs
+    assert (request.steps, devices) == (2, ["cpu"])
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("stepz = 3", "unknown key 'confirm.stepz' (known keys: devices, eager, seed,"),
+        ("steps = 0", "'confirm.steps' must be a whole number from 1 to 100000"),
+        ('devices = "tpu"', "'confirm.devices' unknown device 'tpu'"),
+        ("timeout = 0.5", "'confirm.timeout' must be a number of seconds"),
+        ('eager = "yes"', "'confirm.eager' must be true or false"),
+    ],
+)
+def test_bad_confirm_configuration_is_a_usage_error(tmp_path, monkeypatch, table, message):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.gradlint.confirm]\n{table}\n")
+    monkeypatch.chdir(tmp_path)
+    for args in (["confirm", str(EXAMPLES / "frozen_loop.py")], ["x.py", "--confirm"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2
+        assert result.output.startswith(f"gradlint: error: pyproject.toml: {message}"), (
+            result.output
+        )
+
+
+def test_confirm_options_without_confirm_are_a_usage_error():
+    result = CliRunner().invoke(
+        main, [str(EXAMPLES / "frozen_loop.py"), "--isolated", "--confirm-steps", "3"]
+    )
+    assert result.exit_code == 2
+    assert "--confirm-steps needs --confirm" in result.output
+    bad = CliRunner().invoke(
+        main, [str(EXAMPLES / "frozen_loop.py"), "--confirm", "--confirm-devices", "tpu"]
+    )
+    assert bad.exit_code == 2 and "unknown device 'tpu'" in bad.output
