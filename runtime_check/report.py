@@ -178,7 +178,9 @@ def render_json(report: ConfirmReport) -> str:
 
 
 def render_text(report: ConfirmReport) -> str:
-    lines = [f"gradlint confirm {report.script}: {report.steps} steps per site, {report.mode}"]
+    lines = [
+        f"gradlint confirm {report.script}: at least {report.steps} steps per site, {report.mode}"
+    ]
     if not report.sites:
         lines.append("no tape.gradient call in the script ran:")
         for name, run in report.runs.items():

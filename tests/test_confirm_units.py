@@ -487,7 +487,7 @@ def test_lint_confirm_takes_every_confirm_option(captured_runs):
     assert devices == ["cpu"]
     assert (request.steps, request.timeout, request.eager, request.seed) == (7, 42.0, True, False)
     assert request.show_output is True and request.lines == [29]
-    assert "7 steps per site, eager (--eager)" in result.output
+    assert "at least 7 steps per site, eager (--eager)" in result.output
 
 
 def test_confirm_options_from_the_configuration(tmp_path, monkeypatch, captured_runs):
@@ -555,3 +555,76 @@ def test_confirm_options_without_confirm_are_a_usage_error():
         main, [str(EXAMPLES / "frozen_loop.py"), "--confirm", "--confirm-devices", "tpu"]
     )
     assert bad.exit_code == 2 and "unknown device 'tpu'" in bad.output
+
+
+# ------------------------------------------------------------------------ devices in the child
+
+
+class _FakeTF:
+    """Records the device calls the probe makes before the script runs."""
+
+    def __init__(self, gpu_support: bool = True) -> None:
+        self.calls: list[tuple] = []
+        self.gpu_support = gpu_support
+        outer = self
+
+        class config:  # noqa: N801 - shaped like tf.config
+            @staticmethod
+            def set_visible_devices(devices, kind):
+                outer.calls.append(("set_visible_devices", devices, kind))
+
+            @staticmethod
+            def list_physical_devices(kind):
+                outer.calls.append(("list_physical_devices", kind))
+                return []
+
+        class test:  # noqa: N801
+            @staticmethod
+            def is_built_with_gpu_support():
+                return outer.gpu_support
+
+        self.config, self.test = config, test
+
+
+def test_cpu_child_hides_gpus_through_tensorflow(monkeypatch):
+    from gradlint.runtime_check import probe
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    tf = _FakeTF()
+    assert probe.choose_devices(tf, "cpu") is None
+    # Through TensorFlow's own device list, so a script that sets CUDA_VISIBLE_DEVICES at its
+    # top cannot bring a GPU back; and through the environment for its subprocesses.
+    assert tf.calls == [("set_visible_devices", [], "GPU")]
+    assert probe.os.environ["CUDA_VISIBLE_DEVICES"] == "-1"
+
+
+def test_gpu_child_leaves_the_gpu_runtime_to_the_script(monkeypatch, tmp_path):
+    from gradlint.runtime_check import probe
+
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    node = tmp_path / "nvidiactl"
+    node.write_text("")
+    monkeypatch.setattr(probe, "GPU_DEVICE_NODES", (str(node),))
+    tf = _FakeTF()
+    assert probe.choose_devices(tf, "gpu") is None
+    assert tf.calls == []  # nothing that would initialize the GPU runtime before the script
+    node.unlink()
+    assert probe.choose_devices(tf, "gpu") == "no GPU visible to TensorFlow (no GPU driver found)"
+    assert "built without GPU support" in probe.choose_devices(_FakeTF(False), "gpu")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
+    assert "CUDA_VISIBLE_DEVICES='-1'" in probe.choose_devices(tf, "gpu")
+
+
+def test_gpu_child_environment_asks_for_memory_growth(monkeypatch):
+    monkeypatch.delenv("TF_FORCE_GPU_ALLOW_GROWTH", raising=False)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    request = runner_module.RunRequest(script=EXAMPLES / "frozen_loop.py")
+    gpu = runner_module._Child(request, "gpu", None).environment()
+    assert gpu["TF_FORCE_GPU_ALLOW_GROWTH"] == "true" and "CUDA_VISIBLE_DEVICES" not in gpu
+    cpu = runner_module._Child(request, "cpu", None).environment()
+    assert cpu["CUDA_VISIBLE_DEVICES"] == "-1"
+    monkeypatch.setenv("TF_FORCE_GPU_ALLOW_GROWTH", "false")  # the user's own choice stays
+    assert (
+        runner_module._Child(request, "gpu", None).environment()["TF_FORCE_GPU_ALLOW_GROWTH"]
+        == "false"
+    )
