@@ -237,7 +237,7 @@ def test_hanging_script_is_not_reached_and_leaves_no_process(tmp_path):
     pid_file = tmp_path / "helper.pid"
     started = time.monotonic()
     code, report = confirm(
-        FIXTURES / "hangs.py", "--devices", "cpu", "--site", "17", "--", str(pid_file), timeout=25
+        FIXTURES / "hangs.py", "--devices", "cpu", "--site", "18", "--", str(pid_file), timeout=25
     )
     assert time.monotonic() - started < 25
     assert code == 2
