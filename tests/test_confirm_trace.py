@@ -4,7 +4,8 @@ TensorFlow on CPU, in the script's own mode and with ``--eager``.
 One script (fixtures/confirm/built_in_trace.py) holds every case, so one probe child per mode
 observes them all: weights created inside the first trace (a Sequential without Input, a
 subclassed model trained with fit, a lazily built GAN), an update every 8 steps, and a
-MirroredStrategy step on two logical CPUs, all with ``--steps 1``.
+MirroredStrategy step on two logical CPUs, and a variable that changes shape, all with
+``--steps 1``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ if importlib.util.find_spec("tensorflow") is None:  # same effect as importorski
 
 SCRIPT = Path(__file__).resolve().parent / "fixtures" / "confirm" / "built_in_trace.py"
 SEQUENTIAL, SUBCLASSED, GENERATOR, DISCRIMINATOR, ACCUMULATING, MIRRORED = 26, 49, 75, 76, 95, 124
-SITES = (SEQUENTIAL, SUBCLASSED, GENERATOR, DISCRIMINATOR, ACCUMULATING, MIRRORED)
+GROWING = 143
+SITES = (SEQUENTIAL, SUBCLASSED, GENERATOR, DISCRIMINATOR, ACCUMULATING, MIRRORED, GROWING)
 
 
 @pytest.fixture(scope="module", params=["graph", "eager"])
@@ -81,3 +83,12 @@ def test_mirrored_strategy_counts_training_steps_not_replicas(observed):
         "device:CPU:0",
         "device:CPU:1",
     ]
+
+
+def test_a_variable_that_changes_shape_is_an_invalid_observation(observed):
+    _, _, sites = observed
+    site = sites[GROWING]
+    assert site["verdict"] == "error", site["detail"]
+    assert site["detail"].startswith("invalid observation: variable ")
+    assert "float32[2] at the snapshot and is float32[3] now" in site["detail"]
+    assert site["changed"] == 0
