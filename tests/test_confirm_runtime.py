@@ -264,6 +264,14 @@ def test_script_raising_before_the_site_is_an_error_with_the_message():
     assert "line 7 in load_config" in cpu["detail"]
 
 
+def test_site_never_reached_by_a_script_that_ends_is_exit_2():
+    code, report = confirm(FIXTURES / "never_reached.py", "--devices", "cpu", "--site", "5")
+    assert code == 2
+    cpu = report["sites"][0]["devices"]["cpu"]
+    assert cpu["verdict"] == "not-reached"
+    assert cpu["detail"] == "the script ended without running this site"
+
+
 def test_script_arguments_after_double_dash(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the child runs in the user's working directory
     code, report = confirm(

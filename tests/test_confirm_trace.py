@@ -48,6 +48,12 @@ def test_every_site_reports_the_mode_it_ran_in(observed):
     assert code == 1
     assert sorted(sites) == sorted(SITES)
     assert {site["mode"] for site in sites.values()} == {mode}
+    # Where the gradients were computed is measured in eager mode only.
+    gradients = sites[SEQUENTIAL]["gradient_devices"]
+    if mode == "eager":
+        assert gradients and all(d.endswith("device:CPU:0") for d in gradients)
+    else:
+        assert gradients == []
 
 
 @pytest.mark.parametrize("line", [SEQUENTIAL, SUBCLASSED], ids=["sequential", "subclassed-fit"])
