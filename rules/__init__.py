@@ -65,3 +65,12 @@ def _longest_prefix(code: str, prefixes: list[str]) -> int:
 def is_known_prefix(prefix: str) -> bool:
     prefix = prefix.strip().upper()
     return prefix == "ALL" or any(code.startswith(prefix) for code in RULE_MODULES)
+
+
+def find_rule(code_or_name: str) -> type[Rule] | None:
+    """The rule with this code (``GL001``, any case) or name (``unapplied-gradients``)."""
+    wanted = code_or_name.strip()
+    if wanted.upper() in RULE_MODULES:
+        return get_rule(wanted.upper())
+    normalized = wanted.lower().replace("_", "-")
+    return next((rule for rule in all_rules() if rule.name == normalized), None)
