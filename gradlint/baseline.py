@@ -56,7 +56,9 @@ class Baseline:
     path: Path
     entries: list[Entry]
 
-    def split(self, findings: list[Finding], checked: list[str]) -> tuple[list[Finding], int, list[Entry]]:
+    def split(
+        self, findings: list[Finding], checked: list[str]
+    ) -> tuple[list[Finding], int, list[Entry]]:
         """``(new findings, how many were known, stale entries)``.
 
         An entry is stale when its file was checked in this run (or no longer exists) and

@@ -179,9 +179,7 @@ def _format_choices() -> list[str]:
     "--select", multiple=True, metavar="CODES", help="Only report these codes or prefixes."
 )
 @click.option("--ignore", multiple=True, metavar="CODES", help="Do not report these codes.")
-@click.option(
-    "--extend-select", multiple=True, metavar="CODES", help="Add codes to the selection."
-)
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Add codes to the selection.")
 @click.option(
     "--extend-ignore", multiple=True, metavar="CODES", help="Add codes to the ignored ones."
 )
@@ -194,9 +192,7 @@ def _format_choices() -> list[str]:
 @click.option(
     "--exclude", multiple=True, metavar="PATTERNS", help="Replace the default exclude patterns."
 )
-@click.option(
-    "--extend-exclude", multiple=True, metavar="PATTERNS", help="Add exclude patterns."
-)
+@click.option("--extend-exclude", multiple=True, metavar="PATTERNS", help="Add exclude patterns.")
 @click.option(
     "--force-exclude/--no-force-exclude",
     default=None,

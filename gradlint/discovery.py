@@ -198,7 +198,9 @@ def _walk(
                     PathProblem(display_path(Path(folder), cwd), f"cannot list folder: {reason}")
                 )
             continue
-        rules = ignored.enter(folder) if ignored is not None else None
+        rules = None
+        if ignored is not None:
+            rules = ignored.enter(folder, any(e.name == ".gitignore" for e in entries))
         subdirs = []
         for entry in entries:
             name = entry.name

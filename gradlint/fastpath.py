@@ -39,7 +39,7 @@ def main() -> None:
         sys.exit(0)
     from gradlint.cli import main as full_main
 
-    full_main()
+    full_main(prog_name="gradlint")
 
 
 def _can_answer_fast(args: list[str]) -> bool:

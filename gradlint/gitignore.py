@@ -64,11 +64,13 @@ class GitIgnore:
                     chain.append(rules)
         return cls(tuple(chain), os.path.dirname(top))
 
-    def enter(self, folder: str) -> tuple[tuple[_RuleSet, ...], str]:
-        """The rules in force for the entries of ``folder`` (reads its ``.gitignore``)."""
+    def enter(self, folder: str, has_gitignore: bool) -> tuple[tuple[_RuleSet, ...], str]:
+        """The rules in force for the entries of ``folder``; ``has_gitignore`` says whether
+        the folder's listing holds a ``.gitignore`` (the walk knows: no failed open per folder).
+        """
         absolute = os.path.abspath(folder)
         parent = self._chains.get(os.path.dirname(absolute), self._above_top)
-        own = _read_rules(os.path.join(absolute, ".gitignore"), absolute)
+        own = _read_rules(os.path.join(absolute, ".gitignore"), absolute) if has_gitignore else None
         chain = parent + (own,) if own is not None else parent
         self._chains[absolute] = chain
         return chain, absolute
@@ -118,16 +120,12 @@ def _read_rules(path: str, base: str) -> _RuleSet | None:
 
 def parse_pattern(line: str) -> _Pattern | None:
     """One line of a ``.gitignore`` (see gitignore(5)), or None for blanks and comments."""
-    if line.endswith("\\ "):
-        line = line.rstrip(" ") + " "
-    else:
-        line = line.rstrip(" \t")
+    # Trailing blanks are dropped, unless the last one is escaped ("\\ ").
+    line = line.rstrip(" ") + " " if line.endswith("\\ ") else line.rstrip(" \t")
     if not line or line.startswith("#"):
         return None
     negate = line.startswith("!")
-    if negate:
-        line = line[1:]
-    elif line.startswith("\\"):
+    if negate or line.startswith("\\"):  # a leading backslash escapes "!" or "#"
         line = line[1:]
     dir_only = line.endswith("/")
     line = line.rstrip("/")

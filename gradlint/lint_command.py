@@ -193,7 +193,8 @@ def _emit_report(findings, files_checked: int, applied, options: dict[str, Any])
         write_output(text, options["output_file"])
         click.echo(annotations, nl=False)
     else:
-        click.echo(text + annotations, nl=False)
+        # click drops ANSI codes when stdout is not a terminal unless told otherwise.
+        click.echo(text + annotations, nl=False, color=report.color or None)
 
 
 def write_output(text: str, output_file: str | None) -> None:

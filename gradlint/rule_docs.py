@@ -50,13 +50,16 @@ def render() -> str:
     ]
     for rule in rules:
         fix = "yes" if rule.fixable else ""
-        parts.append(f"| [{rule.code}](#{rule.code.lower()}) | {rule.name} | {rule.summary} | {fix} |")
+        parts.append(
+            f"| [{rule.code}](#{rule.code.lower()}) | {rule.name} | {rule.summary} | {fix} |"
+        )
     for rule in rules:
         parts += [
             "",
             f"## {rule.code}",
             "",
-            f"**{rule.name}**: {rule.summary}" + (" (fixable with `--fix`)" if rule.fixable else ""),
+            f"**{rule.name}**: {rule.summary}"
+            + (" (fixable with `--fix`)" if rule.fixable else ""),
             "",
             "### What it does",
             "",

@@ -11,7 +11,6 @@ from gradlint.defaults import DEFAULT_EXCLUDE
 __all__ = ["DEFAULT_EXCLUDE", "Settings"]
 
 
-
 @dataclass
 class Settings:
     select: list[str] | None = None

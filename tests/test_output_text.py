@@ -111,5 +111,7 @@ def test_show_source_on_notebook_cell_line():
     out = get_renderer("text")(Report([f], 1, quiet=True, show_source=True, root=ROOT))
     lines = out.splitlines()
     assert "5 |     grads = tape.gradient(loss, model.trainable_variables)" in lines
-    carets = lines[lines.index("5 |     grads = tape.gradient(loss, model.trainable_variables)") + 1]
+    carets = lines[
+        lines.index("5 |     grads = tape.gradient(loss, model.trainable_variables)") + 1
+    ]
     assert carets == "  | " + " " * 12 + "^" * 46 + " GL001"

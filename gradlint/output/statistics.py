@@ -37,7 +37,8 @@ def render(findings: list[Finding], output_format: str | None = None) -> str:
     if not table:
         return ""
     width = len(str(table[0]["count"]))
-    return "".join(
-        f"{row['count']:>{width}}\t{row['code']}\t{'[*]' if row['fixable'] else '[ ]'} {row['name']}\n"
-        for row in table
-    )
+    lines = []
+    for row in table:
+        mark = "[*]" if row["fixable"] else "[ ]"
+        lines.append(f"{row['count']:>{width}}\t{row['code']}\t{mark} {row['name']}\n")
+    return "".join(lines)

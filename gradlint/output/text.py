@@ -76,7 +76,9 @@ def code_frame(finding: Finding, source, *, color: bool = False) -> list[str]:
     gutter = _paint(" " * width + " |", BLUE, BOLD, color=color)
     out = [gutter]
     for number, text in numbered:
-        out.append(_paint(f"{number:>{width}} |", BLUE, BOLD, color=color) + (f" {text}" if text else ""))
+        out.append(
+            _paint(f"{number:>{width}} |", BLUE, BOLD, color=color) + (f" {text}" if text else "")
+        )
         if first <= number <= last:
             carets = _carets(finding, number, text, first, last)
             if carets is not None:
@@ -91,10 +93,8 @@ def _carets(
     finding: Finding, number: int, text: str, first: int, last: int
 ) -> tuple[str, int] | None:
     """``(padding, caret count)`` under line ``number`` of a finding spanning first..last."""
-    if number == first:
-        start = max(finding.column, 1)
-    else:
-        start = len(text) - len(text.lstrip()) + 1
+    # The first line from the finding's column; the others from their first character.
+    start = max(finding.column, 1) if number == first else len(text) - len(text.lstrip()) + 1
     if number == last and finding.end_line >= finding.line:
         end = finding.end_column if number == finding.end_line else len(text) + 1
     else:
