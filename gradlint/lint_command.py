@@ -41,7 +41,7 @@ def run_check(paths: tuple[str, ...], options: dict[str, Any]) -> int:
     if options["fix"] or options["diff"]:
         from gradlint.fixing import apply_fixes
 
-        outcome = apply_fixes(findings, write=options["fix"])
+        outcome = apply_fixes(findings, write=options["fix"], codes=api.enabled_codes(settings))
         for error in outcome.errors:
             click.echo(f"gradlint: warning: {error}", err=True)
         if options["diff"]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gradlint.analyzer.findings import Finding
+from gradlint.analyzer.suppressions import UNUSED_NOQA
 
 
 @dataclass
@@ -31,6 +32,8 @@ def add_noqa(findings: list[Finding]) -> NoqaOutcome:
     outcome = NoqaOutcome()
     by_path: dict[str, dict[int, set[str]]] = {}
     for finding in findings:
+        if finding.code == UNUSED_NOQA:
+            continue  # the fix of an unused directive is to remove it, not to silence it
         if finding.cell is not None or finding.path.endswith(".ipynb"):
             outcome.errors.append(
                 f"{finding.location()}: not annotated: --add-noqa does not edit notebooks"

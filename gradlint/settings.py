@@ -38,7 +38,11 @@ class Settings:
         """``(select, ignore)`` with the ``extend-`` lists folded in."""
         select = self.select
         if self.extend_select:
-            select = (select if select is not None else ["ALL"]) + self.extend_select
+            if select is None:  # the default selection: every rule that is on by default
+                from gradlint.rules import DEFAULT_OFF, RULE_MODULES
+
+                select = [code for code in RULE_MODULES if code not in DEFAULT_OFF]
+            select = select + self.extend_select
         return select, self.ignore + self.extend_ignore
 
     def cache_key(self) -> str:

@@ -21,7 +21,11 @@ RULE_MODULES: dict[str, str] = {
     "GL005": "gradlint.rules.gl005_swapped_pairs:SwappedPairs",
     "GL006": "gradlint.rules.gl006_non_persistent_tape_reused:NonPersistentTapeReused",
     "GL007": "gradlint.rules.gl007_gradient_path_cut:GradientPathCut",
+    "GL100": "gradlint.rules.gl100_unused_noqa:UnusedNoqa",
 }
+#: Rules that only run when selected explicitly (``default_enabled = False``); kept here so
+#: selecting codes needs no rule module imported.
+DEFAULT_OFF: frozenset[str] = frozenset({"GL100"})
 
 
 @cache
@@ -38,11 +42,14 @@ def select_codes(select: list[str] | None, ignore: list[str] | None) -> list[str
     """Codes enabled by ``--select``/``--ignore`` prefixes, like ruff and flake8.
 
     The longest matching prefix wins, so ``--select GL --ignore GL00 --select GL001``-style
-    combinations behave predictably; GL000 (unreadable file) is always on unless ignored.
+    combinations behave predictably; GL000 (unreadable file) is always on unless ignored,
+    and a :data:`DEFAULT_OFF` rule only runs when a selected code or prefix names it.
     """
     chosen = []
     for code in RULE_MODULES:
         sel = _longest_prefix(code, select) if select else 0
+        if code in DEFAULT_OFF and sel == 0:
+            continue
         ign = _longest_prefix(code, ignore or [])
         enabled = (sel > 0 or not select or code == "GL000") and not (ign and ign >= sel)
         if enabled:

@@ -174,12 +174,14 @@ def test_version_spellings(tmp_path: Path) -> None:
 
 
 def test_rule_by_code_or_name_and_all(tmp_path: Path) -> None:
+    from gradlint.rules import all_rules
+
     by_code = gl("rule", "gl001", cwd=tmp_path)
     by_name = gl("rule", "unapplied-gradients", cwd=tmp_path)
     assert by_code.returncode == 0 and by_code.stdout == by_name.stdout
     assert by_code.stdout.startswith("# unapplied-gradients (GL001)")
     every = gl("rule", "--all", cwd=tmp_path)
-    assert every.stdout.count("## What it does") == 8
+    assert every.stdout.count("## What it does") == len(all_rules())
     assert gl("rule", "no-such-rule", cwd=tmp_path).returncode == 2
 
 
@@ -372,6 +374,26 @@ def test_add_noqa_silences_every_finding_and_is_idempotent(tree: Path) -> None:
     assert again.stderr.strip() == "Added 0 noqa directives to 0 files."
     assert {p.name: p.read_bytes() for p in tree.iterdir() if p.is_file()} == before
     assert not [p for p in tree.iterdir() if p.name.startswith(".") and p.is_file()]
+
+
+def test_unused_noqa_is_off_by_default_and_fixable(tree: Path) -> None:
+    (tree / "plain.py").write_text("x = 1  # noqa: GL001\ny = 2  # noqa: E501\n")
+    (tree / "step.py").write_text(
+        FROZEN.replace("    # optimizer.apply", "    optimizer.apply").replace(
+            "model.trainable_variables)\n", "model.trainable_variables)  # noqa: GL001, E501\n", 1
+        )
+    )
+    assert gl("plain.py", cwd=tree).returncode == 0
+    result = gl("--extend-select", "GL100", "plain.py", "step.py", "--format", "json", cwd=tree)
+    found = [(f["path"], f["line"], f["code"], f["message"]) for f in json.loads(result.stdout)]
+    assert found == [
+        ("plain.py", 1, "GL100", "unused noqa directive (unused: GL001)"),
+        ("step.py", 29, "GL100", "unused noqa directive (unused: GL001)"),
+    ]
+    fixed = gl("--extend-select", "GL100", "--fix", "plain.py", "step.py", cwd=tree)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert (tree / "plain.py").read_text() == "x = 1\ny = 2  # noqa: E501\n"
+    assert "model.trainable_variables)  # noqa: E501\n" in (tree / "step.py").read_text()
 
 
 # ---- colour ---------------------------------------------------------------------------------
