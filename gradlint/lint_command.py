@@ -72,7 +72,7 @@ def run_check(paths: tuple[str, ...], options: dict[str, Any]) -> int:
         fmt = options["output_format"] or "text"
         to_stderr = fmt != "text" and not options["output_file"]
         exit_code = max(exit_code, confirm_findings(findings, to_stderr=to_stderr))
-    return EXIT_CLEAN if options["exit_zero"] and exit_code == EXIT_FINDINGS else exit_code
+    return EXIT_CLEAN if options["exit_zero"] else exit_code
 
 
 # --------------------------------------------------------------------------------------------

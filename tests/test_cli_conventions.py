@@ -431,3 +431,14 @@ def test_shell_completion_script_and_candidates(tmp_path: Path) -> None:
         env={"_GRADLINT_COMPLETE": "bash_complete", "COMP_WORDS": "gradlint ru", "COMP_CWORD": "1"},
     )
     assert "rule" in words.stdout and "rules" in words.stdout
+
+
+def test_stdin_notebook_and_unparsable_source(tmp_path: Path) -> None:
+    notebook = (
+        ROOT / "tests" / "fixtures" / "notebooks" / "frozen_step_function.ipynb"
+    ).read_text()
+    result = gl("-", "--stdin-filename", "nb.ipynb", cwd=tmp_path, stdin=notebook)
+    assert result.returncode == 1 and result.stdout.startswith("nb.ipynb:cell 4:5:13: GL001 ")
+    broken = gl("-", "--stdin-filename", "b.py", cwd=tmp_path, stdin="with tf.GradientTape(:\n")
+    assert broken.returncode == 1 and broken.stdout.startswith("b.py:1:")
+    assert " GL000 syntax error" in broken.stdout
