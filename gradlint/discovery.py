@@ -125,7 +125,7 @@ def collect_files(
                 raise MissingPathError(raw)
             problems.append(PathProblem(display_path(path, cwd), "no such file or directory"))
             continue
-        if force_exclude and _excluded_with_parents(str(path), matcher):
+        if force_exclude and excluded_with_parents(str(path), matcher):
             continue
         if path.is_dir():
             ignored = None
@@ -144,7 +144,7 @@ def collect_files(
     return sorted(found.values(), key=lambda f: f.display_path)
 
 
-def _excluded_with_parents(path: str, matcher: ExcludeMatcher) -> bool:
+def excluded_with_parents(path: str, matcher: ExcludeMatcher) -> bool:
     """Whether ``path``, or a folder above it inside the root, matches an exclude pattern.
 
     The root itself (and anything above it) is never tested: a checkout that happens to live

@@ -9,6 +9,7 @@ steps here read top to bottom.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def run_check(paths: tuple[str, ...], options: dict[str, Any]) -> int:
     if options["write_baseline"]:
         return _write_baseline(options["write_baseline"], result.findings)
     if options["add_noqa"]:
-        return _add_noqa(result.findings, settings)
+        return _add_noqa(result.findings)
     findings = result.findings
     baseline = _load_baseline(options["baseline"])
     if baseline is not None:
@@ -226,6 +227,14 @@ def use_color(choice: str, output_file: str | None) -> bool:
     return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
 
+@dataclass
+class _Preview:
+    """What ``_print_diff`` reads of a fix outcome (stdin has no files to fix)."""
+
+    diff: str
+    fixed: int
+
+
 def _print_diff(outcome, findings, output_file: str | None) -> int:
     if not outcome.diff:
         unfixed = len(findings) - outcome.fixed
@@ -286,7 +295,7 @@ def _apply_baseline(baseline, findings, checked: list[str], quiet: bool):
     return new
 
 
-def _add_noqa(findings, settings: Settings) -> int:
+def _add_noqa(findings) -> int:
     from gradlint.noqa_writer import add_noqa
 
     outcome = add_noqa(findings)
@@ -309,11 +318,8 @@ def _run_on_stdin(name: str, settings: Settings, options: dict[str, Any]) -> int
     if options["fix"] or options["diff"]:
         new_raw, diff = fix_source(raw, unit, findings, name)
         if options["diff"]:
-            if not diff:
-                click.echo(f"No fixes available ({len(findings)} findings have no fix)", err=True)
-                return EXIT_CLEAN
-            write_output(diff, options["output_file"])
-            return EXIT_FINDINGS
+            fixed = len(findings) if diff else 0
+            return _print_diff(_Preview(diff, fixed), findings, options["output_file"])
         sys.stdout.buffer.write(new_raw)
         sys.stdout.flush()
         if new_raw != raw:

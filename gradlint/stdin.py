@@ -18,11 +18,11 @@ def lint_source_bytes(raw: bytes, name: str, settings: Settings) -> tuple[list[F
     from gradlint import api
     from gradlint.analyzer.engine import PARSE_ERROR, error_finding
     from gradlint.analyzer.sources import SourceError, decode_python
-    from gradlint.discovery import ExcludeMatcher, _excluded_with_parents
+    from gradlint.discovery import ExcludeMatcher, excluded_with_parents
 
     if settings.force_exclude and name != "-":
         matcher = ExcludeMatcher(settings.exclude + settings.extend_exclude, settings.root)
-        if _excluded_with_parents(name, matcher):
+        if excluded_with_parents(name, matcher):
             return [], None
     codes = api.enabled_codes(settings)
     if name.endswith(".ipynb"):
