@@ -31,9 +31,9 @@ _FORCE_EXCLUDE = "--force-exclude"
 def main() -> None:
     args = sys.argv[1:]
     files = [a for a in args if a not in _HARMLESS_FLAGS and a != _FORCE_EXCLUDE]
-    if _FORCE_EXCLUDE in args and any(_default_excluded(f) for f in files):
-        files = ["--"]  # some files are excluded: the full path counts what is left
-    if _can_answer_fast(files):
+    # When --force-exclude drops some of the files, the full path counts what is left.
+    some_excluded = _FORCE_EXCLUDE in args and any(_default_excluded(f) for f in files)
+    if not some_excluded and _can_answer_fast(files):
         if not {"-q", "--quiet"} & set(args):
             sys.stdout.write(all_clear_line(len(files)) + "\n")
         sys.exit(0)
