@@ -123,7 +123,7 @@ def confirm_command(
     output_format: str,
     show_output: bool,
 ) -> None:
-    """Run SCRIPT and check whether the weights at its flagged tape.gradient calls change.
+    """Run SCRIPT and check whether its flagged weights really change.
 
     \b
     Arguments after `--` go to the script:
