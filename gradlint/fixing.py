@@ -52,9 +52,20 @@ class FixOutcome:
     errors: list[str] = field(default_factory=list)
 
 
-def apply_fixes(findings: Iterable[Finding], *, write: bool, settings=None) -> FixOutcome:
-    """Apply (``write=True``) or preview the fixes of ``findings``, file by file. With the
-    run's ``settings``, fixes that the first ones reveal are applied too (idempotence)."""
+def apply_fixes(
+    findings: Iterable[Finding],
+    *,
+    write: bool,
+    codes: list[str] | None = None,
+    settings=None,
+) -> FixOutcome:
+    """Apply (``write=True``) or preview the fixes of ``findings``, file by file.
+
+    ``codes`` are the rules of the run: the unused-noqa check (GL100) judges the other rules'
+    findings, so it is re-run with the same rules (default: the codes of ``findings``).
+    With the run's ``settings``, fixes that the first ones reveal are applied too, so a
+    second run changes nothing.
+    """
     outcome = FixOutcome()
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -63,7 +74,7 @@ def apply_fixes(findings: Iterable[Finding], *, write: bool, settings=None) -> F
     diffs: list[str] = []
     paths = sorted(by_path)
     for path, plan in zip(
-        paths, _plans([(path, by_path[path], settings) for path in paths]), strict=True
+        paths, _plans([(path, by_path[path], settings, codes) for path in paths]), strict=True
     ):
         try:
             if isinstance(plan, FixError):
@@ -158,16 +169,18 @@ def _one_round(raw: bytes, unit, fresh: list[Finding], path: str, notebook: bool
     return new_raw, codes
 
 
-def _fixable_findings(unit, settings) -> list[Finding]:
+def _fixable_findings(unit, settings, codes: list[str] | None) -> list[Finding]:
     """What the run's settings report in ``unit`` that carries a fix."""
     from gradlint.analyzer.engine import analyze_unit
     from gradlint.api import apply_per_file_ignores, enabled_codes
 
-    found = analyze_unit(unit, enabled_codes(settings))
+    found = analyze_unit(unit, codes or enabled_codes(settings))
     return [f for f in apply_per_file_ignores(found, settings) if f.fix is not None]
 
 
-def _plan(path: str, wanted: list[Finding], settings=None) -> _Plan | None:
+def _plan(
+    path: str, wanted: list[Finding], settings=None, codes: list[str] | None = None
+) -> _Plan | None:
     import os
 
     from gradlint.analyzer.notebooks import load_notebook
@@ -188,7 +201,7 @@ def _plan(path: str, wanted: list[Finding], settings=None) -> _Plan | None:
     unit = load_notebook(raw, path) if notebook else decode_python(raw, path)
     if isinstance(unit, SourceError):
         raise FixError(unit.message)
-    fresh = _current_findings(unit, wanted)
+    fresh = _current_findings(unit, wanted, codes)
     current_raw, current_unit, applied = raw, unit, []
     # A fix can reveal another (an uncommented update whose arguments are swapped): apply
     # rounds until nothing fixable is left, so that a second --fix changes nothing.
@@ -203,7 +216,7 @@ def _plan(path: str, wanted: list[Finding], settings=None) -> _Plan | None:
         current_unit = load_notebook(new_raw, path) if notebook else decode_python(new_raw, path)
         if isinstance(current_unit, SourceError) or settings is None:
             break
-        fresh = _fixable_findings(current_unit, settings)
+        fresh = _fixable_findings(current_unit, settings, codes)
     new_raw = current_raw
     if notebook:
         old_text = raw.decode(unit.encoding, errors="replace")
@@ -253,7 +266,7 @@ def _diff_lines(old: list[str], new: list[str], path: str):
         yield line if line.endswith(_NEWLINES) else line + "\n\\ No newline at end of file\n"
 
 
-def _current_findings(unit, wanted: list[Finding]) -> list[Finding]:
+def _current_findings(unit, wanted: list[Finding], codes: list[str] | None = None) -> list[Finding]:
     """The fixable findings of ``wanted`` that the file on disk still has, freshly computed."""
     from gradlint.analyzer.engine import analyze_unit
     from gradlint.analyzer.parsing import parse_unit
@@ -261,7 +274,7 @@ def _current_findings(unit, wanted: list[Finding]) -> list[Finding]:
 
     if isinstance(parse_unit(unit), SourceError):
         raise FixError("the file does not parse")
-    codes = sorted({f.code for f in wanted})
+    codes = codes or sorted({f.code for f in wanted})
     keys = {(f.code, f.cell, f.line, f.column) for f in wanted}
     fresh = analyze_unit(unit, codes)
     return [f for f in fresh if f.fix is not None and (f.code, f.cell, f.line, f.column) in keys]
