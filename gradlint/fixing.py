@@ -208,10 +208,10 @@ def _plan(
     for _ in range(_MAX_ROUNDS):
         if not fresh:
             break
-        new_raw, codes = _one_round(current_raw, current_unit, fresh, path, notebook)
-        if not codes or new_raw == current_raw:
+        new_raw, round_codes = _one_round(current_raw, current_unit, fresh, path, notebook)
+        if not round_codes or new_raw == current_raw:
             break
-        applied += codes
+        applied += round_codes
         current_raw = new_raw
         current_unit = load_notebook(new_raw, path) if notebook else decode_python(new_raw, path)
         if isinstance(current_unit, SourceError) or settings is None:

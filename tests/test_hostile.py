@@ -381,8 +381,8 @@ def test_an_edit_saved_while_fix_reanalyzes_is_kept(
     real = fixing._current_findings
     saved = COMMENTED + "\n# saved by the user meanwhile\n"
 
-    def user_saves_meanwhile(unit, wanted):
-        fresh = real(unit, wanted)
+    def user_saves_meanwhile(unit, wanted, *codes):
+        fresh = real(unit, wanted, *codes)
         target.write_text(saved, encoding="utf-8")
         return fresh
 
