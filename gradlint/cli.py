@@ -289,6 +289,18 @@ def rules_command() -> None:
         click.echo(f"{rule.code}  {rule.name:<28} {rule.summary}{fix}")
 
 
+@main.command("server")
+def server_command() -> None:
+    """Run the language server over stdio, for editors (needs the 'lsp' extra)."""
+    try:
+        from gradlint.server.protocol import build_server
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        _fail(f"the language server needs {exc.name}: pip install 'tf-gradlint[lsp]'")
+    build_server().start_io()
+
+
 def _register_optional_commands() -> None:
     """Subcommands whose modules are optional at import time (kept off the lint hot path)."""
     try:
