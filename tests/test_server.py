@@ -179,6 +179,20 @@ async def test_frozen_loop_diagnostic_then_quick_fix_clears_it(
     assert await _diagnostics(client, uri, lambda d: d == []) == []
 
 
+async def test_columns_are_utf16_code_units(client: LanguageClient, workspace: Path):
+    """LSP counts UTF-16 code units by default; gradlint counts code points."""
+    text = FROZEN.replace(
+        "    grads = tape.gradient(", '    s = "\U0001f600"; grads = tape.gradient('
+    )
+    uri = _open(client, workspace / "emoji.py", text)
+    diagnostics = await _diagnostics(client, uri, lambda d: bool(d))
+    gl001 = next(d for d in diagnostics if d.code == "GL001")
+    line = text.splitlines()[28]
+    start = line.index("tape.gradient")  # in code points; the emoji is two UTF-16 units
+    assert gl001.range.start == types.Position(line=28, character=start + 1)
+    assert gl001.range.end == types.Position(line=28, character=len(line.rstrip()) + 1)
+
+
 async def test_swap_fix_and_noqa_action(client: LanguageClient, workspace: Path):
     text = FROZEN.replace(
         "    # optimizer.apply_gradients(zip(grads, model.trainable_variables))",

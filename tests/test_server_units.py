@@ -81,3 +81,47 @@ def test_notebook_unit_numbers_cells_like_the_ipynb_reader():
     assert unit.kind == "notebook"
     assert [(span.cell, span.line_count) for span in unit.cells] == [(2, 2), (3, 1)]
     assert unit.text == "pass\nx = 1\ny\n"
+
+
+def test_the_server_and_the_cli_share_the_findings_cache(tmp_path, monkeypatch):
+    """A buffer whose text a ``gradlint`` run has seen is answered from that run's cache
+    entry, and a buffer the server stored (opened or saved) serves the next CLI run."""
+    from gradlint import api
+    from gradlint.cache import Cache
+    from gradlint.config import load_settings
+    from gradlint.server.linting import ProjectStore, lint_unit, python_unit
+
+    frozen = (REPO / "examples" / "frozen_loop.py").read_text()
+    (tmp_path / "pyproject.toml").write_text('[tool.gradlint]\nignore = ["GL002"]\n')
+    (tmp_path / "train.py").write_text(frozen)
+    monkeypatch.chdir(tmp_path)
+    cli = api.lint_paths(["train.py"], load_settings(cwd=tmp_path))
+    assert [f.code for f in cli.findings] == ["GL001"]
+
+    project = ProjectStore([tmp_path]).for_file(tmp_path / "train.py")
+    assert isinstance(project.cache, Cache)
+    outcome = lint_unit(python_unit(str(tmp_path / "train.py"), frozen), project)
+    assert outcome.from_cache
+    assert [(f.code, f.line) for f in outcome.findings] == [("GL001", 29)]
+
+    edited = frozen.replace("    return loss\n", "    return loss * 2\n", 1)
+    assert not lint_unit(python_unit("buffer.py", edited), project).from_cache  # typing
+    lint_unit(python_unit("buffer.py", edited), project, store=True)  # saved
+    assert lint_unit(python_unit("buffer.py", edited), project).from_cache
+
+
+def test_settings_come_from_the_nearest_configuration_file(tmp_path):
+    from gradlint.server.linting import ProjectStore
+
+    (tmp_path / "setup.cfg").write_text("[gradlint]\nselect = GL001\n")
+    (tmp_path / "pkg").mkdir()
+    store = ProjectStore([tmp_path])
+    project = store.for_file(tmp_path / "pkg" / "train.py")
+    assert project.codes == ["GL000", "GL001"]
+    assert project.settings.root == tmp_path.resolve()
+    (tmp_path / "setup.cfg").write_text("[gradlint]\nselect = GL00x\n")
+    assert store.for_file(tmp_path / "pkg" / "train.py") is project  # until invalidated
+    store.invalidate()
+    broken = store.for_file(tmp_path / "pkg" / "train.py")
+    assert "unknown rule code or prefix 'GL00X'" in broken.config_error
+    assert "GL002" in broken.codes  # the defaults meanwhile
