@@ -179,6 +179,15 @@ async def test_frozen_loop_diagnostic_then_quick_fix_clears_it(
     assert await _diagnostics(client, uri, lambda d: d == []) == []
 
 
+async def test_closing_a_document_clears_its_diagnostics(client: LanguageClient, workspace: Path):
+    uri = _open(client, workspace / "closed.py", FROZEN)
+    await _diagnostics(client, uri, lambda d: bool(d))
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert await _diagnostics(client, uri, lambda d: d == []) == []
+
+
 async def test_columns_are_utf16_code_units(client: LanguageClient, workspace: Path):
     """LSP counts UTF-16 code units by default; gradlint counts code points."""
     text = FROZEN.replace(
@@ -377,6 +386,13 @@ async def test_config_change_reloads_settings(client: LanguageClient, workspace:
     message = next(m for m in client.messages if "ignroe" in m.message)
     assert message.type == types.MessageType.Error
     assert "pyproject.toml: unknown key 'ignroe'" in message.message
+
+    # An editor without file watching still reports the save of a configuration file.
+    config.write_text('[tool.gradlint]\nselect = ["GL002"]\n')
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(config.as_uri()))
+    )
+    await _diagnostics(client, uri, lambda d: _codes(d) == ["GL002"])
 
 
 async def test_config_file_watchers_are_registered(client: LanguageClient):

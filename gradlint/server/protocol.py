@@ -394,7 +394,7 @@ class GradlintServer(LanguageServer):
         watchers = [
             types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_FILE_NAMES
         ]
-        await self.client_register_capability_async(
+        registration = self.client_register_capability_async(
             types.RegistrationParams(
                 registrations=[
                     types.Registration(
@@ -407,6 +407,14 @@ class GradlintServer(LanguageServer):
                 ]
             )
         )
+        try:
+            await registration
+        except Exception as exc:  # noqa: BLE001 - the client's answer, not our bug
+            self.log(
+                types.MessageType.Warning,
+                f"gradlint: the editor did not accept watchers for configuration files ({exc}); "
+                "settings are reloaded when a configuration file is saved in the editor",
+            )
 
 
 _SEVERITIES = {
