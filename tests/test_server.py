@@ -452,3 +452,32 @@ async def test_internal_errors_are_logged_and_the_server_keeps_serving(
     assert any("internal error in textDocument/hover" in m.message for m in crashing.log_messages)
     actions = await _actions(crashing, fine, (await _diagnostics(crashing, fine, bool))[1])
     assert actions  # still serving
+
+
+async def test_a_notebook_cell_that_does_not_parse_gets_gl000(
+    client: LanguageClient, workspace: Path
+):
+    folder = workspace / "broken-notebook"
+    folder.mkdir()
+    cells, documents = _notebook_cells(
+        folder,
+        [
+            ("code", "import tensorflow as tf\n"),
+            ("code", "with tf.GradientTape() as tape:\n    loss = (1 +\n"),
+        ],
+    )
+    client.notebook_document_did_open(
+        types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=(folder / "train.ipynb").as_uri(),
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=cells,
+            ),
+            cell_text_documents=documents,
+        )
+    )
+    (gl000,) = await _diagnostics(client, documents[1].uri, bool)
+    assert gl000.code == "GL000"
+    assert gl000.range.start.line in (1, 2)  # within the cell, not the joined text
+    assert await _diagnostics(client, documents[0].uri, lambda d: True) == []
