@@ -15,6 +15,7 @@ import sys
 import click
 
 from gradlint import __version__
+from gradlint.runtime_check.options import ConfirmOptions, check_lint_flags, lint_confirm_options
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -147,6 +148,7 @@ def _format_choices() -> list[str]:
     is_flag=True,
     help="After linting, run the runtime confirmer on every flagged runnable script.",
 )
+@lint_confirm_options
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -165,6 +167,7 @@ def check(
     jobs: int | None,
     no_cache: bool,
     confirm: bool,
+    confirm_flags: dict,
 ) -> None:
     """Lint PATHs (default: the current folder) for frozen-weights bugs."""
     from gradlint.config import ConfigError, load_settings
@@ -175,6 +178,9 @@ def check(
         settings = load_settings(config_file=config_file, isolated=isolated)
     except ConfigError as exc:
         _fail(str(exc))
+    problem = check_lint_flags(confirm_flags, confirm)
+    if problem:
+        _fail(problem)
     cli_select = _split_codes(select)
     cli_ignore = _split_codes(ignore)
     for code in (cli_select or []) + (cli_ignore or []):
@@ -239,7 +245,8 @@ def check(
         from gradlint.runtime_check.cli import confirm_findings
 
         to_stderr = (output_format or "text") != "text" and not output_file
-        exit_code = max(exit_code, confirm_findings(result.findings, to_stderr=to_stderr))
+        options = (settings.confirm or ConfirmOptions()).updated(**confirm_flags)
+        exit_code = max(exit_code, confirm_findings(result.findings, options, to_stderr=to_stderr))
     sys.exit(EXIT_CLEAN if exit_zero else exit_code)
 
 

@@ -136,7 +136,11 @@ def _cfg_table(path: Path, text: str) -> dict | None:
         raise ConfigError(f"{path}: invalid configuration: {_cfg_problem(exc)}") from None
     if not parser.has_section("gradlint"):
         return None
-    return {key: _cfg_value(key, value) for key, value in parser.items("gradlint")}
+    table: dict = {key: _cfg_value(key, value) for key, value in parser.items("gradlint")}
+    if parser.has_section("gradlint.confirm"):
+        # Strings: the confirm options read "5", "true" and "cpu,gpu" as TOML values.
+        table["confirm"] = dict(parser.items("gradlint.confirm"))
+    return table
 
 
 def _cfg_problem(exc: configparser.Error) -> str:
@@ -244,7 +248,17 @@ def _parse_per_file_ignores(text: str, path: Path, key: str) -> dict[str, list[s
     return result
 
 
+def _set_confirm(settings: Settings, value: object, path: Path, key: str) -> None:
+    from gradlint.runtime_check.options import OptionError, options_from_table
+
+    try:
+        settings.confirm = options_from_table(value, key)
+    except OptionError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
 _KEYS: dict[str, Callable[[Settings, object, Path, str], None]] = {
+    "confirm": _set_confirm,
     "select": _set_select,
     "ignore": _set_ignore,
     "exclude": _set_exclude,

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gradlint.runtime_check.options import ConfirmOptions
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".git",
@@ -43,6 +47,8 @@ class Settings:
     source: Path | None = None
     #: The folder patterns are relative to (the config file's folder, else the cwd).
     root: Path = field(default_factory=Path.cwd)
+    #: ``[tool.gradlint.confirm]``: the runtime confirmer's options (None: no such table).
+    confirm: ConfirmOptions | None = None
 
     def cache_key(self) -> str:
         """What, besides gradlint's version and a file's content, changes a file's findings."""
