@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from gradlint.analyzer.engine import analyze_unit
 from gradlint.analyzer.sources import SourceUnit
+from gradlint.engine import analyze_unit
 from gradlint.rules import RULE_MODULES, get_rule
 
 CODES = [code for code in RULE_MODULES if code != "GL000"]

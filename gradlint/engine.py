@@ -1,4 +1,7 @@
-"""Runs the enabled rules over one source: prefilter, parse, check, suppress.
+"""Runs the enabled rules over one source: prefilter, parse, build the facts, check, suppress.
+
+The engine sits above both `analyzer/` (which knows nothing of rules) and `rules/` (which read
+facts): the data path runs path -> source -> slice -> CST -> facts -> rules -> findings.
 
 The prefilter is the cheapest win: a file that contains none of the enabled rules'
 ``required_text`` is never parsed, and LibCST is not even imported for it.
@@ -138,7 +141,7 @@ def _analyze_unit(unit: SourceUnit, codes: list[str], slicing: bool | None) -> l
         whole_file = False
     finally:
         sys.setrecursionlimit(old_limit)
-        ctx.shared.clear()
+        ctx.forget_facts()
     if whole_file:
         del ctx, parsed
         return _analyze_unit(unit, codes, slicing=False)
