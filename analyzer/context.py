@@ -119,10 +119,11 @@ class ModuleContext:
         node: cst.CSTNode,
         message: str,
         *,
+        severity: str,
         fix: Fix | None = None,
-        severity: str = "error",
         end_node: cst.CSTNode | None = None,
     ) -> Finding:
+        """A finding at ``node`` (to the end of ``end_node``); ``severity`` is the rule's."""
         start = self.position(node).start
         end = self.position(end_node or node).end
         return self.finding_at(
@@ -145,8 +146,8 @@ class ModuleContext:
         end_column: int,
         message: str,
         *,
+        severity: str,
         fix: Fix | None = None,
-        severity: str = "error",
     ) -> Finding:
         """A finding from positions in the analyzed text (1-based columns), mapped to cells."""
         cell, cell_line, file_line = self.unit.locate(line)

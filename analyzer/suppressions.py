@@ -14,7 +14,7 @@ import re
 import tokenize
 
 from gradlint.analyzer.findings import Finding
-from gradlint.analyzer.sources import SourceUnit
+from gradlint.analyzer.sources import SourceUnit, split_lines
 
 _CODE = r"[A-Z]+[0-9]+"
 #: A bare noqa comment, or one followed by ``:`` and codes separated by commas or spaces.
@@ -55,7 +55,7 @@ def noqa_codes(line: str) -> set[str] | None:
 def filter_noqa(unit: SourceUnit, findings: list[Finding]) -> list[Finding]:
     if not findings or "noqa" not in unit.text.lower():
         return findings
-    lines = unit.text.splitlines()
+    lines = split_lines(unit.text)
     kept = []
     for finding in findings:
         text_line = _text_line(unit, finding)

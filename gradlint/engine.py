@@ -52,9 +52,11 @@ def needs_parse(text: str, codes: list[str], kind: str = "python") -> bool:
 
 
 def error_finding(error: SourceError) -> Finding:
+    """GL000's finding for a file that could not be read or parsed."""
     return Finding(
         code=PARSE_ERROR,
         message=error.message,
+        severity=get_rule(PARSE_ERROR).severity,
         path=error.path,
         line=error.line,
         column=error.column,
