@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from gradlint.rules import gl001_examples as examples
-from gradlint.rules.base import Rule
+from gradlint.rules.base import ExampleFiles, Rule
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
@@ -54,8 +53,9 @@ def train_step(x, y):
     return loss
 """
 
-    VALID = examples.VALID
-    INVALID = examples.INVALID
+    #: rules/examples/gl001/valid/*.py and invalid/*.py, one program per file.
+    VALID = ExampleFiles("valid")
+    INVALID = ExampleFiles("invalid")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         for problem in ctx.facts.unapplied_gradients:

@@ -168,6 +168,11 @@ def train_step(noise, real):
     d_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_variables))
 """,
             "GL006",
+            message=(
+                "'tape' is not persistent and was already asked for gradients (line 13): "
+                "this gradient() call raises RuntimeError (create it with "
+                "tf.GradientTape(persistent=True), or use a second tape)"
+            ),
         ),
         # persistent=False spelled out
         Invalid.marked(
