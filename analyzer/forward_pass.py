@@ -7,10 +7,10 @@ block and asks whether it depends on the *sources' owner* (``model`` for
 
 - it does: the forward pass was recorded, nothing to say;
 - it would, but every path passes through ``.numpy()``, a NumPy function, ``float()``/``int()``,
-  ``model.predict`` or ``tf.stop_gradient``: the path is cut inside the tape (GL007);
+  ``model.predict`` or ``tf.stop_gradient``: the path is cut inside the tape;
 - it does not, and a value it reads was computed from the model before the block: the forward
-  pass ran before the tape started recording (GL003);
-- the target itself is an expression, or is computed, after the block closed (GL003).
+  pass ran before the tape started recording;
+- the target itself is an expression, or is computed, after the block closed.
 
 Every call gradlint cannot prove harmless (an unknown function, a lambda, a method of the
 model) counts as a forward pass, so uncertainty always ends in silence, never in a finding.
