@@ -12,7 +12,6 @@ import threading
 import click
 
 EXIT_USAGE = 2
-DEVICES = ("cpu", "gpu")
 
 
 class _Progress:
@@ -50,20 +49,12 @@ class _Progress:
 
 
 def _parse_devices(value: str) -> list[str]:
-    devices: list[str] = []
-    for part in value.split(","):
-        name = part.strip().lower()
-        if not name:
-            continue
-        if name not in DEVICES:
-            raise click.BadParameter(
-                f"unknown device '{name}' (use cpu, gpu or cpu,gpu)", param_hint="--devices"
-            )
-        if name not in devices:
-            devices.append(name)
-    if not devices:
-        raise click.BadParameter("give at least one device", param_hint="--devices")
-    return devices
+    from gradlint.runtime_check.options import OptionError, parse_devices
+
+    try:
+        return parse_devices(value)
+    except OptionError as exc:
+        raise click.BadParameter(str(exc), param_hint="--devices") from None
 
 
 def _fail(message: str) -> None:
@@ -77,15 +68,13 @@ def _fail(message: str) -> None:
 @click.option(
     "--steps",
     type=click.IntRange(min=1, max=100_000),
-    default=5,
-    show_default=True,
-    help="Observed training steps per site.",
+    default=None,
+    help="Observed training steps per site (default: 5).",
 )
 @click.option(
     "--devices",
-    default="cpu,gpu",
-    show_default=True,
-    help="Devices to run on, each in its own process, concurrently.",
+    default=None,
+    help="Devices to run on, each in its own process, concurrently (default: cpu,gpu).",
 )
 @click.option(
     "--timeout",
@@ -124,8 +113,8 @@ def _fail(message: str) -> None:
 def confirm_command(
     script: str,
     script_args: tuple[str, ...],
-    steps: int,
-    devices: str,
+    steps: int | None,
+    devices: str | None,
     timeout: float | None,
     sites: tuple[str, ...],
     all_sites: bool,
@@ -134,20 +123,37 @@ def confirm_command(
     output_format: str,
     show_output: bool,
 ) -> None:
-    """Run SCRIPT and check whether the weights at its flagged tape.gradient calls change.
+    """Run SCRIPT and check whether its flagged weights really change.
 
     \b
     Arguments after `--` go to the script:
         gradlint confirm train.py -- --epochs 3
 
-    Exit codes: 1 if a site is frozen, partially-frozen or has no gradient on any device;
-    0 otherwise; 2 for usage errors.
-    """
-    from gradlint.runtime_check import runner, targets
+    Defaults for --steps, --devices, --timeout, --eager, --no-seed and --show-output come
+    from [tool.gradlint.confirm] in pyproject.toml, if there is one.
 
-    device_list = _parse_devices(devices)
+    Exit codes: 1 if a site is frozen, partially-frozen or has no gradient on any device;
+    0 if every site was confirmed not frozen; 2 for usage errors and when some site could
+    not be confirmed on any device (error, not-reached, unavailable).
+    """
+    from gradlint.config import ConfigError
+    from gradlint.runtime_check import runner, targets
+    from gradlint.runtime_check.options import configured_options
+
+    device_list = _parse_devices(devices) if devices is not None else None
     if sites and all_sites:
         _fail("--site and --all-sites cannot be combined")
+    try:
+        options = configured_options().updated(
+            steps=steps,
+            devices=device_list,
+            timeout=timeout,
+            eager=eager or None,
+            seed=False if no_seed else None,
+            show_output=show_output or None,
+        )
+    except ConfigError as exc:
+        _fail(str(exc))
     try:
         target = targets.load_target(script)
         flagged = targets.default_sites(target)
@@ -170,21 +176,11 @@ def confirm_command(
             err=True,
         )
         if output_format == "json":
-            click.echo(render_json(ConfirmReport(script, steps, "", [], {})), nl=False)
+            click.echo(render_json(ConfirmReport(script, options.steps, "", [], {})), nl=False)
         sys.exit(0)
-    request = runner.RunRequest(
-        script=target.path,
-        notebook=target.notebook,
-        steps=steps,
-        lines=None if requested is None else [s.line for s in requested],
-        eager=eager,
-        seed=not no_seed,
-        timeout=timeout or runner.DEFAULT_TIMEOUT,
-        show_output=show_output,
-        script_args=list(script_args),
-    )
+    request = _request(target, requested, options, list(script_args))
     try:
-        report = run_and_report(target, requested, request, device_list, flagged)
+        report = run_and_report(target, requested, request, options.devices, flagged)
     except runner.ConfirmError as exc:
         _fail(str(exc))
     from gradlint.runtime_check.report import render_json, render_text
@@ -209,15 +205,36 @@ def run_and_report(target, requested, request, devices: list[str], flagged=()):
     return build_report(target, requested, runs, request.steps, request.eager, flagged)
 
 
-def confirm_findings(findings: list, *, to_stderr: bool = False) -> int:
+def _request(target, requested, options, script_args: list[str]):
+    from gradlint.runtime_check import runner
+
+    return runner.RunRequest(
+        script=target.path,
+        notebook=target.notebook,
+        steps=options.steps,
+        lines=None if requested is None else [s.line for s in requested],
+        eager=options.eager,
+        seed=options.seed,
+        timeout=options.timeout,
+        show_output=options.show_output,
+        script_args=script_args,
+    )
+
+
+def confirm_findings(findings: list, options=None, *, to_stderr: bool = False) -> int:
     """For ``gradlint PATH... --confirm``: confirm each runnable file with a frozen-weights
     finding, print its report, and return the confirmer's exit code (the highest of all).
+
+    ``options`` (:class:`~gradlint.runtime_check.options.ConfirmOptions`) are the configured
+    and ``--confirm-*`` options; the defaults without them.
 
     ``to_stderr`` keeps a machine-readable lint report on stdout (``--format json``) clean.
     """
     from gradlint.runtime_check import runner, targets
+    from gradlint.runtime_check.options import ConfirmOptions
     from gradlint.runtime_check.report import render_text
 
+    options = options or ConfirmOptions()
     by_path: dict[str, list] = {}
     for finding in findings:
         if finding.code in targets.FROZEN_CODES:
@@ -230,10 +247,8 @@ def confirm_findings(findings: list, *, to_stderr: bool = False) -> int:
         try:
             target = targets.load_target(path)
             requested = targets.sites_from_findings(target, flagged)
-            request = runner.RunRequest(
-                script=target.path, notebook=target.notebook, lines=[s.line for s in requested]
-            )
-            report = run_and_report(target, requested, request, list(DEVICES), requested)
+            request = _request(target, requested, options, [])
+            report = run_and_report(target, requested, request, options.devices, requested)
         except runner.ConfirmError as exc:
             click.echo(f"gradlint: error: {exc}", err=True)
             exit_code = max(exit_code, EXIT_USAGE)

@@ -104,9 +104,46 @@ def error_outcome(exc: BaseException, script: str) -> dict:
     return {"outcome": "raised", "message": text, "where": where}
 
 
-def run(args: argparse.Namespace, channel: Channel) -> None:
-    if args.device == "cpu":
+NO_GPU = "no GPU visible to TensorFlow"
+
+
+def choose_devices(tf, device: str) -> str | None:
+    """Set the child up for its device before the script runs; the reason when it is absent.
+
+    The CPU child hides every GPU through TensorFlow itself, so that a script which sets
+    ``CUDA_VISIBLE_DEVICES`` at its top cannot bring one back (the GPU runtime reads the
+    variable once, here, and the visible-device list is fixed before the script runs).
+
+    The GPU child must leave the choice of GPU to the script (``CUDA_VISIBLE_DEVICES`` or
+    ``tf.config.set_visible_devices`` at its top only work while the GPU runtime is not
+    initialized), so it does not list the GPUs here: it only rules out a machine that cannot
+    have one (a TensorFlow without GPU support, no GPU driver device), and the first site
+    checks again (:class:`~gradlint.runtime_check.instrument.NoGPU`). Memory growth comes
+    from ``TF_FORCE_GPU_ALLOW_GROWTH``, which the parent sets for this child.
+    """
+    if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+        with contextlib.suppress(RuntimeError, ValueError):
+            tf.config.set_visible_devices([], "GPU")
+        return None
+    try:
+        gpu_support = tf.test.is_built_with_gpu_support()
+    except Exception:  # noqa: BLE001 - a TensorFlow without the test module
+        gpu_support = True
+    if not gpu_support:
+        return f"{NO_GPU} (this TensorFlow is built without GPU support)"
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+        return f"{NO_GPU} (CUDA_VISIBLE_DEVICES={os.environ['CUDA_VISIBLE_DEVICES']!r})"
+    if not any(os.path.exists(node) for node in GPU_DEVICE_NODES):
+        return f"{NO_GPU} (no GPU driver found)"
+    return None
+
+
+#: A GPU that TensorFlow can use shows one of these (NVIDIA's driver; ROCm's kernel driver).
+GPU_DEVICE_NODES = ("/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd")
+
+
+def run(args: argparse.Namespace, channel: Channel) -> None:
     try:
         code = load_code(args)
     except (OSError, SyntaxError, ValueError) as exc:
@@ -131,20 +168,20 @@ def run(args: argparse.Namespace, channel: Channel) -> None:
             }
         )
         return
-    if args.device == "gpu" and not tf.config.list_physical_devices("GPU"):
-        channel.send(
-            {
-                "event": "result",
-                "outcome": "unavailable",
-                "message": "no GPU visible to TensorFlow",
-                "sites": [],
-            }
-        )
+    absent = choose_devices(tf, args.device)
+    if absent:
+        channel.send({"event": "result", "outcome": "unavailable", "message": absent, "sites": []})
         return
 
-    from gradlint.runtime_check.instrument import Probe, StopProbe
+    from gradlint.runtime_check.instrument import NoGPU, Probe, StopProbe
 
-    probe = Probe(args.script, args.steps, None if args.all_sites else args.line, channel.send)
+    probe = Probe(
+        args.script,
+        args.steps,
+        None if args.all_sites else args.line,
+        channel.send,
+        require_gpu=args.device == "gpu",
+    )
     probe.install()
     report_lock = threading.Lock()
     reported = []
@@ -161,10 +198,13 @@ def run(args: argparse.Namespace, channel: Channel) -> None:
                 outcome = {**outcome, "message": f"{outcome.get('message', '')} (probe: {exc})"}
             channel.send({"event": "result", "sites": sites, **outcome})
 
+    script_started: list[float] = []
+
     if args.deadline_at:
 
         def on_deadline() -> None:
-            report({"outcome": "timeout", "message": "timed out"})
+            ran = time.monotonic() - script_started[0] if script_started else 0.0
+            report({"outcome": "timeout", "message": "timed out", "script_seconds": ran})
             _flush_and_exit()
 
         timer = threading.Timer(max(0.0, args.deadline_at - time.time()), on_deadline)
@@ -181,11 +221,14 @@ def run(args: argparse.Namespace, channel: Channel) -> None:
     sys.modules["__main__"] = main
     sys.argv = [args.script, *args.script_args]
     sys.path[0] = os.path.dirname(args.script)
+    script_started.append(time.monotonic())
     try:
         exec(code, main.__dict__)
         outcome = {"outcome": "finished"}
     except StopProbe:
         outcome = {"outcome": "stopped"}
+    except NoGPU:
+        outcome = {"outcome": "unavailable", "message": f"{NO_GPU} when the script reached a site"}
     except SystemExit as exc:
         if exc.code in (None, 0):
             outcome = {"outcome": "finished"}

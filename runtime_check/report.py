@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from gradlint.runtime_check.runner import DeviceRun
 from gradlint.runtime_check.targets import SiteRequest, Target
 from gradlint.runtime_check.verdicts import (
+    CONCLUSIVE,
     FAILING,
     FROZEN,
     PARTIALLY_FROZEN,
@@ -21,6 +22,8 @@ from gradlint.runtime_check.verdicts import (
 
 EXIT_CLEAN = 0
 EXIT_CONFIRMED = 1
+#: Also the usage-error code: a run that checked nothing must not read as "checked, fine".
+EXIT_UNCONFIRMED = 2
 
 
 @dataclass
@@ -33,16 +36,20 @@ class DeviceResult:
     max_abs_delta: float | None = None
     grad_norm: float | None = None
     device_names: list[str] = field(default_factory=list)
+    gradient_devices: list[str] = field(default_factory=list)
+    mode: str | None = None
 
     def to_dict(self) -> dict:
         return {
             "verdict": self.verdict,
+            "mode": self.mode,
             "steps": self.steps,
             "variables": self.variables,
             "changed": self.changed,
             "max_abs_delta": self.max_abs_delta,
             "grad_norm": self.grad_norm,
             "device_names": list(self.device_names),
+            "gradient_devices": list(self.gradient_devices),
             "detail": self.detail,
         }
 
@@ -80,8 +87,16 @@ class ConfirmReport:
 
     @property
     def exit_code(self) -> int:
-        failing = any(r.verdict in FAILING for s in self.sites for r in s.devices.values())
-        return EXIT_CONFIRMED if failing else EXIT_CLEAN
+        """1 when a site is frozen somewhere; else 2 when a site (or, with no site at all, the
+        run) has no conclusive verdict on any device; else 0."""
+        if any(r.verdict in FAILING for s in self.sites for r in s.devices.values()):
+            return EXIT_CONFIRMED
+        if not self.sites and self.runs:
+            return EXIT_UNCONFIRMED
+        for site in self.sites:
+            if not any(r.verdict in CONCLUSIVE for r in site.devices.values()):
+                return EXIT_UNCONFIRMED
+        return EXIT_CLEAN
 
     def to_dict(self) -> dict:
         return {
@@ -135,6 +150,8 @@ def build_report(
                 result.max_abs_delta = facts.max_abs_delta
                 result.grad_norm = facts.grad_norm
                 result.device_names = list(facts.device_names)
+                result.gradient_devices = list(facts.gradient_devices)
+                result.mode = facts.mode
             devices[name] = result
         cell, line = target.locate(request.line)
         sites.append(
@@ -161,7 +178,9 @@ def render_json(report: ConfirmReport) -> str:
 
 
 def render_text(report: ConfirmReport) -> str:
-    lines = [f"gradlint confirm {report.script}: {report.steps} steps per site, {report.mode}"]
+    lines = [
+        f"gradlint confirm {report.script}: at least {report.steps} steps per site, {report.mode}"
+    ]
     if not report.sites:
         lines.append("no tape.gradient call in the script ran:")
         for name, run in report.runs.items():

@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gradlint.runtime_check.options import DEFAULT_TIMEOUT
 from gradlint.runtime_check.verdicts import RAISED, TIMEOUT, Outcome, SiteFacts
 
-DEFAULT_TIMEOUT = 300.0
 _POLL = 0.05
 
 
@@ -99,6 +99,9 @@ class _Child:
         self.events: list[dict] = []
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self.steps: dict[int, int] = {}
+        self.started = 0.0
+        self.result_at: float | None = None  # when the child's report arrived
+        self.grace = 0.0
 
     def command(self, fd: int, deadline_at: float) -> list[str]:
         request = self.request
@@ -135,14 +138,17 @@ class _Child:
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         if self.device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"
+        else:
+            # Memory growth without touching the GPU runtime before the script picks its GPU.
+            env.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
         return env
 
     def run(self) -> DeviceRun:
         request = self.request
-        started = time.monotonic()
+        started = self.started = time.monotonic()
         # The child reports a little before the hard limit, so a slow script still gets a
         # verdict for the steps it ran; the hard limit is for a child that cannot report.
-        grace = min(10.0, max(1.0, request.timeout * 0.15))
+        grace = self.grace = min(10.0, max(1.0, request.timeout * 0.15))
         deadline_at = time.time() + request.timeout - grace
         read_fd, write_fd = os.pipe()
         output = None if request.show_output else subprocess.DEVNULL
@@ -209,6 +215,8 @@ class _Child:
                         if self.progress is not None:
                             self.progress(self.device, min(self.steps.values()))
                 else:
+                    if event.get("event") == "result" and self.result_at is None:
+                        self.result_at = time.monotonic()
                     self.events.append(event)
 
     def _read_stderr(self) -> None:
@@ -238,14 +246,16 @@ class _Child:
                     else " (--show-output shows its output)"
                 )
             if outcome.kind == TIMEOUT:
-                outcome.message = f"timed out after {self.request.timeout:g}s"
+                outcome.message = self._timeout_message(result.get("script_seconds"))
             sites = [SiteFacts.from_dict(s) for s in result.get("sites", []) if isinstance(s, dict)]
             return DeviceRun(self.device, outcome, sites, elapsed)
         if timed_out:
             ran = ""
             if self.steps:
                 ran = f" (the site had run {max(self.steps.values())} step(s))"
-            outcome = Outcome(TIMEOUT, f"timed out after {self.request.timeout:g}s{ran}")
+            outcome = Outcome(
+                TIMEOUT, f"timed out: killed at the {self.request.timeout:g}s limit{ran}"
+            )
             return DeviceRun(self.device, outcome, [], elapsed)
         assert self.proc is not None
         code = self.proc.returncode
@@ -256,6 +266,18 @@ class _Child:
             Outcome(RAISED, f"the probe process {how} without a report{last}"),
             [],
             elapsed,
+        )
+
+    def _timeout_message(self, script_seconds: object) -> str:
+        """The time the script really had: the child reports ``grace`` seconds before the
+        limit, and importing TensorFlow comes out of the limit too."""
+        elapsed = (self.result_at or time.monotonic()) - self.started
+        text = f"timed out after {elapsed:.0f}s"
+        if isinstance(script_seconds, (int, float)) and script_seconds > 0:
+            text += f", {script_seconds:.0f}s of them running the script"
+        return (
+            f"{text} (--timeout {self.request.timeout:g}s; the last {self.grace:g}s are kept "
+            "for the report)"
         )
 
 

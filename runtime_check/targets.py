@@ -146,7 +146,40 @@ def parse_site(target: Target, value: str) -> int:
         raise ConfirmError(
             f"--site {value}: {target.display} has no code cell {cell} with a line {text}"
         )
+    spans = gradient_calls(target)
+    if not any(start <= line <= end for start, end in spans):
+        where = ", ".join(_site_name(target, start) for start, _ in spans[:10])
+        known = f"; its calls are at {where}" if spans else "; it has none"
+        raise ConfirmError(
+            f"--site {value}: {target.display} has no tape.gradient call at "
+            f"{'cell:line' if target.notebook else 'line'} {value.strip()}{known}"
+        )
     return line
+
+
+def _site_name(target: Target, line: int) -> str:
+    cell, in_cell = target.locate(line)
+    return str(in_cell) if cell is None else f"{cell}:{in_cell}"
+
+
+def gradient_calls(target: Target) -> list[tuple[int, int]]:
+    """First and last line of every ``something.gradient(...)`` call in the executed text:
+    a site is one of them, so ``--site`` naming another line is a usage error."""
+    if target.unit is not None:
+        source: str | bytes = target.unit.text
+    else:
+        source = target.path.read_bytes()
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    return sorted(
+        (node.lineno, node.end_lineno or node.lineno)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "gradient"
+    )
 
 
 def is_runnable(path: str) -> bool:

@@ -30,6 +30,9 @@ VERDICTS = (
 )
 #: Verdicts that prove a bug: they make ``gradlint confirm`` exit 1.
 FAILING = frozenset({FROZEN, PARTIALLY_FROZEN, NO_GRADIENT})
+#: Verdicts that answer the question for a site; a site with none of them on any device was
+#: not checked, and that makes ``gradlint confirm`` exit 2.
+CONCLUSIVE = FAILING | {UPDATED, SKIPPED_STEPS}
 
 # How a device's run ended (reported by the child, or decided by the parent when the child
 # could not report).
@@ -65,8 +68,19 @@ class SiteFacts:
     update_calls: int = 0
     #: Steps a loss-scale optimizer skipped (None: no such optimizer seen).
     skipped_steps: int | None = None
+    #: Where the watched variables live (not where the step's ops ran).
     device_names: list[str] = field(default_factory=list)
+    #: Devices of the gradient tensors, where the step's ops ran (measured in eager mode).
+    gradient_devices: list[str] = field(default_factory=list)
     mode: str = "eager"
+    #: Why the observation cannot be trusted (e.g. a variable changed shape), or None.
+    invalid: str | None = None
+    #: Nothing (or not everything) had changed after the steps asked for, so the site was
+    #: observed for longer.
+    extended: bool = False
+    #: Optimizer updates of these variables that executed, from the optimizer's iteration
+    #: counter (None: no counter; in graph mode an update may be traced and never run).
+    update_executions: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> SiteFacts:
@@ -107,6 +121,8 @@ def decide(facts: SiteFacts | None, outcome: Outcome, steps_wanted: int) -> Verd
         return Verdict(NO_GRADIENT, detail)
     if outcome.kind == RAISED:
         return Verdict(ERROR, _error_detail(outcome, f"after {facts.steps} step(s)"))
+    if facts.invalid:
+        return Verdict(ERROR, f"invalid observation: {facts.invalid}")
     if facts.variables == 0:
         return Verdict(
             ERROR,
@@ -121,11 +137,18 @@ def decide(facts: SiteFacts | None, outcome: Outcome, steps_wanted: int) -> Verd
     if facts.steps < steps_wanted:
         ended = outcome.message if outcome.kind == TIMEOUT else "the script ended"
         short = f"; only {facts.steps} of {steps_wanted} steps ran ({ended})"
+    longer = ""
+    if facts.extended:
+        longer = f" ({steps_wanted} asked; observed longer in case of an update every few steps)"
     if facts.changed == facts.variables:
+        executed = ""
+        if facts.update_executions:
+            executed = f"; an optimizer update executed {_times(facts.update_executions)}"
         return Verdict(
             UPDATED,
-            f"{facts.changed} of {facts.variables} variables changed, max "
-            f"|delta| {_num(facts.max_abs_delta)}{short}",
+            f"{facts.changed} of {facts.variables} variables changed in "
+            f"{_steps(facts.steps)}{longer}, max |delta| {_num(facts.max_abs_delta)}"
+            f"{executed}{short}",
         )
     if facts.changed:
         names = ", ".join(facts.unchanged_names[:8])
@@ -135,8 +158,8 @@ def decide(facts: SiteFacts | None, outcome: Outcome, steps_wanted: int) -> Verd
         return Verdict(
             PARTIALLY_FROZEN,
             f"{facts.variables - facts.changed} of "
-            f"{facts.variables} variables never changed: "
-            f"{names}{short}",
+            f"{facts.variables} variables never changed in {_steps(facts.steps)}"
+            f"{longer}: {names}{short}",
         )
     skipped = facts.skipped_steps is not None and facts.skipped_steps >= facts.steps
     nonfinite = facts.grad_steps and facts.nonfinite_steps == facts.grad_steps
@@ -152,16 +175,31 @@ def decide(facts: SiteFacts | None, outcome: Outcome, steps_wanted: int) -> Verd
         if facts.grad_norm
         else "gradient norm not measured"
     )
-    calls = (
-        "no optimizer update was called"
-        if facts.update_calls == 0
-        else "an optimizer update was called"
-    )
     return Verdict(
         FROZEN,
-        f"{norm}, {calls}, yet none of {facts.variables} variables changed "
-        f"by a single bit in {_steps(facts.steps)}{short}",
+        f"{norm}, {_updates(facts)}, yet none of {facts.variables} variables changed "
+        f"by a single bit in {_steps(facts.steps)}{longer}{short}",
     )
+
+
+def _updates(facts: SiteFacts) -> str:
+    """Whether an optimizer update of these variables was called, and whether it executed
+    (in a compiled step, the update's Python runs when it is traced, not when it runs)."""
+    if facts.update_calls == 0:
+        return "no optimizer update was called"
+    if facts.update_executions is None:
+        if facts.mode == "graph":
+            return "an optimizer update was traced (whether it executed is not known)"
+        return "an optimizer update was called"
+    if facts.update_executions == 0:
+        if facts.mode == "graph":
+            return "an optimizer update was traced but never executed"
+        return "an optimizer update was called but never executed"
+    return f"an optimizer update executed {_times(facts.update_executions)}"
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
 
 
 def _error_detail(outcome: Outcome, when: str) -> str:

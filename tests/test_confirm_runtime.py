@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -48,12 +49,14 @@ JSON_SCHEMA = {
                             "type": "object",
                             "required": [
                                 "verdict",
+                                "mode",
                                 "steps",
                                 "variables",
                                 "changed",
                                 "max_abs_delta",
                                 "grad_norm",
                                 "device_names",
+                                "gradient_devices",
                                 "detail",
                             ],
                             "additionalProperties": False,
@@ -70,12 +73,17 @@ JSON_SCHEMA = {
                                         "unavailable",
                                     ]
                                 },
+                                "mode": {"enum": ["graph", "eager", None]},
                                 "steps": {"type": "integer"},
                                 "variables": {"type": "integer"},
                                 "changed": {"type": "integer"},
                                 "max_abs_delta": {"type": ["number", "null"]},
                                 "grad_norm": {"type": ["number", "null"]},
                                 "device_names": {"type": "array", "items": {"type": "string"}},
+                                "gradient_devices": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                },
                                 "detail": {"type": "string"},
                             },
                         },
@@ -91,7 +99,7 @@ def confirm(*args: str | Path, timeout: float = 120) -> tuple[int, dict]:
     result = CliRunner().invoke(
         main, ["confirm", "--format", "json", "--timeout", str(timeout), *map(str, args)]
     )
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code in (0, 1, 2), result.output
     return result.exit_code, json.loads(result.stdout)
 
 
@@ -110,7 +118,11 @@ def test_frozen_example_is_frozen(mode):
     assert (site["line"], site["codes"]) == (29, ["GL001"])
     cpu = site["devices"]["cpu"]
     assert cpu["verdict"] == "frozen"
-    assert (cpu["steps"], cpu["variables"], cpu["changed"]) == (5, 2, 0)
+    # Nothing changed after 5 steps, so it kept observing until the script ended (24 steps:
+    # 3 epochs of 8 batches; the first one is the snapshot in eager mode).
+    assert (cpu["steps"], cpu["variables"], cpu["changed"]) == (24 if not mode else 23, 2, 0)
+    assert "5 asked; observed longer" in cpu["detail"]
+    assert cpu["mode"] == ("eager" if mode else "graph")
     assert cpu["grad_norm"] > 0 and cpu["max_abs_delta"] is None
     assert cpu["device_names"] and all("CPU" in d for d in cpu["device_names"])
 
@@ -128,9 +140,9 @@ def test_default_devices_json_and_gpu_unavailable():
     assert code == 1
 
 
-def test_gpu_only_without_a_gpu_is_unavailable_and_exit_0():
+def test_gpu_only_without_a_gpu_is_unavailable_and_nothing_confirmed():
     code, report = confirm(EXAMPLES / "frozen_loop.py", "--devices", "gpu")
-    assert code == 0
+    assert code == 2
     assert verdicts(report, "gpu") == {29: "unavailable"}
 
 
@@ -184,6 +196,8 @@ def test_mixed_precision_loss_scale_loop_is_not_frozen():
     code, report = confirm(FIXTURES / "mixed_precision.py", "--devices", "cpu", "--all-sites")
     assert verdicts(report)[23] in ("updated", "skipped-steps")
     assert code == 0
+    # The norm of the unscaled gradients: the scaled ones are 2**15 times larger.
+    assert 0 < report["sites"][0]["devices"]["cpu"]["grad_norm"] < 100
 
 
 def test_distributed_step_on_two_logical_cpus_is_frozen_on_both():
@@ -223,12 +237,16 @@ def test_hanging_script_is_not_reached_and_leaves_no_process(tmp_path):
     pid_file = tmp_path / "helper.pid"
     started = time.monotonic()
     code, report = confirm(
-        FIXTURES / "hangs.py", "--devices", "cpu", "--site", "17", "--", str(pid_file), timeout=25
+        FIXTURES / "hangs.py", "--devices", "cpu", "--site", "18", "--", str(pid_file), timeout=25
     )
     assert time.monotonic() - started < 25
-    assert code == 0
+    assert code == 2
     cpu = report["sites"][0]["devices"]["cpu"]
     assert cpu["verdict"] == "not-reached" and "timed out" in cpu["detail"]
+    # The message gives the time the script had, not the --timeout it was stopped before.
+    match = re.search(r"timed out after (\d+)s, (\d+)s of them running the script", cpu["detail"])
+    assert match, cpu["detail"]
+    assert int(match[2]) <= int(match[1]) < 25 and "(--timeout 25s;" in cpu["detail"]
     helper = int(pid_file.read_text())
     deadline = time.monotonic() + 5
     while (_alive(helper) or _processes_mentioning(str(pid_file))) and time.monotonic() < deadline:
@@ -239,11 +257,19 @@ def test_hanging_script_is_not_reached_and_leaves_no_process(tmp_path):
 
 def test_script_raising_before_the_site_is_an_error_with_the_message():
     code, report = confirm(FIXTURES / "raises_early.py", "--devices", "cpu")
-    assert code == 0
+    assert code == 2
     cpu = report["sites"][0]["devices"]["cpu"]
     assert cpu["verdict"] == "error"
     assert "KeyError" in cpu["detail"] and "learning_rate missing" in cpu["detail"]
     assert "line 7 in load_config" in cpu["detail"]
+
+
+def test_site_never_reached_by_a_script_that_ends_is_exit_2():
+    code, report = confirm(FIXTURES / "never_reached.py", "--devices", "cpu", "--site", "5")
+    assert code == 2
+    cpu = report["sites"][0]["devices"]["cpu"]
+    assert cpu["verdict"] == "not-reached"
+    assert cpu["detail"] == "the script ended without running this site"
 
 
 def test_script_arguments_after_double_dash(tmp_path, monkeypatch):
@@ -310,11 +336,23 @@ def test_lint_then_confirm_flagged_runnable_scripts(tmp_path):
     library = tmp_path / "steps.py"  # flagged, but only definitions: not run
     library.write_text((EXAMPLES / "frozen_loop.py").read_text().split("def main")[0])
     result = CliRunner().invoke(
-        main, [str(EXAMPLES / "frozen_loop.py"), str(library), "--confirm", "--no-cache"]
+        main,
+        [
+            str(EXAMPLES / "frozen_loop.py"),
+            str(library),
+            "--confirm",
+            "--no-cache",
+            "--confirm-devices",
+            "cpu",
+            "--confirm-steps",
+            "2",
+            "--confirm-eager",
+        ],
     )
     assert result.exit_code == 1, result.output
     assert "frozen_loop.py:29:13: GL001" in result.output
-    assert "frozen_loop.py:29: frozen on cpu" in result.output
+    assert "at least 2 steps per site, eager (--eager)" in result.output
+    assert "frozen_loop.py:29: frozen on cpu" in result.output and "gpu" not in result.output
     assert "steps.py: skipped, not a runnable script" in result.output
 
 

@@ -116,6 +116,33 @@ def test_fewer_steps_than_asked_are_said():
     assert verdict.verdict == "frozen" and "only 2 of 5 steps ran" in verdict.detail
 
 
+def test_a_variable_that_changed_shape_is_an_invalid_observation_not_a_change():
+    verdict = decide(facts(invalid="variable dense/kernel was float32[0] at the snapshot"), STOP, 5)
+    assert verdict.verdict == "error"
+    assert verdict.detail.startswith("invalid observation: variable dense/kernel")
+
+
+def test_the_detail_says_whether_an_update_executed():
+    traced = decide(facts(mode="graph", update_calls=1, update_executions=0), STOP, 5)
+    assert "an optimizer update was traced but never executed" in traced.detail
+    unknown = decide(facts(mode="graph", update_calls=1), STOP, 5)
+    assert "whether it executed is not known" in unknown.detail
+    ran = decide(facts(update_calls=5, update_executions=5), STOP, 5)
+    assert "an optimizer update executed 5 times" in ran.detail
+    moved = decide(
+        facts(changed=2, unchanged_names=[], max_abs_delta=0.1, update_executions=1, steps=8),
+        STOP,
+        5,
+    )
+    assert "executed once" in moved.detail
+
+
+def test_a_longer_observation_is_said():
+    verdict = decide(facts(steps=50, extended=True), Outcome(FINISHED), 5)
+    assert verdict.verdict == "frozen"
+    assert "in 50 steps (5 asked; observed longer" in verdict.detail
+
+
 def test_gradient_with_respect_to_tensors_has_nothing_to_watch():
     verdict = decide(facts(variables=0, unchanged_names=[]), STOP, 5)
     assert verdict.verdict == "error" and "no trainable variable" in verdict.detail
@@ -158,16 +185,52 @@ def test_json_report_shape():
     assert (site["path"], site["line"], site["codes"]) == ("train.py", 10, ["GL001"])
     assert set(site["devices"]["cpu"]) == {
         "verdict",
+        "mode",
         "steps",
         "variables",
         "changed",
         "max_abs_delta",
         "grad_norm",
         "device_names",
+        "gradient_devices",
         "detail",
     }
+    assert site["devices"]["cpu"]["mode"] == "eager"
+    assert site["devices"]["gpu"]["mode"] is None  # nothing ran there
     assert site["devices"]["cpu"]["verdict"] == "frozen"
     assert site["devices"]["gpu"]["verdict"] == "unavailable"
+
+
+def _report(*runs: DeviceRun, lines=(10,)):
+    return build_report(
+        _target(),
+        [targets.SiteRequest(line, ["GL001"]) for line in lines],
+        {run.device: run for run in runs},
+        5,
+        eager=False,
+    )
+
+
+def test_exit_codes():
+    updated = facts(changed=2, unchanged_names=[], max_abs_delta=0.5)
+    absent = _run("gpu", outcome=Outcome(ABSENT, "no GPU visible to TensorFlow"))
+    # Confirmed not frozen on CPU, GPU absent: fine.
+    assert _report(_run("cpu", updated), absent).exit_code == 0
+    assert _report(_run("cpu", facts(skipped_steps=5))).exit_code == 0
+    # A frozen site anywhere wins.
+    assert _report(_run("cpu", updated), _run("gpu", facts())).exit_code == 1
+    # Nothing confirmed: the script raised before the site, or never reached it.
+    raised = Outcome(RAISED, "KeyError: 'lr'", "line 7 in load_config")
+    assert _report(_run("cpu", outcome=raised), absent).exit_code == 2
+    assert _report(_run("cpu", outcome=Outcome(FINISHED))).exit_code == 2
+    assert _report(_run("cpu", outcome=Outcome(TIMEOUT, "timed out"))).exit_code == 2
+    # Every device unavailable: nothing was checked either.
+    assert _report(absent).exit_code == 2
+    # One site confirmed, another never reached: not everything was checked.
+    assert _report(_run("cpu", updated), lines=(10, 20)).exit_code == 2
+    # --all-sites and no site ran at all.
+    everything = build_report(_target(), None, {"cpu": _run("cpu")}, 5, eager=False)
+    assert everything.sites == [] and everything.exit_code == 2
 
 
 def test_updated_site_refutes_the_finding():
@@ -230,6 +293,18 @@ def test_site_option_parsing():
     for bad in ("x", "0", "3:4"):
         with pytest.raises(ConfirmError):
             targets.parse_site(target, bad)
+
+
+def test_site_without_a_gradient_call_is_a_usage_error():
+    """Regression: --site 99 on a 46-line file answered not-reached."""
+    script = str(EXAMPLES / "frozen_loop.py")
+    for line in ("99", "30"):
+        result = invoke([script, "--site", line, "--devices", "cpu"])
+        assert result.exit_code == 2, result.output
+        assert result.output == (
+            f"gradlint: error: --site {line}: {script} has no tape.gradient call at "
+            f"line {line}; its calls are at 29\n"
+        )
 
 
 def test_default_sites_come_from_the_frozen_weights_rules():
@@ -344,7 +419,7 @@ def test_notebook_sites_are_cell_and_line(tmp_path):
             "metadata": {},
             "outputs": [],
             "execution_count": None,
-            "source": "x = 1\ny = math.sqrt(x)",
+            "source": "x = 1\ny = tape.gradient(x,\n    [w])",
         },
     ]
     notebook.write_text(
@@ -360,6 +435,196 @@ def test_notebook_sites_are_cell_and_line(tmp_path):
     target = targets.load_target(str(notebook))
     line = targets.parse_site(target, "3:2")
     assert line == 4 and target.label(line) == f"{notebook}:cell 3:2"
+    assert targets.parse_site(target, "3:3") == 5  # the second line of the call
     for bad in ("2", "9:1", "3:7"):
         with pytest.raises(ConfirmError):
             targets.parse_site(target, bad)
+    with pytest.raises(
+        ConfirmError, match="no tape.gradient call at cell:line 3:1; its calls are at 3:2"
+    ):
+        targets.parse_site(target, "3:1")
+
+
+# ------------------------------------------------------------------------ confirm options
+
+
+@pytest.fixture
+def captured_runs(monkeypatch):
+    """Stands in for the children: records what would run and answers 'updated'."""
+    calls = []
+
+    def run_devices(request, devices, progress=None):
+        calls.append((request, list(devices)))
+        updated = facts(line=29, end_line=29, changed=2, unchanged_names=[], max_abs_delta=0.1)
+        return {d: DeviceRun(d, STOP, [updated]) for d in devices}
+
+    monkeypatch.setattr(runner_module, "run_devices", run_devices)
+    monkeypatch.setattr(runner_module, "tensorflow_available", lambda: True)
+    return calls
+
+
+def test_lint_confirm_takes_every_confirm_option(captured_runs):
+    result = CliRunner().invoke(
+        main,
+        [
+            str(EXAMPLES / "frozen_loop.py"),
+            "--isolated",
+            "--no-cache",
+            "--confirm",
+            "--confirm-devices",
+            "cpu",
+            "--confirm-steps",
+            "7",
+            "--confirm-timeout",
+            "42",
+            "--confirm-eager",
+            "--confirm-no-seed",
+            "--confirm-show-output",
+        ],
+    )
+    assert result.exit_code == 1, result.output  # the lint finding; the confirm said updated
+    [(request, devices)] = captured_runs
+    assert devices == ["cpu"]
+    assert (request.steps, request.timeout, request.eager, request.seed) == (7, 42.0, True, False)
+    assert request.show_output is True and request.lines == [29]
+    assert "at least 7 steps per site, eager (--eager)" in result.output
+
+
+def test_confirm_options_from_the_configuration(tmp_path, monkeypatch, captured_runs):
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.gradlint.confirm]\n"
+        'steps = 3\ndevices = "cpu"\ntimeout = 30\neager = true\nseed = false\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    script = str(EXAMPLES / "frozen_loop.py")
+    result = CliRunner().invoke(main, [script, "--no-cache", "--confirm"])
+    assert result.exit_code == 1, result.output
+    # gradlint confirm reads the same table; its own options win over it.
+    result = CliRunner().invoke(main, ["confirm", script, "--steps", "4"])
+    assert result.exit_code == 0, result.output
+    first, second = captured_runs
+    for (request, devices), steps in ((first, 3), (second, 4)):
+        assert devices == ["cpu"]
+        assert (request.steps, request.timeout, request.eager, request.seed) == (
+            steps,
+            30.0,
+            True,
+            False,
+        )
+
+
+def test_confirm_options_in_setup_cfg(tmp_path, monkeypatch, captured_runs):
+    (tmp_path / "setup.cfg").write_text(
+        "[gradlint]\nselect = GL001\n\n[gradlint.confirm]\nsteps = 2\ndevices = cpu\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, [str(EXAMPLES / "frozen_loop.py"), "--no-cache", "--confirm"])
+    assert result.exit_code == 1, result.output
+    [(request, devices)] = captured_runs
+    assert (request.steps, devices) == (2, ["cpu"])
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("stepz = 3", "unknown key 'confirm.stepz' (known keys: devices, eager, seed,"),
+        ("steps = 0", "'confirm.steps' must be a whole number from 1 to 100000"),
+        ('devices = "tpu"', "'confirm.devices' unknown device 'tpu'"),
+        ("timeout = 0.5", "'confirm.timeout' must be a number of seconds"),
+        ('eager = "yes"', "'confirm.eager' must be true or false"),
+    ],
+)
+def test_bad_confirm_configuration_is_a_usage_error(tmp_path, monkeypatch, table, message):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.gradlint.confirm]\n{table}\n")
+    monkeypatch.chdir(tmp_path)
+    for args in (["confirm", str(EXAMPLES / "frozen_loop.py")], ["x.py", "--confirm"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2
+        assert result.output.startswith(f"gradlint: error: pyproject.toml: {message}"), (
+            result.output
+        )
+
+
+def test_confirm_options_without_confirm_are_a_usage_error():
+    result = CliRunner().invoke(
+        main, [str(EXAMPLES / "frozen_loop.py"), "--isolated", "--confirm-steps", "3"]
+    )
+    assert result.exit_code == 2
+    assert "--confirm-steps needs --confirm" in result.output
+    bad = CliRunner().invoke(
+        main, [str(EXAMPLES / "frozen_loop.py"), "--confirm", "--confirm-devices", "tpu"]
+    )
+    assert bad.exit_code == 2 and "unknown device 'tpu'" in bad.output
+
+
+# ------------------------------------------------------------------------ devices in the child
+
+
+class _FakeTF:
+    """Records the device calls the probe makes before the script runs."""
+
+    def __init__(self, gpu_support: bool = True) -> None:
+        self.calls: list[tuple] = []
+        self.gpu_support = gpu_support
+        outer = self
+
+        class config:  # noqa: N801 - shaped like tf.config
+            @staticmethod
+            def set_visible_devices(devices, kind):
+                outer.calls.append(("set_visible_devices", devices, kind))
+
+            @staticmethod
+            def list_physical_devices(kind):
+                outer.calls.append(("list_physical_devices", kind))
+                return []
+
+        class test:  # noqa: N801
+            @staticmethod
+            def is_built_with_gpu_support():
+                return outer.gpu_support
+
+        self.config, self.test = config, test
+
+
+def test_cpu_child_hides_gpus_through_tensorflow(monkeypatch):
+    from gradlint.runtime_check import probe
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    tf = _FakeTF()
+    assert probe.choose_devices(tf, "cpu") is None
+    # Through TensorFlow's own device list, so a script that sets CUDA_VISIBLE_DEVICES at its
+    # top cannot bring a GPU back; and through the environment for its subprocesses.
+    assert tf.calls == [("set_visible_devices", [], "GPU")]
+    assert probe.os.environ["CUDA_VISIBLE_DEVICES"] == "-1"
+
+
+def test_gpu_child_leaves_the_gpu_runtime_to_the_script(monkeypatch, tmp_path):
+    from gradlint.runtime_check import probe
+
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    node = tmp_path / "nvidiactl"
+    node.write_text("")
+    monkeypatch.setattr(probe, "GPU_DEVICE_NODES", (str(node),))
+    tf = _FakeTF()
+    assert probe.choose_devices(tf, "gpu") is None
+    assert tf.calls == []  # nothing that would initialize the GPU runtime before the script
+    node.unlink()
+    assert probe.choose_devices(tf, "gpu") == "no GPU visible to TensorFlow (no GPU driver found)"
+    assert "built without GPU support" in probe.choose_devices(_FakeTF(False), "gpu")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
+    assert "CUDA_VISIBLE_DEVICES='-1'" in probe.choose_devices(tf, "gpu")
+
+
+def test_gpu_child_environment_asks_for_memory_growth(monkeypatch):
+    monkeypatch.delenv("TF_FORCE_GPU_ALLOW_GROWTH", raising=False)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    request = runner_module.RunRequest(script=EXAMPLES / "frozen_loop.py")
+    gpu = runner_module._Child(request, "gpu", None).environment()
+    assert gpu["TF_FORCE_GPU_ALLOW_GROWTH"] == "true" and "CUDA_VISIBLE_DEVICES" not in gpu
+    cpu = runner_module._Child(request, "cpu", None).environment()
+    assert cpu["CUDA_VISIBLE_DEVICES"] == "-1"
+    monkeypatch.setenv("TF_FORCE_GPU_ALLOW_GROWTH", "false")  # the user's own choice stays
+    assert (
+        runner_module._Child(request, "gpu", None).environment()["TF_FORCE_GPU_ALLOW_GROWTH"]
+        == "false"
+    )
