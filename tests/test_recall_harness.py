@@ -163,3 +163,31 @@ def test_notebook_mutant_changes_only_the_cell(tmp_path: Path) -> None:
     ]  # fmt: skip
     mutant["cells"][1]["source"] = cells[1]["source"]
     assert json.dumps(mutant, indent=1, sort_keys=True, ensure_ascii=False) + "\n" == raw
+
+
+def test_torch_flag_adds_optimizer_step_only() -> None:
+    source = (
+        "def train(optimizer, env, a):\n    env.step(a)\n    optimizer.step()\n    sched.step()\n"
+    )
+    assert recall.find_sites(source) == []
+    assert [s.start for s in recall.find_sites(source, torch=True)] == [3]
+
+
+def test_manifest_limits_files_and_bad_input_is_one_line(
+    project: Path, tmp_path: Path, capsys
+) -> None:
+    manifest = tmp_path / "MANIFEST.tsv"
+    manifest.write_text(
+        "repo\tcommit\tpath\nproj\tabc\ttrain.py\nproj\tabc\tgone.py\nother\tabc\tx.py\n"
+    )
+    assert recall.candidate_files(project, recall.read_manifest(manifest)["proj"], False) == [
+        "train.py"
+    ]
+    assert "proj/gone.py: in the manifest, not in the checkout" in capsys.readouterr().err
+    assert recall.main([str(project), "--manifest", str(tmp_path / "nope.tsv")]) == 2
+    assert recall.main([str(project), "--manifest", str(manifest), "--repo-name", "unknown"]) == 2
+    (tmp_path / "bad.tsv").write_text("a\tb\n")
+    assert recall.main([str(project), "--manifest", str(tmp_path / "bad.tsv")]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 3 and all(line.startswith("error: ") for line in errors)
+    assert "nope.tsv" in errors[0] and "'unknown' is not a repository" in errors[1]
