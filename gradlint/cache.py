@@ -46,7 +46,7 @@ from gradlint import __version__
 from gradlint.analyzer.findings import Edit, Finding, Fix
 
 #: Bump when the entry format changes.
-FORMAT = 1
+FORMAT = 2
 MAX_AGE_SECONDS = 7 * 24 * 3600
 PRUNE_INTERVAL_SECONDS = 24 * 3600
 _PRUNE_MARKER = "last-prune"
@@ -128,7 +128,7 @@ class Cache:
         try:
             data = json.dumps({"findings": [_record(f) for f in findings]}).encode()
         except (TypeError, ValueError):
-            return  # something in ``extra`` is not JSON: not worth caching
+            return  # not JSON (cannot happen with str/int fields): not worth caching
         entry = self._path(key)
         with contextlib.suppress(OSError):
             entry.parent.mkdir(parents=True, exist_ok=True)
@@ -300,7 +300,6 @@ def _record(finding: Finding) -> dict:
         },
         "file_line": finding.file_line,
         "file_end_line": finding.file_end_line,
-        "extra": finding.extra,
     }
 
 
@@ -317,9 +316,6 @@ def _finding(item: dict, path: str) -> Finding:
         if not isinstance(fix, dict) or not isinstance(fix["edits"], list):
             raise ValueError("not a fix")
         fix = Fix(description=_text(fix["description"]), edits=tuple(map(_edit, fix["edits"])))
-    extra = item["extra"]
-    if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
-        raise ValueError("not a finding")
     return Finding(
         code=code,
         message=_text(item["message"]),
@@ -333,7 +329,6 @@ def _finding(item: dict, path: str) -> Finding:
         fix=fix,
         file_line=_position(item["file_line"], optional=True),
         file_end_line=_position(item["file_end_line"], optional=True),
-        extra=_checked_extra(extra),
     )
 
 
@@ -365,30 +360,6 @@ def _edit(value: object) -> Edit:
         content,
         _position(cell, optional=True),
     )
-
-
-def _checked_extra(extra: dict) -> dict:
-    """Rule facts for the JSON formats: plain JSON values whose text carries no controls."""
-
-    def check(value: object, depth: int) -> None:
-        if depth > 8:
-            raise ValueError("too deep")
-        if isinstance(value, str):
-            _text(value, multiline=True)
-        elif isinstance(value, list):
-            for item in value:
-                check(item, depth + 1)
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                check(key, depth + 1)
-                check(item, depth + 1)
-        elif isinstance(value, float) and not math.isfinite(value):
-            raise ValueError("not finite")
-        elif value is not None and not isinstance(value, bool | int | float):
-            raise ValueError("not JSON")
-
-    check(extra, 0)
-    return dict(extra)
 
 
 def read_private(path: Path) -> bytes:

@@ -171,7 +171,7 @@ def _one_round(raw: bytes, unit, fresh: list[Finding], path: str, notebook: bool
 
 def _fixable_findings(unit, settings, codes: list[str] | None) -> list[Finding]:
     """What the run's settings report in ``unit`` that carries a fix."""
-    from gradlint.analyzer.engine import analyze_unit
+    from gradlint.engine import analyze_unit
     from gradlint.api import apply_per_file_ignores, enabled_codes
 
     found = analyze_unit(unit, codes or enabled_codes(settings))
@@ -268,9 +268,9 @@ def _diff_lines(old: list[str], new: list[str], path: str):
 
 def _current_findings(unit, wanted: list[Finding], codes: list[str] | None = None) -> list[Finding]:
     """The fixable findings of ``wanted`` that the file on disk still has, freshly computed."""
-    from gradlint.analyzer.engine import analyze_unit
     from gradlint.analyzer.parsing import parse_unit
     from gradlint.analyzer.sources import SourceError
+    from gradlint.engine import analyze_unit
 
     if isinstance(parse_unit(unit), SourceError):
         raise FixError("the file does not parse")

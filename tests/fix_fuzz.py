@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gradlint.analyzer.engine import analyze_unit
+from gradlint.engine import analyze_unit
 from gradlint.analyzer.sources import SourceUnit
 from gradlint.api import enabled_codes
 from gradlint.fixing import _plan

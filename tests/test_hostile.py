@@ -15,7 +15,7 @@ import pytest
 from frozen_sources import FROZEN_STEP as FROZEN
 
 from gradlint import runner
-from gradlint.analyzer import engine
+from gradlint import engine
 from gradlint.analyzer.sources import SourceUnit
 from gradlint.discovery import collect_files
 from gradlint.rules import RULE_MODULES
