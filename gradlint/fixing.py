@@ -171,8 +171,8 @@ def _one_round(raw: bytes, unit, fresh: list[Finding], path: str, notebook: bool
 
 def _fixable_findings(unit, settings, codes: list[str] | None) -> list[Finding]:
     """What the run's settings report in ``unit`` that carries a fix."""
-    from gradlint.engine import analyze_unit
     from gradlint.api import apply_per_file_ignores, enabled_codes
+    from gradlint.engine import analyze_unit
 
     found = analyze_unit(unit, codes or enabled_codes(settings))
     return [f for f in apply_per_file_ignores(found, settings) if f.fix is not None]

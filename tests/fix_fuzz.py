@@ -8,9 +8,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gradlint.engine import analyze_unit
 from gradlint.analyzer.sources import SourceUnit
 from gradlint.api import enabled_codes
+from gradlint.engine import analyze_unit
 from gradlint.fixing import _plan
 from gradlint.settings import Settings
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from frozen_sources import FROZEN_STEP as FROZEN
 
-from gradlint import runner
-from gradlint import engine
+from gradlint import engine, runner
 from gradlint.analyzer.sources import SourceUnit
 from gradlint.discovery import collect_files
 from gradlint.rules import RULE_MODULES
