@@ -282,11 +282,12 @@ def _parses_with(ctx, lines: list[str], first: int, last: int, new: list[str]) -
     already, and a file with hundreds of commented-out updates would otherwise be parsed
     once per update (quadratic). Lines outside any top-level statement fall back to the
     whole file."""
-    starts = ctx.shared.get(_STARTS)
+    starts = getattr(ctx, _STARTS, None)
     if starts is None:
         # Computed once per file and searched by bisection: a scan of the module body per
         # commented-out update is quadratic in a long script.
-        starts = ctx.shared[_STARTS] = [_first_line(ctx, stmt) for stmt in ctx.module.body]
+        starts = [_first_line(ctx, stmt) for stmt in ctx.module.body]
+        setattr(ctx, _STARTS, starts)
     index = bisect.bisect_right(starts, first) - 1
     if index >= 0:
         start = starts[index]
@@ -302,8 +303,8 @@ def _parses_with(ctx, lines: list[str], first: int, last: int, new: list[str]) -
     return _parse_module(_replaced(lines, first, last, new)) is not None
 
 
-#: ``ctx.shared`` key: the first line of each top-level statement, in order.
-_STARTS = "comments.top-level-starts"
+#: Attribute of the file's context: the first line of each top-level statement, in order.
+_STARTS = "_comments_top_level_starts"
 
 
 def _first_line(ctx, stmt: cst.BaseStatement) -> int:
