@@ -173,3 +173,14 @@ def test_eager_makes_torch_compile_a_no_op(tmp_path):
     (site,) = json.loads(result.stdout)["sites"]
     assert site["devices"]["cpu"]["mode"] == "eager"
     assert site["devices"]["cpu"]["verdict"] == "updated"
+
+
+def test_detached_loss_that_makes_backward_raise_is_no_gradient():
+    result = invoke([str(FIXTURES / "detached_raises.py"), "--devices", "cpu"])
+    assert result.exit_code == 1, result.output
+    assert re.search(
+        r"detached_raises\.py:10: no-gradient on cpu: every gradient was None: the loss is not "
+        r"connected to the weights \(then the script raised RuntimeError: element 0 of tensors "
+        r"does not require grad",
+        result.stdout,
+    ), result.stdout
