@@ -72,6 +72,7 @@ class Site:
     watched: list[Watched] | None = None  # None until a step gave a weight a gradient
     observed: int = 0
     next_check: int = 0
+    invalid: str | None = None
     extended_at: float | None = None
     done: bool = False
     facts: dict | None = None
@@ -252,7 +253,22 @@ class TorchProbe:
         """Copy the candidate leaves, run the backward, and watch those that got a gradient.
 
         Until a step gives some weight a non-zero gradient, the site waits (each such step
-        counts as an empty gradient step), so a loss cut from the weights ends no-gradient."""
+        counts as an empty gradient step), so a loss cut from the weights ends no-gradient.
+        Whatever goes wrong in the probe's own work ends the site's observation (an
+        ``error``), never the user's backward."""
+        try:
+            before = self._before_first(site, roots)
+        except Exception as exc:  # noqa: BLE001 - e.g. a tensor type that cannot be copied
+            self._give_up(site, exc)
+            return original(tensors, *args, **kwargs)
+        result = original(tensors, *args, **kwargs)
+        try:
+            self._after_first(site, before)
+        except Exception as exc:  # noqa: BLE001
+            self._give_up(site, exc)
+        return result
+
+    def _before_first(self, site: Site, roots) -> list:
         leaves, compiled = self._leaves(roots)
         if compiled:
             site.mode = "graph"
@@ -263,7 +279,9 @@ class TorchProbe:
             site.all_none = True
             site.grad_steps += 1
             site.empty_steps += 1
-        result = original(tensors, *args, **kwargs)
+        return before
+
+    def _after_first(self, site: Site, before: list) -> None:
         received = []
         for leaf, bits, grad in before:
             new = _grad_bits(leaf)
@@ -281,7 +299,7 @@ class TorchProbe:
             if site.grad_steps >= self.steps:
                 self.check(site, 0, final=True)
                 self.stop_if_done()
-            return result
+            return
         site.all_none = False
         names = self._names({id(leaf) for leaf, _ in received})
         site.watched = [
@@ -308,7 +326,12 @@ class TorchProbe:
         with contextlib.suppress(Exception):  # diagnostics must never break the script
             self._stats(site, [w.tensor for w in site.watched], count=False)
         self.emit({"event": "progress", "line": site.line, "steps": 0})
-        return result
+
+    def _give_up(self, site: Site, exc: Exception) -> None:
+        with self.lock:
+            site.invalid = f"the probe could not watch the parameters ({type(exc).__name__}: {exc})"
+            site.done = True
+            site.facts = self._facts(site, site.observed)
 
     def _leaves(self, roots) -> tuple[list[torch.Tensor], bool]:
         """The weights a backward from ``roots`` can reach, and whether it passes through a
@@ -495,7 +518,11 @@ class TorchProbe:
                     f"and is {_dtype(now.dtype)}{list(now.shape)} now"
                 )
                 break
-            bits = _bits(now)
+            try:
+                bits = _bits(now)
+            except Exception as exc:  # noqa: BLE001 - e.g. a tensor the script freed
+                invalid = f"parameter {w.name} could not be read again ({exc})"
+                break
             if torch.equal(bits, w.bits):
                 unchanged.append(w.name)
                 continue
@@ -508,6 +535,7 @@ class TorchProbe:
                 if diff.numel():
                     biggest = float(diff.max())
                     delta = biggest if delta is None else max(delta, biggest)
+        invalid = site.invalid or invalid
         if invalid:
             changed, unchanged, delta = 0, [], None
         facts.update(

@@ -71,6 +71,8 @@ def test_every_scenario_was_observed(cases):
         "AMP_SKIPPED",
         "COMPILED",
         "COMPILED_FROZEN",
+        "MANUAL",
+        "ADVERSARIAL",
     }
 
 
@@ -142,6 +144,16 @@ def test_torch_compile_model(cases):
     updated, frozen = cpu(cases, "COMPILED"), cpu(cases, "COMPILED_FROZEN")
     assert (updated["verdict"], updated["mode"]) == ("updated", "graph")
     assert (frozen["verdict"], frozen["mode"]) == ("frozen", "graph")
+
+
+def test_weights_as_plain_tensors_updated_by_hand(cases):
+    result = cpu(cases, "MANUAL")
+    assert (result["verdict"], result["variables"], result["changed"]) == ("updated", 2, 2)
+
+
+def test_inputs_that_require_grad_are_not_weights(cases):
+    result = cpu(cases, "ADVERSARIAL")
+    assert (result["verdict"], result["variables"], result["changed"]) == ("updated", 2, 2)
 
 
 def test_gpu_child(cases):
