@@ -18,9 +18,10 @@ def hide_cuda_before_import() -> None:
 def choose_devices(torch, device: str) -> str | None:
     """Set the child up for its device; the reason when the device is absent.
 
-    The CPU child initialises CUDA here, with ``CUDA_VISIBLE_DEVICES=-1``: the driver reads the
-    variable once, at that point, and PyTorch caches the device count, so a script that sets
-    ``CUDA_VISIBLE_DEVICES`` at its top cannot bring a GPU back. If one shows even so, the CPU
+    The CPU child initialises the CUDA runtime here, with ``CUDA_VISIBLE_DEVICES=-1``
+    (``torch.cuda.is_available()`` asks it for its device count): the runtime reads the variable
+    once, at that point, so a script that sets ``CUDA_VISIBLE_DEVICES`` at its top cannot make
+    ``torch.cuda.is_available()`` true again. If one shows even so, the CPU
     child refuses to run rather than report a GPU run as the CPU's.
 
     The GPU child leaves CUDA uninitialised (a script may still pick its GPU) and only rules
@@ -29,7 +30,6 @@ def choose_devices(torch, device: str) -> str | None:
     if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
         try:
-            torch.cuda.device_count()
             visible = torch.cuda.is_available()
         except Exception:  # noqa: BLE001 - a broken CUDA setup is as good as none here
             visible = False

@@ -166,3 +166,24 @@ def test_torch_report_has_the_same_json_and_its_own_text(tmp_path):
         "no backward call in the script ran:",
     ]
     assert report.exit_code == 2
+
+
+def test_extras_name_both_frameworks_and_keep_runtime_as_an_alias():
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(Path(__file__).resolve().parents[1] / "setup.cfg")
+    extras = config["options.extras_require"]
+    assert extras["tensorflow"].split() == ["tensorflow>=2.13"]
+    assert extras["runtime"].split() == extras["tensorflow"].split()
+    assert extras["torch"].split() == ["torch>=2.1"]
+    assert "torch" not in config["options"]["install_requires"]
+
+
+def test_ci_installs_torch_once_before_the_project():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    command = readme.split("<!-- test-command -->\n```bash\n")[1].splitlines()[0]
+    pinned = command.index("pip install torch==")
+    project = command.index("pip install -e '.[")
+    assert pinned < project
+    assert "torch" in command[project:].split("]")[0]
