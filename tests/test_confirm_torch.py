@@ -73,6 +73,7 @@ def test_every_scenario_was_observed(cases):
         "COMPILED_FROZEN",
         "MANUAL",
         "ADVERSARIAL",
+        "META",
     }
 
 
@@ -154,6 +155,16 @@ def test_weights_as_plain_tensors_updated_by_hand(cases):
 def test_inputs_that_require_grad_are_not_weights(cases):
     result = cpu(cases, "ADVERSARIAL")
     assert (result["verdict"], result["variables"], result["changed"]) == ("updated", 2, 2)
+
+
+def test_a_tensor_the_probe_cannot_copy_is_an_error_and_the_script_goes_on(cases):
+    result = cpu(cases, "META")
+    assert result["verdict"] == "error"
+    assert result["detail"].startswith(
+        "invalid observation: the probe could not watch the parameters (NotImplementedError"
+    )
+    # The sites after it in the script were observed: its backward ran and it went on.
+    assert cpu(cases, "CORRECT")["verdict"] == "updated"
 
 
 def test_gpu_child(cases):

@@ -187,3 +187,16 @@ def test_ci_installs_torch_once_before_the_project():
     project = command.index("pip install -e '.[")
     assert pinned < project
     assert "torch" in command[project:].split("]")[0]
+
+
+def test_the_command_imports_no_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gradlint.cli, gradlint.runtime_check.cli, gradlint.runtime_check.targets; "
+        "import gradlint.runtime_check.report, gradlint.runtime_check.torch_devices; "
+        "print('torch' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
