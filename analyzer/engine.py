@@ -17,12 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 from gradlint.analyzer.findings import Finding
 from gradlint.analyzer.sources import SourceError, SourceUnit, load_source
+from gradlint.analyzer.suppressions import UNUSED_NOQA, may_have_unused_noqa, unused_noqa
 from gradlint.rules import get_rule
 
 if TYPE_CHECKING:
     from gradlint.analyzer.slicing import Slice
 
 PARSE_ERROR = "GL000"
+#: Codes no parse serves: GL000 is the parse failing, GL100 (unused noqa) reads the comments
+#: and the other rules' findings.
+_NOT_PARSED = (PARSE_ERROR, UNUSED_NOQA)
 #: Sliced parsing (see :mod:`gradlint.analyzer.slicing`) is on unless ``GRADLINT_SLICING=0``
 #: (for benchmarks and for checking that it changes nothing).
 SLICING = os.environ.get("GRADLINT_SLICING", "1") != "0"
@@ -34,18 +38,20 @@ def required_tokens(codes: list[str]) -> tuple[bytes, ...] | None:
     """The byte strings a file must contain for any of ``codes`` to fire (None: any file)."""
     tokens: set[bytes] = set()
     for code in codes:
-        if code == PARSE_ERROR:
+        if code in _NOT_PARSED:
             continue
         required = get_rule(code).required_text
         if not required:
             return None
         tokens.update(token.encode() for token in required)
+    if UNUSED_NOQA in codes:
+        tokens.update((b"noqa", b"NOQA", b"Noqa"))
     return tuple(sorted(tokens))
 
 
 def needs_parse(text: str, codes: list[str], kind: str = "python") -> bool:
     """Whether any enabled rule (other than GL000) could fire on ``text``."""
-    return bool(_rules_that_may_fire(text, codes, kind))
+    return bool(_rules_that_may_fire(text, codes, kind)) or may_have_unused_noqa(text, codes)
 
 
 def error_finding(error: SourceError) -> Finding:
@@ -109,7 +115,7 @@ def _analyze_unit(unit: SourceUnit, codes: list[str], slicing: bool | None) -> l
             remember(unit.text, tokens, offsets)
     rules = _rules_that_may_fire(unit.text, codes, unit.kind)
     if not rules:
-        return []
+        return unused_noqa(unit, [], codes)
     tokens = _slice_tokens(rules) if (SLICING if slicing is None else slicing) else None
     parsed, sliced = _parse(unit, tokens)
     if isinstance(parsed, SourceError):
@@ -142,7 +148,7 @@ def _analyze_unit(unit: SourceUnit, codes: list[str], slicing: bool | None) -> l
     if whole_file:
         del ctx, parsed
         return _analyze_unit(unit, codes, slicing=False)
-    findings = filter_noqa(unit, findings)
+    findings = filter_noqa(unit, findings) + unused_noqa(unit, findings, codes)
     return sorted(findings, key=lambda f: f.sort_key)
 
 
@@ -172,7 +178,7 @@ def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
 
     rules = []
     for code in codes:
-        if code != PARSE_ERROR:
+        if code not in _NOT_PARSED:
             rule = get_rule(code)
             if may_fire(rule.required_text):
                 rules.append(rule)

@@ -73,3 +73,105 @@ def _text_line(unit: SourceUnit, finding: Finding) -> int:
         if span.cell == finding.cell:
             return span.first_line + finding.line - 1
     return finding.line
+
+
+#: The code of the unused-noqa check (it reads the other rules' findings before suppression).
+UNUSED_NOQA = "GL100"
+#: Codes gradlint owns in a ``noqa`` list; other tools' codes (E501, F401) are never judged.
+_OWN_PREFIX = "GL"
+
+
+def may_have_unused_noqa(text: str, codes: list[str]) -> bool:
+    """Whether the unused-noqa check could report anything in ``text`` (no parse needed)."""
+    return UNUSED_NOQA in codes and "noqa" in text.lower() and _OWN_PREFIX in text.upper()
+
+
+def unused_noqa(unit: SourceUnit, findings: list[Finding], codes: list[str]) -> list[Finding]:
+    """GL100 findings: ``# noqa: GLnnn`` codes that silence nothing in this run.
+
+    ``findings`` are the findings before suppression. A code counts as unused only when its
+    rule ran (``codes``) and found nothing on that line, or when no gradlint rule has that
+    code; a bare ``noqa``, other tools' codes, and codes of rules that did not run are left
+    alone. Directives are confirmed to be real comments, so ``"# noqa: GL001"`` in a string
+    is not one.
+    """
+    if not may_have_unused_noqa(unit.text, codes):
+        return []
+    from gradlint.rules import RULE_MODULES
+
+    comments = _comment_lines(unit.text)
+    if comments is None:
+        return []
+    used: dict[int, set[str]] = {}
+    for finding in findings:
+        used.setdefault(_text_line(unit, finding), set()).add(finding.code)
+    out = []
+    for number, line in enumerate(unit.text.splitlines(), start=1):
+        if number not in comments:
+            continue
+        match = _NOQA.search(line)
+        if match is None or not match.group("codes") or match.start() < comments[number]:
+            continue
+        listed = [c.upper() for c in re.split(r"[,\s]+", match.group("codes")) if c]
+        if UNUSED_NOQA in listed:
+            continue  # the directive silences this check itself
+        unknown = [c for c in listed if c.startswith(_OWN_PREFIX) and c not in RULE_MODULES]
+        unused = [
+            c
+            for c in listed
+            if c in RULE_MODULES and c in codes and c not in used.get(number, set())
+        ]
+        if not unknown and not unused:
+            continue
+        out.append(_unused_finding(unit, number, line, match, listed, unused + unknown, unknown))
+    return out
+
+
+def _comment_lines(text: str) -> dict[int, int] | None:
+    """Line -> 0-based column where its comment starts; None when the text does not tokenize."""
+    found: dict[int, int] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                found[token.start[0]] = token.start[1]
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return None
+    return found
+
+
+def _unused_finding(unit, number, line, match, listed, dropped, unknown) -> Finding:
+    from gradlint.analyzer.findings import Edit, Fix
+
+    kept = [c for c in listed if c not in dropped]
+    parts = []
+    unused = [c for c in dropped if c not in unknown]
+    if unused:
+        parts.append(f"unused: {', '.join(unused)}")
+    if unknown:
+        parts.append(f"unknown: {', '.join(unknown)}")
+    cell, cell_line, file_line = unit.locate(number)
+    if kept:
+        start, end = match.span("codes")
+        edit_start, content = start, ", ".join(kept)
+        description = f"remove {', '.join(dropped)} from the noqa directive"
+    else:
+        # The whole directive goes, with the blanks before it; text after it stays.
+        end = match.end()
+        edit_start = len(line[: match.start()].rstrip())
+        content = ""
+        if line[end:].strip():
+            edit_start, content = match.start(), "#"
+        description = "remove the unused noqa directive"
+    edit = Edit(cell_line, edit_start + 1, cell_line, end + 1, content, cell)
+    return Finding(
+        code=UNUSED_NOQA,
+        message=f"unused noqa directive ({'; '.join(parts)})",
+        path=unit.path,
+        line=cell_line,
+        column=match.start() + 1,
+        end_line=cell_line,
+        end_column=match.end() + 1,
+        cell=cell,
+        fix=Fix(description, (edit,)),
+        file_line=file_line,
+    )

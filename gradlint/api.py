@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gradlint.analyzer.findings import Finding
@@ -14,25 +14,59 @@ from gradlint.settings import Settings
 class LintResult:
     findings: list[Finding]
     files_checked: int
+    #: The display paths of the files checked (a baseline's stale entries are judged on them).
+    checked: list[str] = field(default_factory=list)
 
 
 def enabled_codes(settings: Settings) -> list[str]:
     from gradlint.rules import select_codes
 
-    return select_codes(settings.select, settings.ignore)
+    return select_codes(*settings.enabled_selection())
 
 
 def lint_paths(paths: Iterable[str], settings: Settings | None = None) -> LintResult:
-    """Raises :class:`gradlint.discovery.MissingPathError` for a path that does not exist."""
+    """Findings of the files under ``paths``.
+
+    A path that does not exist, or a folder that cannot be listed, is a ``GL000`` finding of
+    its own (like ruff's E902): the other paths are still checked.
+    """
     from gradlint import runner
-    from gradlint.discovery import collect_files
+    from gradlint.discovery import PathProblem, collect_files
 
     settings = settings or Settings()
-    files = collect_files(list(paths), settings.exclude + settings.extend_exclude, settings.root)
+    problems: list[PathProblem] = []
+    files = collect_files(
+        list(paths),
+        settings.exclude + settings.extend_exclude,
+        settings.root,
+        force_exclude=settings.force_exclude,
+        respect_gitignore=settings.respect_gitignore,
+        problems=problems,
+    )
     codes = enabled_codes(settings)
     findings = runner.run(files, codes, settings)
+    if problems and "GL000" in codes:
+        findings = sorted(findings + [_problem_finding(p) for p in problems], key=_sort_key)
     findings = apply_per_file_ignores(findings, settings)
-    return LintResult(findings=findings, files_checked=len(files))
+    return LintResult(
+        findings=findings, files_checked=len(files), checked=[f.display_path for f in files]
+    )
+
+
+def _sort_key(finding: Finding) -> tuple:
+    return finding.sort_key
+
+
+def _problem_finding(problem) -> Finding:
+    return Finding(
+        code="GL000",
+        message=problem.message,
+        path=problem.display_path,
+        line=1,
+        column=1,
+        end_line=1,
+        end_column=1,
+    )
 
 
 def lint_source(text: str, path: str = "<string>", codes: list[str] | None = None) -> list[Finding]:

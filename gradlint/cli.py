@@ -1,32 +1,66 @@
 """The ``gradlint`` command.
 
-``gradlint [OPTIONS] [PATH]...`` lints; ``gradlint rule CODE``, ``gradlint rules`` and
-``gradlint confirm SCRIPT`` are subcommands. A click group whose default command is ``check``
-gives both shapes without making users type ``gradlint check``.
+``gradlint [OPTIONS] [PATH]...`` lints; ``rule``, ``rules``, ``confirm``, ``clean`` and
+``version`` are subcommands. A click group whose default command is ``check`` gives both shapes
+without making users type ``gradlint check``, and its ``--help`` lists the lint options too
+(grouped, on one screen), since that is what most users came for.
 
-Exit codes: 0 no findings, 1 findings, 2 usage error, missing path or internal error.
+Exit codes: 0 no findings, 1 findings, 2 usage error, bad configuration or internal error.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
+import textwrap
 
 import click
 
 from gradlint import __version__
-from gradlint.runtime_check.options import ConfirmOptions, check_lint_flags, lint_confirm_options
+from gradlint.runtime_check.options import lint_confirm_options
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-def _split_codes(values: tuple[str, ...]) -> list[str] | None:
-    if not values:
-        return None
-    codes = [c.strip().upper() for v in values for c in v.split(",") if c.strip()]
-    return codes
+#: How ``gradlint --help`` groups the lint options (by parameter name). An option not listed
+#: here (a later addition) is shown under "Other", so it is never missing from the help.
+HELP_SECTIONS: dict[str, tuple[str, ...]] = {
+    "Rules": ("select", "ignore", "extend_select", "extend_ignore", "per_file_ignores"),
+    "Files": (
+        "exclude",
+        "extend_exclude",
+        "force_exclude",
+        "respect_gitignore",
+        "stdin_filename",
+        "check_syntax",
+    ),
+    "Output": (
+        "output_format",
+        "output_file",
+        "show_source",
+        "show_fixes",
+        "statistics",
+        "quiet",
+        "color",
+        "exit_zero",
+    ),
+    "Fixes": ("fix", "diff", "add_noqa"),
+    "Adopting": ("baseline", "write_baseline"),
+    "Run": ("config_file", "isolated", "jobs", "no_cache"),
+    "Confirm": (
+        "confirm",
+        "confirm_steps",
+        "confirm_devices",
+        "confirm_timeout",
+        "confirm_eager",
+        "confirm_no_seed",
+        "confirm_show_output",
+    ),
+}
 
 
 class DefaultGroup(click.Group):
@@ -35,10 +69,13 @@ class DefaultGroup(click.Group):
     default_command = "check"
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.resilient_parsing and not args:
+            return super().parse_args(ctx, args)  # shell completion: offer the subcommands
         if (not args or args[0] not in self.commands) and args[:1] not in (
             ["--help"],
             ["-h"],
             ["--version"],
+            ["-V"],
         ):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
@@ -65,14 +102,78 @@ class DefaultGroup(click.Group):
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "[OPTIONS] [PATH]... | COMMAND [ARGS]...")
 
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """One screen: usage, what it does, the commands, every lint option by name."""
+        self.format_usage(ctx, formatter)
+        formatter.write_paragraph()
+        formatter.write_text(inspect.cleandoc(self.help or ""))
+        rows = [
+            (name, command.get_short_help_str(limit=200))
+            for name, command in self.commands.items()
+            if not command.hidden
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+        check_command = self.commands[self.default_command]
+        _format_option_index(ctx, check_command, formatter)
+        formatter.write_paragraph()
+        formatter.write_text(
+            "`gradlint check --help` explains each lint option; `gradlint rule CODE` a rule. "
+            "Exit status: 0 clean, 1 findings, 2 error. -V, --version; -h, --help."
+        )
 
-@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="gradlint")
+
+def _format_option_index(
+    ctx: click.Context, command: click.Command, formatter: click.HelpFormatter
+) -> None:
+    """The lint options, grouped, names only (their help is one `check --help` away)."""
+    params = {p.name: p for p in command.params if isinstance(p, click.Option)}
+    params.pop("help", None)
+    sections = {
+        title: [params.pop(n) for n in names if n in params]
+        for title, names in HELP_SECTIONS.items()
+    }
+    sections["Other"] = list(params.values())
+    indent = max(len(title) for title in sections) + 4
+    width = max((formatter.width or 80) - formatter.current_indent, 40)
+    with formatter.section("Lint options"):
+        for title, options in sections.items():
+            if not options:
+                continue
+            body = "  ".join(_option_label(option) for option in options)
+            # Options are never broken at their hyphens: each stays whole on one line.
+            wrapped = textwrap.wrap(
+                body,
+                width=width,
+                initial_indent=f"{title:<{indent - 2}}  ",
+                subsequent_indent=" " * indent,
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+            for line in wrapped:
+                formatter.write(" " * formatter.current_indent + line + "\n")
+
+
+def _option_label(option: click.Option) -> str:
+    """``--name METAVAR``, or ``--[no-]name`` for an on/off pair."""
+    label = max(option.opts, key=len)
+    if option.secondary_opts:
+        label = label.replace("--", "--[no-]", 1)
+    if not option.is_flag and not option.count and option.metavar:
+        label += f" {option.metavar}"
+    return label
+
+
+@click.group(cls=DefaultGroup, context_settings=CONTEXT)
+@click.version_option(
+    __version__, "-V", "--version", prog_name="gradlint", message="%(prog)s %(version)s"
+)
 def main() -> None:
     """Find TensorFlow training code whose weights silently never update.
 
-    Run `gradlint [OPTIONS] [PATH]...` to lint (see `gradlint check --help`),
-    `gradlint rules` to list the rules and `gradlint rule CODE` for one rule's docs.
+    `gradlint [OPTIONS] [PATH]...` lints files and folders (default: the current folder).
+    Files that never mention a GradientTape are not parsed (so not syntax-checked either,
+    unless --check-syntax).
     """
 
 
@@ -82,64 +183,115 @@ def _format_choices() -> list[str]:
     return list(FORMATS)
 
 
-@main.command("check", context_settings={"help_option_names": ["-h", "--help"]})
+@main.command("check", context_settings=CONTEXT, short_help="Lint PATHs (the default command).")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
-    "--select",
-    multiple=True,
-    metavar="CODES",
-    help="Only report these codes or prefixes (comma-separated, repeatable).",
+    "--select", multiple=True, metavar="CODES", help="Only report these codes or prefixes."
+)
+@click.option("--ignore", multiple=True, metavar="CODES", help="Do not report these codes.")
+@click.option("--extend-select", multiple=True, metavar="CODES", help="Add codes to the selection.")
+@click.option(
+    "--extend-ignore", multiple=True, metavar="CODES", help="Add codes to the ignored ones."
 )
 @click.option(
-    "--ignore",
+    "--per-file-ignores",
     multiple=True,
-    metavar="CODES",
-    help="Do not report these codes or prefixes (comma-separated, repeatable).",
+    metavar="GLOB:CODES",
+    help="Ignore CODES in files matching GLOB (repeatable; added to the configuration's).",
+)
+@click.option(
+    "--exclude", multiple=True, metavar="PATTERNS", help="Replace the default exclude patterns."
+)
+@click.option("--extend-exclude", multiple=True, metavar="PATTERNS", help="Add exclude patterns.")
+@click.option(
+    "--force-exclude/--no-force-exclude",
+    default=None,
+    help="Apply the excludes to files named on the command line too (for pre-commit).",
+)
+@click.option(
+    "--respect-gitignore/--no-respect-gitignore",
+    default=None,
+    help="Skip files git ignores when walking folders (default: on).",
+)
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    default=None,
+    help="Read the source from stdin (PATH `-`) and report it under this name.",
+)
+@click.option(
+    "--check-syntax/--no-check-syntax",
+    default=None,
+    help="Also report GL000 for syntax errors in files that never mention a GradientTape "
+    "(by default those are not parsed at all, for speed).",
 )
 @click.option(
     "--format",
     "output_format",
     type=click.Choice(_format_choices()),
     default=None,
-    help="Report format (default: text).",
+    metavar="FORMAT",
+    help="Report format: " + ", ".join(_format_choices()) + " (default: text).",
 )
 @click.option(
     "--output-file",
     "-o",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Write the report to this file (atomically) instead of stdout.",
+    metavar="FILE",
+    help="Write the report (or --diff, --statistics) to this file; folders are created.",
 )
-@click.option("--show-source", is_flag=True, help="Text format: show the source line and a caret.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--show-source", is_flag=True, help="Text format: show each finding's code with line numbers."
+)
+@click.option(
+    "--show-fixes",
+    is_flag=True,
+    help="Mark fixable findings [*]; with --fix, list the fixes applied.",
+)
+@click.option("--statistics", is_flag=True, help="Print how many findings each rule has.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    metavar="WHEN",
+    help="Colour: auto (default: on a terminal, unless NO_COLOR is set; FORCE_COLOR "
+    "forces it), always or never.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
+@click.option("--diff", is_flag=True, help="Print safe fixes as a unified diff; write nothing.")
+@click.option(
+    "--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every flagged line (atomically)."
+)
+@click.option(
+    "--baseline",
+    metavar="FILE",
+    default=None,
+    help="Report only findings not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    metavar="FILE",
+    default=None,
+    help="Record the current findings in this baseline file, then exit 0.",
+)
 @click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Read settings from this pyproject.toml or setup.cfg.",
+    metavar="FILE",
+    help="Read settings from this pyproject.toml, setup.cfg or .toml file.",
 )
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
-@click.option(
-    "--exclude",
-    multiple=True,
-    metavar="PATTERNS",
-    help="Replace the default exclude patterns (comma-separated, repeatable).",
-)
-@click.option(
-    "--extend-exclude",
-    multiple=True,
-    metavar="PATTERNS",
-    help="Add exclude patterns (comma-separated, repeatable).",
-)
-@click.option("--fix", is_flag=True, help="Apply safe fixes in place.")
-@click.option("--diff", is_flag=True, help="Print safe fixes as a unified diff; write nothing.")
 @click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),
     default=None,
+    metavar="N",
     help="Worker processes (default: number of CPUs).",
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write .gradlint_cache/.")
@@ -149,151 +301,72 @@ def _format_choices() -> list[str]:
     help="After linting, run the runtime confirmer on every flagged runnable script.",
 )
 @lint_confirm_options
-def check(
-    paths: tuple[str, ...],
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    output_format: str | None,
-    output_file: str | None,
-    show_source: bool,
-    exit_zero: bool,
-    quiet: bool,
-    config_file: str | None,
-    isolated: bool,
-    exclude: tuple[str, ...],
-    extend_exclude: tuple[str, ...],
-    fix: bool,
-    diff: bool,
-    jobs: int | None,
-    no_cache: bool,
-    confirm: bool,
-    confirm_flags: dict,
-) -> None:
-    """Lint PATHs (default: the current folder) for frozen-weights bugs."""
-    from gradlint.config import ConfigError, load_settings
-    from gradlint.discovery import MissingPathError
-    from gradlint.rules import is_known_prefix
+def check(paths: tuple[str, ...], **options) -> None:
+    """Lint PATHs (default: the current folder) for frozen-weights bugs.
 
-    try:
-        settings = load_settings(config_file=config_file, isolated=isolated)
-    except ConfigError as exc:
-        _fail(str(exc))
-    problem = check_lint_flags(confirm_flags, confirm)
-    if problem:
-        _fail(problem)
-    cli_select = _split_codes(select)
-    cli_ignore = _split_codes(ignore)
-    for code in (cli_select or []) + (cli_ignore or []):
-        if not is_known_prefix(code):
-            _fail(f"unknown rule code or prefix '{code}' (see 'gradlint rules')")
-    if cli_select is not None:
-        settings.select = cli_select
-    if cli_ignore is not None:
-        settings.ignore = settings.ignore + cli_ignore
-    if exclude:
-        settings.exclude = [p.strip() for v in exclude for p in v.split(",") if p.strip()]
-    if extend_exclude:
-        settings.extend_exclude += [
-            p.strip() for v in extend_exclude for p in v.split(",") if p.strip()
-        ]
-    if jobs is not None:
-        settings.jobs = jobs
-    if no_cache:
-        settings.use_cache = False
-    if fix and diff:
-        _fail("--fix and --diff cannot be combined: --diff previews what --fix writes")
+    Codes and patterns are comma-separated and the options repeatable. PATH `-` reads
+    stdin (name it with --stdin-filename).
+    """
+    from gradlint.lint_command import run_check
 
-    from gradlint import api
-
-    try:
-        result = api.lint_paths(paths or (".",), settings)
-    except MissingPathError as exc:
-        _fail(f"{exc}: no such file or directory")
-
-    fixed = None
-    if fix or diff:
-        from gradlint.fixing import apply_fixes
-
-        outcome = apply_fixes(result.findings, write=fix)
-        for error in outcome.errors:
-            click.echo(f"gradlint: warning: {error}", err=True)
-        if fix and not quiet:
-            for changed in outcome.files:
-                codes = ", ".join(sorted(set(changed.codes)))
-                click.echo(
-                    f"gradlint: fixed {len(changed.codes)} in {changed.path} ({codes})", err=True
-                )
-        if diff:
-            click.echo(outcome.diff, nl=False)
-            sys.exit(EXIT_FINDINGS if outcome.diff else EXIT_CLEAN)
-        fixed = outcome.fixed
-        result = api.lint_paths(paths or (".",), settings)
-
-    from gradlint.output import Report
-
-    report = Report(
-        findings=result.findings,
-        files_checked=result.files_checked,
-        quiet=quiet,
-        show_source=show_source,
-        fixed=fixed,
-    )
-    _emit(report, output_format, output_file)
-
-    exit_code = EXIT_FINDINGS if result.findings else EXIT_CLEAN
-    if confirm and result.findings:
-        from gradlint.runtime_check.cli import confirm_findings
-
-        to_stderr = (output_format or "text") != "text" and not output_file
-        options = (settings.confirm or ConfirmOptions()).updated(**confirm_flags)
-        exit_code = max(exit_code, confirm_findings(result.findings, options, to_stderr=to_stderr))
-    sys.exit(EXIT_CLEAN if exit_zero else exit_code)
+    sys.exit(run_check(paths, options))
 
 
-def _emit(report, output_format: str | None, output_file: str | None) -> None:
-    """Print or write the report. On GitHub Actions, plain text also gets annotations."""
-    import os
+@main.command("rule", context_settings=CONTEXT)
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Print every rule's documentation.")
+def rule_command(code: str | None, show_all: bool) -> None:
+    """Print a rule's documentation (GL001 or unapplied-gradients; --all)."""
+    from gradlint.rules import all_rules, find_rule
 
-    from gradlint.output import get_renderer
-
-    text = get_renderer(output_format or "text")(report)
-    # A plain `gradlint .` step on GitHub Actions also annotates the pull request; the
-    # annotations go to stdout (the runner reads them there) even when the report is a file.
-    annotations = ""
-    if output_format is None and os.environ.get("GITHUB_ACTIONS") == "true":
-        annotations = get_renderer("github")(report)
-    if output_file:
-        from gradlint.atomic import write_text_atomic
-
-        try:
-            write_text_atomic(output_file, text)
-        except OSError as exc:
-            _fail(f"{output_file}: cannot write report: {exc.strerror or exc}")
-        click.echo(annotations, nl=False)
-    else:
-        click.echo(text + annotations, nl=False)
+    if show_all:
+        click.echo("\n".join(rule.render_docs() for rule in all_rules()), nl=False)
+        return
+    if not code:
+        fail("give a rule code or name, or --all (see 'gradlint rules')")
+    rule = find_rule(code)
+    if rule is None:
+        fail(f"unknown rule '{code}' (see 'gradlint rules')")
+    click.echo(rule.render_docs(), nl=False)
 
 
-@main.command("rule")
-@click.argument("code")
-def rule_command(code: str) -> None:
-    """Print the documentation of rule CODE (e.g. GL001)."""
-    from gradlint.rules import RULE_MODULES, get_rule
-
-    code = code.strip().upper()
-    if code not in RULE_MODULES:
-        _fail(f"unknown rule '{code}' (see 'gradlint rules')")
-    click.echo(get_rule(code).render_docs(), nl=False)
-
-
-@main.command("rules")
-def rules_command() -> None:
-    """List every rule with its code, name and whether it can be fixed."""
+@main.command("rules", context_settings=CONTEXT)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def rules_command(output_format: str) -> None:
+    """List the rules (--format json for scripts)."""
     from gradlint.rules import all_rules
 
+    if output_format == "json":
+        import json
+
+        from gradlint.rule_docs import rule_record
+
+        click.echo(json.dumps([rule_record(rule) for rule in all_rules()], indent=2))
+        return
     for rule in all_rules():
         fix = " (fixable)" if rule.fixable else ""
         click.echo(f"{rule.code}  {rule.name:<28} {rule.summary}{fix}")
+
+
+@main.command("clean", context_settings=CONTEXT)
+def clean_command() -> None:
+    """Remove this project's cache (.gradlint_cache/)."""
+    from gradlint.clean import clean_caches
+
+    for line in clean_caches():
+        click.echo(line)
+
+
+@main.command("version", context_settings=CONTEXT)
+def version_command() -> None:
+    """Print gradlint's version."""
+    click.echo(f"gradlint {__version__}")
 
 
 def _register_optional_commands() -> None:
@@ -305,7 +378,7 @@ def _register_optional_commands() -> None:
     main.add_command(confirm_command, "confirm")
 
 
-def _fail(message: str) -> None:
+def fail(message: str) -> None:
     click.echo(f"gradlint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 

@@ -159,9 +159,16 @@ def _cfg_problem(exc: configparser.Error) -> str:
     return " ".join(str(exc).split())
 
 
-def _cfg_value(key: str, value: str) -> list[str] | dict[str, list[str]] | str:
+def _cfg_value(key: str, value: str) -> list[str] | dict[str, list[str]] | str | bool:
     """setup.cfg values are strings: lists are comma/space/newline separated (flake8 style)."""
     if key.replace("_", "-") == "per-file-ignores":
+        return value
+    if key.replace("_", "-") in _BOOL_KEYS:
+        lowered = value.strip().lower()
+        if lowered in ("true", "yes", "on", "1"):
+            return True
+        if lowered in ("false", "no", "off", "0"):
+            return False
         return value
     return [item for item in re.split(r"[,\s]+", value) if item]
 
@@ -206,6 +213,23 @@ def _set_select(settings: Settings, value: object, path: Path, key: str) -> None
 
 def _set_ignore(settings: Settings, value: object, path: Path, key: str) -> None:
     settings.ignore = _codes(value, path, key)
+
+
+def _set_extend_select(settings: Settings, value: object, path: Path, key: str) -> None:
+    settings.extend_select = _codes(value, path, key)
+
+
+def _set_extend_ignore(settings: Settings, value: object, path: Path, key: str) -> None:
+    settings.extend_ignore = _codes(value, path, key)
+
+
+def _flag(attribute: str) -> Callable[[Settings, object, Path, str], None]:
+    def set_flag(settings: Settings, value: object, path: Path, key: str) -> None:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: '{key}' must be true or false")
+        setattr(settings, attribute, value)
+
+    return set_flag
 
 
 def _set_exclude(settings: Settings, value: object, path: Path, key: str) -> None:
@@ -257,11 +281,21 @@ def _set_confirm(settings: Settings, value: object, path: Path, key: str) -> Non
         raise ConfigError(f"{path}: {exc}") from None
 
 
+#: Keys that take true/false -> the Settings attribute they set.
+_BOOL_KEYS = {
+    "force-exclude": "force_exclude",
+    "respect-gitignore": "respect_gitignore",
+    "check-syntax": "check_syntax",
+}
+
 _KEYS: dict[str, Callable[[Settings, object, Path, str], None]] = {
     "confirm": _set_confirm,
     "select": _set_select,
     "ignore": _set_ignore,
+    "extend-select": _set_extend_select,
+    "extend-ignore": _set_extend_ignore,
     "exclude": _set_exclude,
     "extend-exclude": _set_extend_exclude,
     "per-file-ignores": _set_per_file_ignores,
+    **{key: _flag(attribute) for key, attribute in _BOOL_KEYS.items()},
 }

@@ -1,7 +1,11 @@
 """Which files a run looks at: recursion, excludes, and the files the user named explicitly.
 
-Follows ruff/flake8 conventions: folders are walked, excluded folders are pruned, and a file
-named on the command line is always checked even if an exclude pattern matches it.
+Follows ruff/flake8 conventions: folders are walked, excluded folders (and, with
+``respect-gitignore``, what git ignores) are pruned, and a file named on the command line is
+checked even if an exclude pattern matches it, unless ``--force-exclude`` is given (pre-commit
+names every changed file, and a configured exclude must still hold for those). A path that
+does not exist or a folder that cannot be listed is a :class:`PathProblem`, which the run
+reports as a finding of its own and goes on (ruff's E902).
 """
 
 from __future__ import annotations
@@ -25,7 +29,15 @@ class SourceFile:
 
 
 class MissingPathError(Exception):
-    """A path named on the command line does not exist."""
+    """A path named on the command line does not exist (only when no problem list is given)."""
+
+
+@dataclass(frozen=True)
+class PathProblem:
+    """A named path that does not exist, or a folder that cannot be listed."""
+
+    display_path: str
+    message: str
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -86,24 +98,42 @@ def is_excluded(path: Path, patterns: Iterable[str], root: Path) -> bool:
 
 
 def collect_files(
-    paths: Iterable[str], excludes: list[str], root: Path | None = None
+    paths: Iterable[str],
+    excludes: list[str],
+    root: Path | None = None,
+    *,
+    force_exclude: bool = False,
+    respect_gitignore: bool = False,
+    problems: list[PathProblem] | None = None,
 ) -> list[SourceFile]:
     """Every source file under ``paths``, deduplicated, in a stable order.
 
     Symlinked folders are followed once (a loop is cut where it revisits a folder).
-    Raises :class:`MissingPathError` for a named path that does not exist. Walked files
-    stay strings: a large tree is listed on every run, even a fully cached one.
+    A named path that does not exist, and a folder that cannot be listed, is appended to
+    ``problems``; without that list a missing path raises :class:`MissingPathError`.
+    Walked files stay strings: a large tree is listed on every run, even a fully cached one.
     """
     cwd = Path.cwd()
     base = os.path.abspath(cwd)
     root = root or cwd
+    matcher = ExcludeMatcher(excludes, root)
     found: dict[str, SourceFile] = {}
     for raw in paths:
         path = Path(raw)
         if not path.exists() and not path.is_symlink():
-            raise MissingPathError(raw)
+            if problems is None:
+                raise MissingPathError(raw)
+            problems.append(PathProblem(display_path(path, cwd), "no such file or directory"))
+            continue
+        if force_exclude and excluded_with_parents(str(path), matcher):
+            continue
         if path.is_dir():
-            for file in _walk(path, excludes, root):
+            ignored = None
+            if respect_gitignore:
+                from gradlint.gitignore import GitIgnore
+
+                ignored = GitIgnore.for_folder(path)
+            for file in _walk(path, matcher, ignored, problems, cwd):
                 absolute = file if os.path.isabs(file) else os.path.join(base, file)
                 key = os.path.normcase(os.path.normpath(absolute))
                 if key not in found:
@@ -114,6 +144,23 @@ def collect_files(
     return sorted(found.values(), key=lambda f: f.display_path)
 
 
+def excluded_with_parents(path: str, matcher: ExcludeMatcher) -> bool:
+    """Whether ``path``, or a folder above it inside the root, matches an exclude pattern.
+
+    The root itself (and anything above it) is never tested: a checkout that happens to live
+    in a folder called ``build`` is not excluded as a whole.
+    """
+    absolute = os.path.abspath(path)
+    inside = matcher.root + os.sep
+    while True:
+        if matcher.matches(absolute, os.path.basename(absolute)):
+            return True
+        parent = os.path.dirname(absolute)
+        if parent == absolute or not parent.startswith(inside):
+            return False
+        absolute = parent
+
+
 def _display(path: str, base: str) -> str:
     """:func:`display_path` for a walked path, without building a ``Path``."""
     text = os.path.normpath(path)
@@ -122,8 +169,13 @@ def _display(path: str, base: str) -> str:
     return text.replace(os.sep, "/") if os.sep != "/" else text
 
 
-def _walk(top: Path, excludes: list[str], root: Path) -> Iterable[str]:
-    matcher = ExcludeMatcher(excludes, root)
+def _walk(
+    top: Path,
+    matcher: ExcludeMatcher,
+    ignored,
+    problems: list[PathProblem] | None,
+    cwd: Path,
+) -> Iterable[str]:
     seen_dirs: set[tuple[int, int]] = set()
     stack = [str(top)]
     while stack:
@@ -139,8 +191,16 @@ def _walk(top: Path, excludes: list[str], root: Path) -> Iterable[str]:
         try:
             with os.scandir(folder) as scan:
                 entries = sorted(scan, key=lambda e: e.name)
-        except OSError:
+        except OSError as exc:
+            if problems is not None:
+                reason = (exc.strerror or str(exc)).lower()
+                problems.append(
+                    PathProblem(display_path(Path(folder), cwd), f"cannot list folder: {reason}")
+                )
             continue
+        rules = None
+        if ignored is not None:
+            rules = ignored.enter(folder, any(e.name == ".gitignore" for e in entries))
         subdirs = []
         for entry in entries:
             name = entry.name
@@ -151,6 +211,8 @@ def _walk(top: Path, excludes: list[str], root: Path) -> Iterable[str]:
             if not is_dir and not name.endswith(SOURCE_SUFFIXES):
                 continue  # cheaper than the exclude check, and most entries stop here
             if matcher.matches(entry.path, name):
+                continue
+            if rules is not None and ignored.is_ignored(rules, name, is_dir):
                 continue
             if is_dir:
                 subdirs.append(entry.path)

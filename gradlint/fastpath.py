@@ -24,18 +24,22 @@ def all_clear_line(files_checked: int) -> str:
 
 #: Options that cannot change the answer for files without a tape (``-q`` only hides it).
 _HARMLESS_FLAGS = {"--no-cache", "--exit-zero", "-q", "--quiet"}
+#: Drops named files that the excludes match; the pre-commit hook passes it.
+_FORCE_EXCLUDE = "--force-exclude"
 
 
 def main() -> None:
     args = sys.argv[1:]
-    files = [a for a in args if a not in _HARMLESS_FLAGS]
-    if _can_answer_fast(files):
+    files = [a for a in args if a not in _HARMLESS_FLAGS and a != _FORCE_EXCLUDE]
+    # When --force-exclude drops some of the files, the full path counts what is left.
+    some_excluded = _FORCE_EXCLUDE in args and any(_default_excluded(f) for f in files)
+    if not some_excluded and _can_answer_fast(files):
         if not {"-q", "--quiet"} & set(args):
             sys.stdout.write(all_clear_line(len(files)) + "\n")
         sys.exit(0)
     from gradlint.cli import main as full_main
 
-    full_main()
+    full_main(prog_name="gradlint")
 
 
 def _can_answer_fast(args: list[str]) -> bool:
@@ -58,6 +62,23 @@ def _can_answer_fast(args: list[str]) -> bool:
         except UnicodeDecodeError:
             return False  # maybe a coding cookie, maybe GL000: let the full path decide
     return True
+
+
+def _default_excluded(path: str) -> bool:
+    """Whether a part of ``path`` matches a default exclude (no configuration is in reach on
+    the fast path, so the defaults are the excludes in force)."""
+    from gradlint.defaults import DEFAULT_EXCLUDE
+
+    parts = [part for part in path.replace(os.sep, "/").split("/") if part not in ("", ".")]
+    for pattern in DEFAULT_EXCLUDE:
+        if "*" in pattern or "?" in pattern or "[" in pattern:
+            import fnmatch
+
+            if any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+                return True
+        elif pattern in parts:
+            return True
+    return False
 
 
 def _config_in_reach() -> bool:

@@ -48,8 +48,14 @@ class FixOutcome:
     errors: list[str] = field(default_factory=list)
 
 
-def apply_fixes(findings: Iterable[Finding], *, write: bool) -> FixOutcome:
-    """Apply (``write=True``) or preview the fixes of ``findings``, file by file."""
+def apply_fixes(
+    findings: Iterable[Finding], *, write: bool, codes: list[str] | None = None
+) -> FixOutcome:
+    """Apply (``write=True``) or preview the fixes of ``findings``, file by file.
+
+    ``codes`` are the rules of the run: the unused-noqa check (GL100) judges the other rules'
+    findings, so it is re-run with the same rules (default: the codes of ``findings``).
+    """
     outcome = FixOutcome()
     by_path: dict[str, list[Finding]] = {}
     for finding in findings:
@@ -58,21 +64,23 @@ def apply_fixes(findings: Iterable[Finding], *, write: bool) -> FixOutcome:
     diffs: list[str] = []
     for path in sorted(by_path):
         try:
-            result = _fix_file(path, by_path[path], write=write)
+            result = _fix_file(path, by_path[path], write=write, codes=codes)
         except FixError as exc:
             outcome.errors.append(f"{path}: not fixed: {exc}")
             continue
         if result is None:
             continue
-        diff, codes = result
+        diff, applied = result
         diffs.append(diff)
-        outcome.fixed += len(codes)
-        outcome.files.append(FileFix(path, codes))
+        outcome.fixed += len(applied)
+        outcome.files.append(FileFix(path, applied))
     outcome.diff = "".join(diffs)
     return outcome
 
 
-def _fix_file(path: str, wanted: list[Finding], *, write: bool) -> tuple[str, list[str]] | None:
+def _fix_file(
+    path: str, wanted: list[Finding], *, write: bool, codes: list[str] | None = None
+) -> tuple[str, list[str]] | None:
     from gradlint.analyzer.sources import SourceError, decode_python
 
     fs_path = Path(path)
@@ -89,7 +97,7 @@ def _fix_file(path: str, wanted: list[Finding], *, write: bool) -> tuple[str, li
         unit = decode_python(raw, path)
     if isinstance(unit, SourceError):
         raise FixError(unit.message)
-    fresh = _current_findings(unit, wanted)
+    fresh = _current_findings(unit, wanted, codes)
     if not fresh:
         return None
     if notebook:
@@ -121,7 +129,7 @@ def _diff_lines(old: list[str], new: list[str], path: str):
         yield line if line.endswith(_NEWLINES) else line + "\n\\ No newline at end of file\n"
 
 
-def _current_findings(unit, wanted: list[Finding]) -> list[Finding]:
+def _current_findings(unit, wanted: list[Finding], codes: list[str] | None = None) -> list[Finding]:
     """The fixable findings of ``wanted`` that the file on disk still has, freshly computed."""
     from gradlint.analyzer.engine import analyze_unit
     from gradlint.analyzer.parsing import parse_unit
@@ -129,7 +137,7 @@ def _current_findings(unit, wanted: list[Finding]) -> list[Finding]:
 
     if isinstance(parse_unit(unit), SourceError):
         raise FixError("the file does not parse")
-    codes = sorted({f.code for f in wanted})
+    codes = codes or sorted({f.code for f in wanted})
     keys = {(f.code, f.cell, f.line, f.column) for f in wanted}
     fresh = analyze_unit(unit, codes)
     return [f for f in fresh if f.fix is not None and (f.code, f.cell, f.line, f.column) in keys]

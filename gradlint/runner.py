@@ -43,6 +43,8 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
     findings: list[Finding] = []
     pending: list[tuple[str | None, str, os.stat_result | None]] = []
     required = required_tokens(codes)
+    #: ``--check-syntax``: files the prefilter would skip are still compiled by CPython.
+    syntax = settings.check_syntax and PARSE_ERROR in codes
 
     def to_analyze() -> Iterator[SourceUnit]:
         """Reads the files, and yields those the cache and the prefilter do not settle."""
@@ -59,11 +61,15 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
                     if hit is not None:
                         findings.extend(hit)
                         continue
-            loaded = load_source(file.fs_path, file.display_path, required)
+            loaded = load_source(file.fs_path, file.display_path, None if syntax else required)
             if loaded is None or (
                 isinstance(loaded, SourceUnit)
                 and (not needs_parse(loaded.text, codes, loaded.kind) or is_skip_file(loaded.text))
             ):
+                error = syntax_error(loaded) if syntax and loaded is not None else None
+                if error is not None:
+                    findings.append(error_finding(error))
+                    continue
                 if index is not None and st is not None:
                     index.record(str(file.fs_path), st, index.NOTHING_TO_PARSE)
                 continue
@@ -99,6 +105,32 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
     if index is not None:
         index.save()
     return sorted(findings, key=lambda f: f.sort_key)
+
+
+def syntax_error(unit: SourceUnit) -> SourceError | None:
+    """CPython's verdict on a ``.py`` file that no rule needs parsed (``--check-syntax``).
+
+    ``compile`` to an AST costs a fraction of a LibCST parse, and it is what the interpreter
+    would reject; the message has the same shape as the analyzer's own syntax errors.
+    """
+    import warnings
+
+    from gradlint.analyzer.suppressions import is_skip_file
+
+    if unit.kind != "python" or is_skip_file(unit.text):
+        return None
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(unit.text, unit.path, "exec", flags=0x400, dont_inherit=True)  # ONLY_AST
+    except SyntaxError as exc:
+        line, column = exc.lineno or 1, exc.offset or 1
+        reason = exc.msg or "invalid syntax"
+        return SourceError(unit.path, f"syntax error: {reason} (line {line})", line, column)
+    except (ValueError, MemoryError, RecursionError) as exc:
+        return SourceError(unit.path, f"cannot parse: {type(exc).__name__}: {exc}".splitlines()[0])
+    return None
 
 
 def analyze_units(

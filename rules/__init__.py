@@ -21,7 +21,11 @@ RULE_MODULES: dict[str, str] = {
     "GL005": "gradlint.rules.gl005_swapped_pairs:SwappedPairs",
     "GL006": "gradlint.rules.gl006_non_persistent_tape_reused:NonPersistentTapeReused",
     "GL007": "gradlint.rules.gl007_gradient_path_cut:GradientPathCut",
+    "GL100": "gradlint.rules.gl100_unused_noqa:UnusedNoqa",
 }
+#: Rules that only run when selected explicitly (``default_enabled = False``); kept here so
+#: selecting codes needs no rule module imported.
+DEFAULT_OFF: frozenset[str] = frozenset({"GL100"})
 
 
 @cache
@@ -38,11 +42,14 @@ def select_codes(select: list[str] | None, ignore: list[str] | None) -> list[str
     """Codes enabled by ``--select``/``--ignore`` prefixes, like ruff and flake8.
 
     The longest matching prefix wins, so ``--select GL --ignore GL00 --select GL001``-style
-    combinations behave predictably; GL000 (unreadable file) is always on unless ignored.
+    combinations behave predictably; GL000 (unreadable file) is always on unless ignored,
+    and a :data:`DEFAULT_OFF` rule only runs when a selected code or prefix names it.
     """
     chosen = []
     for code in RULE_MODULES:
         sel = _longest_prefix(code, select) if select else 0
+        if code in DEFAULT_OFF and sel == 0:
+            continue
         ign = _longest_prefix(code, ignore or [])
         enabled = (sel > 0 or not select or code == "GL000") and not (ign and ign >= sel)
         if enabled:
@@ -65,3 +72,12 @@ def _longest_prefix(code: str, prefixes: list[str]) -> int:
 def is_known_prefix(prefix: str) -> bool:
     prefix = prefix.strip().upper()
     return prefix == "ALL" or any(code.startswith(prefix) for code in RULE_MODULES)
+
+
+def find_rule(code_or_name: str) -> type[Rule] | None:
+    """The rule with this code (``GL001``, any case) or name (``unapplied-gradients``)."""
+    wanted = code_or_name.strip()
+    if wanted.upper() in RULE_MODULES:
+        return get_rule(wanted.upper())
+    normalized = wanted.lower().replace("_", "-")
+    return next((rule for rule in all_rules() if rule.name == normalized), None)

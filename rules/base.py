@@ -48,6 +48,8 @@ class Rule:
     use_instead: ClassVar[str]
     severity: ClassVar[str] = "error"
     fixable: ClassVar[bool] = False
+    #: Off unless selected explicitly (by its code or a prefix of it), like ruff's RUF100.
+    default_enabled: ClassVar[bool] = True
     #: A file must contain one of these strings for the rule to possibly fire (prefilter):
     #: in code, for a ``.py`` file (a mention only in comments, strings and plain imports
     #: does not count; see :mod:`gradlint.analyzer.code_mentions`).

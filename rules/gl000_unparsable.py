@@ -13,7 +13,13 @@ class Unparsable(Rule):
     what_it_does = """
 Reports a file that gradlint could not analyze: a syntax error, bytes that do not decode in
 the file's declared encoding, a binary file, a broken notebook, or a file that vanished or
-could not be read during the scan. The message gives the reason and the line.
+could not be read during the scan. The message gives the reason and the line. A path named
+on the command line that does not exist, and a folder that cannot be listed, are reported
+the same way (at line 1), and the other paths are still checked.
+
+For speed, a `.py` file that never mentions `GradientTape` in code is not parsed at all, so
+a syntax error in it is not reported; `--check-syntax` (or `check-syntax = true`) compiles
+those files too, with CPython's own parser, and reports their syntax errors.
 """
     why_bad = """
 A file gradlint cannot parse is a file in which a frozen training loop would go unnoticed.

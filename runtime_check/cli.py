@@ -138,8 +138,8 @@ def confirm_command(
     output_format: str,
     show_output: bool,
 ) -> None:
-    """Run SCRIPT and check whether the weights at its flagged tape.gradient calls (for a
-    PyTorch script, its backward calls) change.
+    """Run SCRIPT and check whether its flagged weights (for a PyTorch script, those its
+    backward calls reach) really change.
 
     \b
     Arguments after `--` go to the script:

@@ -98,7 +98,9 @@ def test_json_has_exactly_the_documented_keys(project: Path) -> None:
         "cell",
         "severity",
         "fix",
+        "url",
     }
+    assert finding["url"].endswith("/docs/rules.md#gl001")
     assert finding["path"] == "pkg/frozen.py"
     assert (finding["line"], finding["column"], finding["end_line"]) == (8, 13, 8)
     assert finding["end_column"] == 59
@@ -136,10 +138,13 @@ def test_exit_zero_and_quiet(project: Path) -> None:
     assert len(out.splitlines()) == 1 and "GL001" in out
 
 
-def test_missing_path_is_exit_2_with_one_line(project: Path) -> None:
+def test_missing_path_is_a_finding_and_the_others_are_still_checked(project: Path) -> None:
     code, out, err = run(["nope/", "pkg"], cwd=project)
-    assert code == 2 and out == ""
-    assert err.strip() == "gradlint: error: nope/: no such file or directory"
+    lines = out.splitlines()
+    assert code == 1 and err == ""
+    assert "nope:1:1: GL000 no such file or directory" in lines
+    assert any(line.startswith("pkg/frozen.py:8:13: GL001 ") for line in lines)
+    assert lines[-1] == "Found 2 problems in 2 files (2 files checked)."
 
 
 def test_excluded_folders_are_skipped_unless_named(project: Path) -> None:
@@ -191,7 +196,7 @@ def test_python_dash_m_and_version() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "gradlint", "--version"], capture_output=True, text=True, check=False
     )
-    assert result.returncode == 0 and result.stdout.startswith("gradlint, version ")
+    assert result.returncode == 0 and result.stdout.startswith("gradlint 0.")
 
 
 def test_static_path_never_imports_tensorflow(project: Path) -> None:

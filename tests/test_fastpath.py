@@ -15,7 +15,10 @@ RUN = [sys.executable, "-m", "gradlint"]
 
 
 def test_prefilter_tokens_cover_every_rule() -> None:
-    required = {token for rule in all_rules() for token in rule.required_text}
+    """Every rule on by default (the fast path never runs with a selection or a config)."""
+    required = {
+        token for rule in all_rules() if rule.default_enabled for token in rule.required_text
+    }
     assert required == set(PREFILTER_TOKENS)
 
 
@@ -83,3 +86,20 @@ def test_harmless_flags_keep_the_same_answer(tmp_path: Path, flags: list[str]) -
         [*RUN, *flags, "--isolated", "a.py"], cwd=tmp_path, capture_output=True, text=True
     )
     assert (fast.returncode, fast.stdout) == (full.returncode, full.stdout)
+
+
+def test_force_exclude_keeps_the_fast_answer_and_counts_only_kept_files(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "b.py").write_text("y = 2\n")
+    fast = subprocess.run(
+        [*RUN, "--force-exclude", "a.py"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert fast.stdout == "All checks passed (1 file checked).\n"
+    dropped = subprocess.run(
+        [*RUN, "--force-exclude", "a.py", "build/b.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert (dropped.returncode, dropped.stdout) == (0, "All checks passed (1 file checked).\n")

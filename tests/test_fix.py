@@ -169,7 +169,7 @@ def test_result_that_does_not_parse_is_refused(tmp_path: Path, monkeypatch) -> N
         71,
         fix=Fix("break it", (Edit(11, 1, 11, 71, "    optimizer.apply_gradients(("),)),
     )
-    monkeypatch.setattr(fixing, "_current_findings", lambda unit, wanted: [bad])
+    monkeypatch.setattr(fixing, "_current_findings", lambda unit, wanted, codes=None: [bad])
     monkeypatch.chdir(tmp_path)
     outcome = apply_fixes([bad], write=True)
     assert outcome.fixed == 0

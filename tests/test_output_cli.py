@@ -46,11 +46,18 @@ def test_output_file_replaces_an_existing_report(project):
     assert json.loads((project / "r.json").read_text())[0]["code"] == "GL001"
 
 
-def test_output_file_in_missing_folder_is_a_one_line_error(project):
+def test_output_file_in_a_missing_folder_creates_the_folders(project):
     result = CliRunner().invoke(main, ["--isolated", "t.py", "-o", "no/such/dir/r.txt"])
+    assert result.exit_code == 1 and result.output == ""
+    assert "t.py:" in (project / "no/such/dir/r.txt").read_text()
+
+
+def test_output_file_under_a_file_is_a_one_line_error(project):
+    (project / "plain").write_text("")
+    result = CliRunner().invoke(main, ["--isolated", "t.py", "-o", "plain/r.txt"])
     assert result.exit_code == 2
     assert result.output.count("\n") == 1
-    assert "no/such/dir/r.txt" in result.output and "Traceback" not in result.output
+    assert "plain/r.txt" in result.output and "Traceback" not in result.output
 
 
 def test_failed_write_leaves_the_old_report_and_no_temp_file(project, monkeypatch):
@@ -94,5 +101,6 @@ def test_outside_github_actions_no_annotations(project):
 
 def test_show_source_through_the_cli(project):
     lines = invoke("t.py", "--show-source", "-q").output.splitlines()
-    assert lines[1] == "    grads = tape.gradient(loss, model.trainable_variables)"
-    assert lines[2] == " " * 12 + "^" * 46
+    flagged = next(i for i, line in enumerate(lines) if "grads = tape.gradient(" in line)
+    assert lines[flagged].endswith(" |     grads = tape.gradient(loss, model.trainable_variables)")
+    assert lines[flagged + 1].endswith(" |             " + "^" * 46 + " GL001")

@@ -122,13 +122,13 @@ def test_manifest_is_valid():
 def test_manifest_hooks():
     hooks = {hook["id"]: hook for hook in yaml.safe_load(MANIFEST.read_text())}
     static = hooks["gradlint"]
-    assert static["entry"] == "gradlint"
+    assert static["entry"] == "gradlint --force-exclude"
     assert static["language"] == "python"
     assert static["types_or"] == ["python", "jupyter"]
     assert not static.get("additional_dependencies")
     assert "stages" not in static
     confirm = hooks["gradlint-confirm"]
-    assert confirm["entry"] == "gradlint --confirm"
+    assert confirm["entry"] == "gradlint --force-exclude --confirm"
     assert confirm["stages"] == ["manual"]
     assert any(
         dep.startswith(("tensorflow", "tf-gradlint[runtime]"))
@@ -220,3 +220,52 @@ def test_readme_snippet_is_a_valid_config_using_our_hooks(tmp_path):
     used = {h["id"] for repo in yaml.safe_load(snippet)["repos"] for h in repo["hooks"]}
     assert used <= ids
     assert "- id: gradlint-confirm" in doc and "--hook-stage manual gradlint-confirm" in doc
+
+
+def _config_for(project: Path, head: str) -> str:
+    return yaml.safe_dump(
+        {"repos": [{"repo": str(project), "rev": head, "hooks": [{"id": "gradlint"}]}]}
+    )
+
+
+def test_pre_commit_run_honours_configured_excludes(hook_repo, tmp_path):
+    """pre-commit names every file; `extend-exclude` must still hold (--force-exclude)."""
+    project, head, env = hook_repo
+    work = tmp_path / "work"
+    git_repo(
+        work,
+        env,
+        {
+            ".pre-commit-config.yaml": _config_for(project, head),
+            "pyproject.toml": '[tool.gradlint]\nextend-exclude = ["generated"]\n',
+        },
+    )
+    (work / "generated").mkdir()
+    (work / "generated" / "x.py").write_text(FROZEN)
+    (work / "build").mkdir()
+    (work / "build" / "y.py").write_text(FROZEN)
+    run(["git", "add", "-A"], work, env)
+    passed = pre_commit("run", "--all-files", cwd=work, env=env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "GL001" not in passed.stdout
+
+    (work / "train.py").write_text(FROZEN)
+    run(["git", "add", "-A"], work, env)
+    blocked = pre_commit("run", "--all-files", cwd=work, env=env)
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "train.py:29:13: GL001 " in blocked.stdout
+    assert "generated/x.py" not in blocked.stdout and "build/y.py" not in blocked.stdout
+
+
+def test_pre_commit_run_without_config_skips_default_excludes(hook_repo, tmp_path):
+    """The fast path (no configuration) drops default-excluded files too."""
+    project, head, env = hook_repo
+    work = tmp_path / "work"
+    git_repo(work, env, {".pre-commit-config.yaml": _config_for(project, head)})
+    (work / "build").mkdir()
+    (work / "build" / "y.py").write_text(FROZEN)
+    (work / "ok.py").write_text("x = 1\n")
+    run(["git", "add", "-A"], work, env)
+    result = pre_commit("run", "--all-files", "--verbose", cwd=work, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All checks passed (1 file checked)." in result.stdout

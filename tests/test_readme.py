@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import click
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -45,3 +48,35 @@ def test_every_rule_is_in_the_readme_table() -> None:
 
     for rule in all_rules():
         assert f"| {rule.code} | {rule.name} |" in README
+
+
+def test_readme_promises_no_unpublished_package_or_missing_tags() -> None:
+    """No install from the package index and no release tag until they exist."""
+    for line in README.splitlines():
+        for match in re.finditer(r"pip install ([^`\n]*)", line):
+            spec = match.group(1)
+            if "tf-gradlint" in spec:
+                assert "git+https://" in spec, line
+    assert not re.search(r"rev: v\d", README)
+    assert not re.search(r"gradlint/gradlint@v\d", README)
+    assert "<commit-sha>" in README
+
+
+def test_every_check_option_is_in_the_readme() -> None:
+    from gradlint.cli import main
+
+    check = main.commands["check"]
+    for param in check.params:
+        if isinstance(param, click.Option) and param.name != "help":
+            names = [o for o in param.opts if o.startswith("--")]
+            assert any(
+                name in README or name.replace("--", "--[no-]", 1) in README for name in names
+            ), names
+
+
+def test_readme_config_error_lists_the_real_keys(tmp_path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.gradlint]\nexclud = 1\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "gradlint", "."], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.stderr.strip() in README

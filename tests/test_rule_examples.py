@@ -11,13 +11,20 @@ import pytest
 
 from gradlint.analyzer.engine import analyze_unit
 from gradlint.analyzer.sources import SourceUnit
-from gradlint.rules import RULE_MODULES, get_rule
+from gradlint.rules import DEFAULT_OFF, RULE_MODULES, get_rule
 
 CODES = [code for code in RULE_MODULES if code != "GL000"]
+#: GL100 judges the other rules' findings, so its examples run with every rule enabled.
+EVERY = list(RULE_MODULES)
 
 
 def _findings(code: str, text: str):
-    return [f for f in analyze_unit(SourceUnit("example.py", text), [code]) if f.code == code]
+    codes = EVERY if code == "GL100" else [code]
+    return [f for f in analyze_unit(SourceUnit("example.py", text), codes) if f.code == code]
+
+
+def test_default_off_rules_say_so():
+    assert {code for code in RULE_MODULES if not get_rule(code).default_enabled} == DEFAULT_OFF
 
 
 def _cases(kind: str):

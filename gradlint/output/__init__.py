@@ -33,6 +33,12 @@ class Report:
     fixed: int | None = None
     #: Folder that relative paths in the report are relative to.
     root: Path = field(default_factory=Path.cwd)
+    #: ``--show-fixes``: mark fixable findings; with --fix, list what was fixed.
+    show_fixes: bool = False
+    #: What --fix changed, per file (``gradlint.fixing.FileFix``); None without --fix.
+    applied: list | None = None
+    #: ANSI colours in the text format.
+    color: bool = False
 
 
 def get_renderer(name: str) -> Callable[[Report], str]:

@@ -1,4 +1,7 @@
-"""A JSON array of findings with a fixed set of keys (see README "JSON format")."""
+"""A JSON array of findings with a fixed set of keys (see README "JSON format").
+
+Each finding carries the ``url`` of its rule's section in docs/rules.md, as ruff's JSON does.
+"""
 
 from __future__ import annotations
 
@@ -8,4 +11,10 @@ from gradlint.output import Report
 
 
 def render(report: Report) -> str:
-    return json.dumps([f.to_dict() for f in report.findings], indent=2) + "\n"
+    from gradlint.rules import RULE_MODULES, get_rule
+
+    def record(finding) -> dict:
+        url = get_rule(finding.code).help_url() if finding.code in RULE_MODULES else None
+        return {**finding.to_dict(), "url": url}
+
+    return json.dumps([record(f) for f in report.findings], indent=2) + "\n"
