@@ -138,8 +138,10 @@ def confirm_command(
     output_format: str,
     show_output: bool,
 ) -> None:
-    """Run SCRIPT and check whether its flagged weights (for a PyTorch script, those its
-    backward calls reach) really change.
+    """Run SCRIPT and check whether its flagged weights really change.
+
+    A script that imports torch and not tensorflow is run with PyTorch (see --framework);
+    its sites are backward calls, and without --site every one is observed.
 
     \b
     Arguments after `--` go to the script:

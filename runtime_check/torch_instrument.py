@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import sys
 import threading
 import time
@@ -38,9 +37,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
-
-_TORCH_ROOT = os.path.dirname(os.path.abspath(torch.__file__))
-_THIS_FILE = os.path.abspath(__file__)
 
 EXTEND_STEPS_FACTOR = 10
 EXTEND_MIN_STEPS = 50
