@@ -369,6 +369,18 @@ def version_command() -> None:
     click.echo(f"gradlint {__version__}")
 
 
+@main.command("server", context_settings=CONTEXT)
+def server_command() -> None:
+    """Run the language server over stdio, for editors (needs the 'lsp' extra)."""
+    try:
+        from gradlint.server.protocol import build_server
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        fail(f"the language server needs {exc.name}: install the 'lsp' extra (pip install '.[lsp]' in a checkout)")
+    build_server().start_io()
+
+
 def _register_optional_commands() -> None:
     """Subcommands whose modules are optional at import time (kept off the lint hot path)."""
     try:
