@@ -1,4 +1,4 @@
-"""Commented-out weight updates (GL002): ``# optimizer.apply_gradients(...)``.
+"""Commented-out weight updates: ``# optimizer.apply_gradients(...)``.
 
 LibCST keeps comments in the tree (``EmptyLine`` nodes in a statement's leading lines and in
 a block's footer), which tells exactly which block a comment sits in, something an AST-based
@@ -14,6 +14,8 @@ import ast
 import re
 import warnings
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -21,14 +23,20 @@ from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.edits import edit, newline, text_lines
 from gradlint.analyzer.findings import Edit
 from gradlint.analyzer.scopes import Scope
-from gradlint.analyzer.tapes import GradientSite, tape_index
-from gradlint.analyzer.training import OPTIMIZER_NAME
+from gradlint.analyzer.tapes import GradientSite
+from gradlint.analyzer.vocabulary import Vocabulary
 
-UPDATE_METHODS = ("apply_gradients", "apply", "minimize", "assign_sub")
-#: Cheap text test before any tree walk: a comment mentioning an update method call.
-_CANDIDATE = re.compile(r"#[^\n]*\.(?:apply_gradients|apply|minimize|assign_sub)\s*\(")
+if TYPE_CHECKING:
+    from gradlint.analyzer.facts import Facts
+
 #: Longest commented-out statement considered (lines).
 MAX_LINES = 15
+
+
+@cache
+def _candidate(methods: tuple[str, ...]) -> re.Pattern[str]:
+    """Cheap text test before any tree walk: a comment mentioning an update method call."""
+    return re.compile(r"#[^\n]*\.(?:" + "|".join(methods) + r")\s*\(")
 
 
 @dataclass
@@ -42,17 +50,13 @@ class CommentedUpdate:
     edit: Edit | None
 
 
-def commented_updates(ctx: ModuleContext) -> list[CommentedUpdate]:
-    cached = ctx.shared.get("commented_updates")
-    if cached is None:
-        cached = ctx.shared["commented_updates"] = _find(ctx)
-    return cached
-
-
-def _find(ctx: ModuleContext) -> list[CommentedUpdate]:
-    if not _CANDIDATE.search(ctx.unit.text):
+def find_commented_updates(ctx: ModuleContext, facts: Facts) -> list[CommentedUpdate]:
+    """Read once per file through :attr:`gradlint.analyzer.facts.Facts.commented_updates`."""
+    vocabulary = facts.vocabulary
+    candidate = _candidate(vocabulary.commented_update_methods)
+    if not candidate.search(ctx.unit.text):
         return []
-    index = tape_index(ctx)
+    index = facts.tapes
     scopes: dict[int, Scope] = {}
     for site in index.sites:
         if not site.expects_error:
@@ -70,14 +74,14 @@ def _find(ctx: ModuleContext) -> list[CommentedUpdate]:
         else:
             assert isinstance(scope.node, cst.FunctionDef)
             collector.block(scope.node.body)
-        groups = [g for g in collector.groups if any(_CANDIDATE.search(c.value) for c, _ in g)]
+        groups = [g for g in collector.groups if any(candidate.search(c.value) for c, _ in g)]
         if not groups:
             continue
-        unapplied = _unapplied(ctx, scope, index)
+        unapplied = _unapplied(facts, scope)
         if not unapplied:
             continue
         for group in groups:
-            found.extend(_statements_in(ctx, scope, group, unapplied))
+            found.extend(_statements_in(ctx, vocabulary, scope, group, unapplied))
     return found
 
 
@@ -139,23 +143,17 @@ class _CommentCollector:
 
 
 # ---------------------------------------------------------------------------- guards
-def _unapplied(ctx: ModuleContext, scope: Scope, index) -> dict[GradientSite, set[str]]:
+def _unapplied(facts: Facts, scope: Scope) -> dict[GradientSite, set[str]]:
     """Gradient sites of ``scope`` whose value reaches no update, with the names that a
     commented update of them would mention (gradient names, the tape, the target)."""
-    from gradlint.analyzer.dataflow import analyze_scopes
-    from gradlint.analyzer.training import site_table
-
-    sites = [s for s in index.sites_in(scope) if not s.expects_error]
-    table = ctx.shared.get("site_table")
-    if table is None:
-        table = ctx.shared["site_table"] = site_table(index)
-    flow = analyze_scopes(ctx, index.scopes, table, [scope])
     result: dict[GradientSite, set[str]] = {}
-    for site in sites:
-        parts = table.parts.get(site.index, ())
-        if site.index in flow.used or (parts and all(p in flow.used for p in parts)):
+    for site in facts.tapes.sites_in(scope):
+        if site.expects_error:
             continue
-        names = set(site.assigned_to) | set(flow.holders.get(site.index, []))
+        fate = facts.fate(site)
+        if fate.reaches_use:
+            continue
+        names = set(site.assigned_to) | set(fate.holders)
         if site.tape.name:
             names.add(site.tape.name)
         if isinstance(site.target, cst.Name):
@@ -179,28 +177,31 @@ def _parse_statement(text: str) -> ast.stmt | None:
     return tree.body[0] if len(tree.body) == 1 else None
 
 
-def _is_update(stmt: ast.stmt) -> bool:
+def _is_update(vocabulary: Vocabulary, stmt: ast.stmt) -> bool:
     value = stmt.value if isinstance(stmt, ast.Expr | ast.Assign) else None
     if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
         return False
     method = value.func.attr
-    if method not in UPDATE_METHODS:
+    if method not in vocabulary.commented_update_methods:
         return False
-    if method == "apply":
+    if method == vocabulary.split_update_method:
         receiver = value.func.value
         name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
-        return bool(OPTIMIZER_NAME.search(name)) and bool(value.args or value.keywords)
+        return bool(vocabulary.optimizer_name.search(name)) and bool(value.args or value.keywords)
     return True
 
 
-def _statements_in(ctx, scope, group: list[Entry], unapplied) -> list[CommentedUpdate]:
+def _statements_in(
+    ctx, vocabulary: Vocabulary, scope, group: list[Entry], unapplied
+) -> list[CommentedUpdate]:
+    candidate = _candidate(vocabulary.commented_update_methods)
     found = []
     i = 0
     while i < len(group):
         first = _uncommented(group[i][0].value)
         lead = first[: len(first) - len(first.lstrip())]
         matched = None
-        if _CANDIDATE.search(group[i][0].value) or "(" in first:
+        if candidate.search(group[i][0].value) or "(" in first:
             body: list[str] = []
             for j in range(i, min(len(group), i + MAX_LINES)):
                 text = _uncommented(group[j][0].value)
@@ -213,7 +214,7 @@ def _statements_in(ctx, scope, group: list[Entry], unapplied) -> list[CommentedU
             i += 1
             continue
         j, stmt, body = matched
-        if _is_update(stmt):
+        if _is_update(vocabulary, stmt):
             names = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
             site = next((s for s, wanted in unapplied.items() if names & wanted), None)
             if site is not None:

@@ -1,14 +1,14 @@
-"""Per-file state shared by all rules: the parsed module, imports, and lazily computed metadata.
+"""Per-file state shared by all rules: the parsed module, its imports, positions and facts.
 
-Everything expensive is computed on first use and cached here, so rules that run on the same
-file share one parse, one import map and one dataflow pass, and a file with nothing to report
-never pays for position metadata.
+Everything expensive is computed on first use and cached here (the gradient facts in
+:attr:`ModuleContext.facts`), so rules that run on the same file share one parse, one import
+map and one dataflow pass, and a file with nothing to report never pays for position metadata.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -16,6 +16,9 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from gradlint.analyzer.findings import Finding, Fix
 from gradlint.analyzer.names import ImportFacts, ImportMap
 from gradlint.analyzer.sources import LINE_BREAK, SourceUnit
+
+if TYPE_CHECKING:
+    from gradlint.analyzer.facts import Facts
 
 
 class NeedsWholeFile(Exception):
@@ -39,8 +42,29 @@ class ModuleContext:
         self.line_map = line_map
         #: Classes of the slice that lost methods naming an optimizer attribute.
         self.optimizer_classes = optimizer_classes
-        #: Analyses shared between rules, keyed by the analysis' name.
-        self.shared: dict[str, Any] = {}
+
+    @cached_property
+    def facts(self) -> Facts:
+        """The file's gradient facts, each computed when a rule first asks for it."""
+        from gradlint.analyzer.facts import Facts
+
+        return Facts(self)
+
+    def forget_facts(self) -> None:
+        """Drop the facts (and the tree nodes they hold) as soon as the rules are done: the
+        cycle collector is paused while a file is analyzed."""
+        self.__dict__.pop("facts", None)
+
+    @cached_property
+    def text_lines(self) -> list[str]:
+        """The analyzed text's lines without their line endings (index 0 is line 1)."""
+        return LINE_BREAK.split(self.unit.text)
+
+    @cached_property
+    def newline(self) -> str:
+        """The text's own line ending (what inserted lines must use)."""
+        match = LINE_BREAK.search(self.unit.text)
+        return match.group() if match else self.unit.newline
 
     def require_whole_class(self, cls: cst.ClassDef) -> None:
         """Raise :class:`NeedsWholeFile` if slicing dropped methods of ``cls`` that may name
@@ -78,16 +102,28 @@ class ModuleContext:
         file_breaks = len(LINE_BREAK.findall(self.unit.text))
         return file_breaks + line - len(self.line_map)
 
+    def line_ref(self, node: cst.CSTNode) -> str:
+        """``line 12``, or ``cell 3, line 4`` in a notebook: where the user finds ``node``."""
+        line = self.position(node).start.line
+        cell, cell_line, _ = self.unit.locate(line)
+        return f"cell {cell}, line {cell_line}" if cell is not None else f"line {line}"
+
+    def short_text(self, node: cst.CSTNode, limit: int = 60) -> str:
+        """``node``'s code on one line, cut to ``limit`` characters, for messages."""
+        text = " ".join(self.module.code_for_node(node).split())
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+
     def finding(
         self,
         code: str,
         node: cst.CSTNode,
         message: str,
         *,
+        severity: str,
         fix: Fix | None = None,
-        severity: str = "error",
         end_node: cst.CSTNode | None = None,
     ) -> Finding:
+        """A finding at ``node`` (to the end of ``end_node``); ``severity`` is the rule's."""
         start = self.position(node).start
         end = self.position(end_node or node).end
         return self.finding_at(
@@ -110,8 +146,8 @@ class ModuleContext:
         end_column: int,
         message: str,
         *,
+        severity: str,
         fix: Fix | None = None,
-        severity: str = "error",
     ) -> Finding:
         """A finding from positions in the analyzed text (1-based columns), mapped to cells."""
         cell, cell_line, file_line = self.unit.locate(line)

@@ -18,19 +18,40 @@ so every uncertainty leans towards "used": a missed bug is better than a false a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, body_statements
+from gradlint.analyzer.vocabulary import (
+    CONTAINER_MUTATORS,
+    LOG_METHODS,
+    LOGGER_NAME,
+    OBSERVER_BUILTINS,
+    PURE_MODULE_ROOTS,
+    VALUE_BUILTINS,
+    VALUE_METHODS,
+)
 from gradlint.analyzer.walk import FastVisitor
 
 Sites = frozenset[int]
 EMPTY: Sites = frozenset()
+
+
+class FateKind(Enum):
+    """Where a gradient value ends up (the first use the analysis meets wins)."""
+
+    APPLIED = "applied"  # an optimizer step or a variable update
+    RETURNED = "returned"  # returned, yielded or raised: the caller decides
+    STORED = "stored"  # an attribute, a global, a caller's container
+    PASSED = "passed"  # to a call (or closure) that may apply it: assumed used
+    ASSERTED = "asserted"  # a test checks the values
+    RECORDED = "recorded"  # read while another tape records (higher-order gradients)
+    DROPPED = "dropped"  # none of the above: the value goes nowhere
 
 
 @dataclass(frozen=True)
@@ -51,179 +72,6 @@ class Val:
 
 NOTHING = Val()
 State = dict[str, Val]
-
-#: Method names that change a variable or apply an optimizer step.
-_UPDATE_METHOD = re.compile(
-    r"^(_?apply\w*|minimize|assign(_add|_sub)?|scatter_\w+|batch_scatter_\w+)$"
-)
-#: Methods that put their argument into the receiver container.
-_CONTAINER_MUTATORS = {
-    "append",
-    "extend",
-    "insert",
-    "add",
-    "update",
-    "setdefault",
-    "appendleft",
-    "extendleft",
-    "put",
-    "push",
-}
-#: Methods that return (part of) their receiver or argument without side effects.
-_PURE_METHODS = {
-    "numpy",
-    "astype",
-    "reshape",
-    "flatten",
-    "ravel",
-    "copy",
-    "items",
-    "values",
-    "keys",
-    "get",
-    "get_unscaled_gradients",
-    "get_scaled_loss",
-    "with_values",
-    "to_tensor",
-    "read_value",
-    "value",
-    "indices",
-    "dense_shape",
-    "squeeze",
-    "transpose",
-    "sum",
-    "mean",
-    "tolist",
-    "item",
-    "pop",
-    "index",
-    "count",
-    "split",
-    "numpy_",
-    "__getitem__",
-}
-_OBSERVER_BUILTINS = {
-    "print",
-    "len",
-    "repr",
-    "str",
-    "format",
-    "isinstance",
-    "type",
-    "id",
-    "hasattr",
-    "callable",
-    "pprint",
-    "bool",
-    "hash",
-}
-_PURE_BUILTINS = {
-    "zip",
-    "list",
-    "tuple",
-    "dict",
-    "set",
-    "frozenset",
-    "enumerate",
-    "reversed",
-    "sorted",
-    "map",
-    "filter",
-    "iter",
-    "next",
-    "sum",
-    "min",
-    "max",
-    "abs",
-    "float",
-    "int",
-    "round",
-    "any",
-    "all",
-    "range",
-}
-#: TensorFlow functions that only observe (result is not a gradient value).
-_TF_OBSERVERS = (
-    "tensorflow.print",
-    "tensorflow.norm",
-    "tensorflow.linalg.norm",
-    "tensorflow.linalg.global_norm",
-    "tensorflow.shape",
-    "tensorflow.rank",
-    "tensorflow.size",
-    "tensorflow.is_tensor",
-)
-_TF_OBSERVER_MODULES = (
-    "tensorflow.summary.",
-    "tensorflow.debugging.assert",
-    "tensorflow.io.",
-    "tensorflow.get_logger",
-)
-#: TensorFlow calls that run code or move values somewhere gradlint cannot follow.
-_TF_EFFECTFUL = {
-    "cond",
-    "case",
-    "switch_case",
-    "while_loop",
-    "py_function",
-    "numpy_function",
-    "py_func",
-    "map_fn",
-    "scan",
-    "foldl",
-    "foldr",
-    "group",
-    "control_dependencies",
-    "Variable",
-    "function",
-    "tuple",
-    "vectorized_map",
-    "custom_gradient",
-    "recompute_grad",
-}
-_TF_EFFECTFUL_MODULES = (
-    "distribute",
-    "keras",
-    "raw_ops",
-    "saved_model",
-    "train",
-    "data",
-    "experimental",
-    "queue",
-    "lookup",
-    "tpu",
-    "xla",
-)
-_PURE_MODULE_ROOTS = (
-    "numpy",
-    "math",
-    "operator",
-    "copy",
-    "itertools",
-    "functools",
-    "jax.numpy",
-    "keras.ops",
-    "tf_keras.ops",
-)
-_LOGGER_NAME = re.compile(
-    r"(^|\.|_)(log|logger|logging|logs|writer|summary_writer|tb|wandb|"
-    r"mlflow|tqdm|pbar|progbar|progress_bar|console)$",
-    re.IGNORECASE,
-)
-_LOG_METHODS = {
-    "debug",
-    "info",
-    "warning",
-    "warn",
-    "error",
-    "exception",
-    "critical",
-    "log",
-    "print",
-    "write",
-    "set_postfix",
-    "set_description",
-}
 
 
 @dataclass
@@ -248,12 +96,10 @@ class FlowResult:
 
     #: site index -> why it counts as used ("applied by apply_gradients", "returned", ...)
     used: dict[int, str] = field(default_factory=dict)
+    #: site index -> what kind of use that is
+    kinds: dict[int, FateKind] = field(default_factory=dict)
     #: site index -> names that held the value (for messages)
     holders: dict[int, list[str]] = field(default_factory=dict)
-
-
-class _Terminated(Exception):
-    pass
 
 
 class FlowAnalysis:
@@ -271,6 +117,7 @@ class FlowAnalysis:
         depth: int = 0,
     ) -> None:
         self.ctx = ctx
+        self.vocabulary = ctx.facts.vocabulary
         self.scope = scope
         self.table = table
         #: Tapes whose ``with`` block encloses the code being interpreted.
@@ -289,18 +136,21 @@ class FlowAnalysis:
         return self.result
 
     # ----------------------------------------------------------------- recording
-    def _use(self, val: Val, reason: str) -> None:
+    def _use(self, val: Val, reason: str, kind: FateKind) -> None:
         for site in val.sites:
-            self.result.used.setdefault(site, reason)
+            if site not in self.result.used:
+                self.result.used[site] = reason
+                self.result.kinds[site] = kind
         for part in val.parts or ():
-            self._use(part, reason)
+            self._use(part, reason, kind)
 
     def _recorded_by_other_tape(self, val: Val) -> None:
         """A gradient read while another tape records feeds that tape's target."""
         for site in self._all_sites(val):
             own = self.table.tape_of.get(site)
-            if any(tape is not own for tape in self.recording):
-                self.result.used.setdefault(site, "recorded by another tape (higher-order)")
+            if any(tape is not own for tape in self.recording) and site not in self.result.used:
+                self.result.used[site] = "recorded by another tape (higher-order)"
+                self.result.kinds[site] = FateKind.RECORDED
 
     def _all_sites(self, val: Val) -> Sites:
         sites = set(val.sites)
@@ -310,7 +160,7 @@ class FlowAnalysis:
 
     def _bind(self, state: State, name: str, val: Val) -> None:
         if name in self.globals or (not self.scope.is_module and name not in self.assigned):
-            self._use(val, f"stored in global '{name}'")
+            self._use(val, f"stored in global '{name}'", FateKind.STORED)
         state[name] = val
         for site in self._all_sites(val):
             holders = self.result.holders.setdefault(site, [])
@@ -391,16 +241,16 @@ class FlowAnalysis:
             self._augment(small.target, val, state)
         elif isinstance(small, cst.Return):
             if small.value is not None:
-                self._use(self._eval(small.value, state), "returned")
+                self._use(self._eval(small.value, state), "returned", FateKind.RETURNED)
             return True
         elif isinstance(small, cst.Raise):
             if small.exc is not None:
-                self._use(self._eval(small.exc, state), "raised")
+                self._use(self._eval(small.exc, state), "raised", FateKind.RETURNED)
             return True
         elif isinstance(small, cst.Break | cst.Continue):
             return True
         elif isinstance(small, cst.Assert):
-            self._use(self._eval(small.test, state), "asserted")
+            self._use(self._eval(small.test, state), "asserted", FateKind.ASSERTED)
             if small.msg is not None:
                 self._eval(small.msg, state)
         elif isinstance(small, cst.Global | cst.Nonlocal):
@@ -469,7 +319,7 @@ class FlowAnalysis:
             self._store_into(target.value, val, state)
         elif isinstance(target, cst.Attribute):
             self._eval(target.value, state)
-            self._use(val, f"stored in attribute '{target.attr.value}'")
+            self._use(val, f"stored in attribute '{target.attr.value}'", FateKind.STORED)
 
     def _augment(self, target: cst.BaseExpression, val: Val, state: State) -> None:
         if isinstance(target, cst.Name):
@@ -490,7 +340,7 @@ class FlowAnalysis:
             self._bind(state, base.value, Val(old.sites | self._all_sites(val)))
         else:
             what = dotted_name(base) or "a container"
-            self._use(val, f"stored in '{what}'")
+            self._use(val, f"stored in '{what}'", FateKind.STORED)
 
     # ----------------------------------------------------------------- expressions
     def _eval(self, expr: cst.CSTNode | None, state: State) -> Val:
@@ -568,7 +418,7 @@ class FlowAnalysis:
             value = expr.value
             if isinstance(value, cst.From):
                 value = value.item
-            self._use(self._eval(value, state), "yielded")
+            self._use(self._eval(value, state), "yielded", FateKind.RETURNED)
             return NOTHING
         if isinstance(expr, cst.StarredElement):
             return self._eval(expr.value, state)
@@ -623,7 +473,7 @@ class FlowAnalysis:
         collector = _NameCollector()
         collector.walk(node)
         for name in collector.names & tainted:
-            self._use(state[name], f"used in {what}")
+            self._use(state[name], f"used in {what}", FateKind.PASSED)
 
     # ----------------------------------------------------------------- calls
     def _call(self, call: cst.Call, state: State) -> Val:
@@ -645,13 +495,13 @@ class FlowAnalysis:
             return NOTHING
         kind, label = self._classify(call)
         if kind == "update":
-            self._use(arg_val, f"applied by {label}")
-            self._use(receiver, f"applied by {label}")
+            self._use(arg_val, f"applied by {label}", FateKind.APPLIED)
+            self._use(receiver, f"applied by {label}", FateKind.APPLIED)
             return NOTHING
         if kind == "observe":
             return NOTHING
         if kind == "assert":
-            self._use(arg_val, "asserted")
+            self._use(arg_val, "asserted", FateKind.ASSERTED)
             return NOTHING
         if kind == "pure":
             if label == "clip_by_global_norm" and args:
@@ -664,7 +514,7 @@ class FlowAnalysis:
         if kind == "helper":
             return self._helper_call(call, label, args, state)
         # Unknown: it may apply, store or return the gradients; assume it does.
-        self._use(arg_val, f"passed to {label}")
+        self._use(arg_val, f"passed to {label}", FateKind.PASSED)
         if receiver and isinstance(func, cst.Attribute):
             return Val(self._all_sites(receiver))
         return NOTHING
@@ -677,14 +527,14 @@ class FlowAnalysis:
             qualified = imports.qualify(func) or name
             if name in self.helpers.functions and name not in imports.aliases:
                 return "helper", name
-            if name in _OBSERVER_BUILTINS and name not in self.assigned:
+            if name in OBSERVER_BUILTINS and name not in self.assigned:
                 return "observe", name
-            if name in _PURE_BUILTINS and name not in self.assigned:
+            if name in VALUE_BUILTINS and name not in self.assigned:
                 return "pure", name
             return self._classify_qualified(qualified, name)
         if isinstance(func, cst.Attribute):
             method = func.attr.value
-            if _UPDATE_METHOD.match(method):
+            if self.vocabulary.update_method.match(method):
                 return "update", method
             owner = dotted_name(func.value)
             if owner == "self" and method in self.helpers.methods_of(self.scope):
@@ -703,35 +553,40 @@ class FlowAnalysis:
                     kind, label = self._classify_qualified(qualified, method)
                     if kind != "unknown":
                         return kind, label
-                if _LOGGER_NAME.search(owner) and method in _LOG_METHODS:
+                if LOGGER_NAME.search(owner) and method in LOG_METHODS:
                     return "observe", f"{owner}.{method}"
                 if owner in self.helpers.classes_or_modules_logging:
                     return "observe", f"{owner}.{method}"
-            if method in _CONTAINER_MUTATORS:
+            if method in CONTAINER_MUTATORS:
                 return "mutate", method
-            if method in _PURE_METHODS:
+            if method in VALUE_METHODS:
                 return "pure", method
             return "unknown", f"{dotted_name(func) or method}()"
         return "unknown", "a call"
 
     def _classify_qualified(self, qualified: str, label: str) -> tuple[str, str]:
         short = qualified.rsplit(".", 1)[-1]
+        vocabulary = self.vocabulary
+        root = vocabulary.root_module + "."
         if qualified.startswith("logging.") or qualified.startswith("absl.logging."):
             return "observe", qualified
-        if qualified.startswith("tensorflow."):
-            if qualified in _TF_OBSERVERS or qualified.startswith(_TF_OBSERVER_MODULES):
-                return "observe", qualified.replace("tensorflow.", "tf.", 1)
+        if qualified.startswith(root):
+            spelled = qualified.replace(root, vocabulary.short_name + ".", 1)
+            if qualified in vocabulary.observers or qualified.startswith(
+                vocabulary.observer_packages
+            ):
+                return "observe", spelled
             if short.startswith("assert"):
                 return "assert", short
             if short.startswith(("clip_by_global_norm",)):
                 return "pure", "clip_by_global_norm"
             segments = qualified.split(".")[1:-1]
-            if _UPDATE_METHOD.match(short) or short in _TF_EFFECTFUL:
-                return "unknown", qualified.replace("tensorflow.", "tf.", 1)
-            if any(seg in _TF_EFFECTFUL_MODULES for seg in segments):
-                return "unknown", qualified.replace("tensorflow.", "tf.", 1)
+            if vocabulary.update_method.match(short) or short in vocabulary.effectful_functions:
+                return "unknown", spelled
+            if any(seg in vocabulary.effectful_packages for seg in segments):
+                return "unknown", spelled
             return "pure", short
-        if qualified.startswith(_PURE_MODULE_ROOTS):
+        if qualified.startswith(PURE_MODULE_ROOTS):
             if ".testing." in qualified:
                 return "assert", short
             return "pure", short
@@ -740,7 +595,7 @@ class FlowAnalysis:
     def _helper_call(self, call: cst.Call, label: str, args: list[Val], state: State) -> Val:
         helper = self.helpers.resolve(label, self.scope)
         if helper is None or self.depth >= self.MAX_HELPER_DEPTH or helper in self.helpers.active:
-            self._use(self._union(args), f"passed to {label}()")
+            self._use(self._union(args), f"passed to {label}()", FateKind.PASSED)
             return NOTHING
         summary = self.helpers.summary(self.ctx, helper, self.depth + 1)
         params = helper.params()
@@ -750,7 +605,7 @@ class FlowAnalysis:
         positional = [(a, v) for a, v in zip(call.args, args, strict=True) if a.keyword is None]
         for i, (arg, val) in enumerate(positional):
             if arg.star:
-                self._use(val, f"passed to {label}()")
+                self._use(val, f"passed to {label}()", FateKind.PASSED)
                 continue
             name = params[i] if i < len(params) else None
             self._apply_summary(summary, name, val, label, result_sites)
@@ -773,7 +628,8 @@ class FlowAnalysis:
         if effect == "returned":
             result_sites |= self._all_sites(val)
         elif effect != "observed":
-            self._use(val, f"{effect} in {label}()" if effect != "used" else f"passed to {label}()")
+            # A summary says "observed", "returned" or "used": anything else is a use.
+            self._use(val, f"passed to {label}()", FateKind.PASSED)
 
 
 class HelperIndex:
@@ -935,22 +791,3 @@ def _constant_index(node: cst.Subscript) -> int | None:
         number = int(value.value, 0)
         return -number if negative else number
     return None
-
-
-def analyze_scopes(
-    ctx: ModuleContext, scopes: list[Scope], table: SiteTable, wanted: Iterable[Scope]
-) -> FlowResult:
-    """Runs the flow analysis over each scope in ``wanted``; results are merged by site."""
-    helpers = ctx.shared.get("helpers")
-    if helpers is None:
-        helpers = ctx.shared["helpers"] = HelperIndex(scopes)
-    merged = FlowResult()
-    for scope in wanted:
-        result = FlowAnalysis(ctx, scope, table, helpers).run()
-        for site, reason in result.used.items():
-            merged.used.setdefault(site, reason)
-        for site, names in result.holders.items():
-            merged.holders.setdefault(site, []).extend(
-                n for n in names if n not in merged.holders.get(site, [])
-            )
-    return merged

@@ -7,25 +7,16 @@ import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.findings import Edit
-from gradlint.analyzer.sources import LINE_BREAK
 
 
 def text_lines(ctx: ModuleContext) -> list[str]:
     """The analyzed text's lines without their line endings (index 0 is line 1)."""
-    lines = ctx.shared.get("text_lines")
-    if lines is None:
-        lines = ctx.shared["text_lines"] = LINE_BREAK.split(ctx.unit.text)
-    return lines
+    return ctx.text_lines
 
 
 def newline(ctx: ModuleContext) -> str:
     """The text's own line ending (what inserted lines must use)."""
-    found = ctx.shared.get("newline")
-    if found is None:
-        text = ctx.unit.text
-        match = LINE_BREAK.search(text)
-        found = ctx.shared["newline"] = match.group() if match else ctx.unit.newline
-    return found
+    return ctx.newline
 
 
 def node_text(ctx: ModuleContext, node: cst.CSTNode) -> str:

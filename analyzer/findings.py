@@ -6,7 +6,7 @@ paying for the parser import.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,6 @@ class Finding:
     fix: Fix | None = None
     file_line: int | None = None
     file_end_line: int | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def sort_key(self) -> tuple:

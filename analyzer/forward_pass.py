@@ -1,4 +1,4 @@
-"""Did the tape record the forward pass? The analysis behind GL003 and GL007.
+"""Did the tape record the forward pass? What each tape's ``with`` block recorded.
 
 A tape only differentiates what ran inside its ``with`` block. For each ``tape.gradient(target,
 sources)`` made after the block, this follows the target back through the statements of the
@@ -7,10 +7,10 @@ block and asks whether it depends on the *sources' owner* (``model`` for
 
 - it does: the forward pass was recorded, nothing to say;
 - it would, but every path passes through ``.numpy()``, a NumPy function, ``float()``/``int()``,
-  ``model.predict`` or ``tf.stop_gradient``: the path is cut inside the tape (GL007);
+  ``model.predict`` or ``tf.stop_gradient``: the path is cut inside the tape;
 - it does not, and a value it reads was computed from the model before the block: the forward
-  pass ran before the tape started recording (GL003);
-- the target itself is an expression, or is computed, after the block closed (GL003).
+  pass ran before the tape started recording;
+- the target itself is an expression, or is computed, after the block closed.
 
 Every call gradlint cannot prove harmless (an unknown function, a lambda, a method of the
 model) counts as a forward pass, so uncertainty always ends in silence, never in a finding.
@@ -20,67 +20,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
-from gradlint.analyzer.layout import ScopeLayout, WithSpan, scope_layout
+from gradlint.analyzer.layout import ScopeLayout, WithSpan
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, body_statements
-from gradlint.analyzer.tapes import GradientSite, tape_index
+from gradlint.analyzer.tapes import GradientSite
 from gradlint.analyzer.training import ModuleFacts
+from gradlint.analyzer.vocabulary import (
+    CUT_BUILTINS,
+    PATH_BUILTINS,
+    PATH_METHODS,
+    SAFE_BUILTIN_NAMES,
+)
 from gradlint.analyzer.walk import FastVisitor, children
 
-WEIGHT_ATTRIBUTES = {"trainable_variables", "trainable_weights", "variables", "weights"}
-#: Conventional names of loss callables: ``loss_fn(y_true, y_pred)`` only reads its arguments.
-LOSS_NAME = re.compile(
-    r"^(loss|loss_?fn|loss_?func(tion)?|loss_?obj(ect)?|criterion|\w+_loss_?(fn|func|object|obj)"
-    r"|\w+_criterion|compiled_loss)$"
-)
-LOSS_CLASS = re.compile(
-    r"(Loss|Crossentropy|CrossEntropy|Error|Divergence|Hinge|Poisson|Similarity|LogCosh)$"
-)
-_PURE_BUILTINS = {"abs", "sum", "min", "max", "list", "tuple", "zip", "reversed", "sorted", "dict"}
-_CUT_BUILTINS = {"float", "int"}
-#: Methods of tensors and containers that keep the gradient path (result is derived data).
-_PATH_METHODS = {
-    "mean",
-    "sum",
-    "reshape",
-    "squeeze",
-    "transpose",
-    "astype",
-    "values",
-    "items",
-    "get",
-    "__getitem__",
-    "flatten",
-    "ravel",
-}
-#: TensorFlow functions that run arbitrary code (and may call the model themselves).
-_TF_OPAQUE = {
-    "cond",
-    "case",
-    "switch_case",
-    "while_loop",
-    "map_fn",
-    "vectorized_map",
-    "scan",
-    "foldl",
-    "foldr",
-    "py_function",
-    "numpy_function",
-    "py_func",
-    "function",
-    "custom_gradient",
-    "recompute_grad",
-    "Variable",
-    "Module",
-}
-_KERAS_PURE_MODULES = {"losses", "backend", "activations", "ops", "metrics", "math"}
-#: Functions that return their argument (or its structure) unchanged, so gradients through
-#: them outside the tape are still those of the recorded tensor.
-_STRUCTURAL = {"nest", "convert_to_tensor", "cast", "identity", "saturate_cast", "ensure_shape"}
+if TYPE_CHECKING:
+    from gradlint.analyzer.facts import Facts
 
 
 @dataclass(frozen=True)
@@ -109,44 +68,18 @@ UNKNOWN = Info(dep=True)
 
 @dataclass
 class ForwardProblem:
-    """``kind``: ``"cut"`` (GL007), ``"before"`` or ``"after"`` (GL003)."""
+    """``kind``: ``"cut"`` (the path is cut inside the block), ``"before"`` (the forward pass
+    ran before the block) or ``"after"`` (the target is computed after it)."""
 
     kind: str
     site: GradientSite
-    #: GL007: the cutting call. GL003: the statement or expression computed outside the tape.
+    #: ``"cut"``: the cutting call; else the statement or expression computed outside.
     node: cst.CSTNode
     with_span: WithSpan
     sources_text: str
     target_text: str
-    #: GL007: every cutting call on the path (all are reported).
+    #: ``"cut"``: every cutting call on the path.
     cuts: list[cst.Call] = field(default_factory=list)
-
-
-def forward_problems(ctx: ModuleContext) -> list[ForwardProblem]:
-    """Computed once per file; GL003 and GL007 read their kinds from it."""
-    cached = ctx.shared.get("forward_pass")
-    if cached is None:
-        cached = ctx.shared["forward_pass"] = _analyze(ctx)
-    return cached
-
-
-def module_facts(ctx: ModuleContext) -> ModuleFacts:
-    facts = ctx.shared.get("facts")
-    if facts is None:
-        facts = ctx.shared["facts"] = ModuleFacts(ctx, tape_index(ctx))
-    return facts
-
-
-def short_text(ctx: ModuleContext, node: cst.CSTNode, limit: int = 60) -> str:
-    text = " ".join(ctx.module.code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def line_ref(ctx: ModuleContext, node: cst.CSTNode) -> str:
-    """``line 12``, or ``cell 3, line 4`` in a notebook: where the user finds ``node``."""
-    line = ctx.position(node).start.line
-    cell, cell_line, _ = ctx.unit.locate(line)
-    return f"cell {cell}, line {cell_line}" if cell is not None else f"line {line}"
 
 
 def source_owners(
@@ -163,7 +96,7 @@ def _owners(ctx, facts, expr, scope, depth) -> set[str] | None:
         return None
     if isinstance(expr, cst.Attribute):
         name = dotted_name(expr)
-        if expr.attr.value in WEIGHT_ATTRIBUTES:
+        if expr.attr.value in facts.vocabulary.owner_attributes:
             owner = dotted_name(expr.value)
             return {owner} if owner else None
         return {name} if name else None
@@ -263,8 +196,9 @@ class Callees:
     def __init__(self, ctx: ModuleContext, facts: ModuleFacts, scope: Scope) -> None:
         self.ctx = ctx
         self.facts = facts
+        self.vocabulary = facts.vocabulary
         self.scope = scope
-        self._pure_defs: dict[str, bool] = ctx.shared.setdefault("pure_defs", {})
+        self._pure_defs = ctx.facts.pure_definitions
 
     def _values(self, name: str) -> list[cst.BaseExpression] | None:
         for s in self.scope.chain():
@@ -287,45 +221,51 @@ class Callees:
             return False
         qualified = self.ctx.imports.qualify(expr.func) or dotted_name(expr.func) or ""
         last = qualified.rsplit(".", 1)[-1]
-        return ".losses." in f".{qualified}" or bool(LOSS_CLASS.search(last))
+        vocabulary = self.vocabulary
+        return vocabulary.loss_package in f".{qualified}" or bool(
+            vocabulary.loss_class.search(last)
+        )
 
     def kind(self, call: cst.Call) -> str:
         """``"cut"``, ``"pure"`` (result derives from the arguments), ``"method"`` (from the
         receiver and arguments) or ``"unknown"``."""
         func = call.func
+        vocabulary = self.vocabulary
         if isinstance(func, cst.Attribute):
             method = func.attr.value
-            if method == "numpy" and not call.args:
+            if method == vocabulary.to_numpy_method and not call.args:
                 return "cut"
-            if method in {"predict", "predict_on_batch"} and not self._defines_method(method):
+            if method in vocabulary.predict_methods and not self._defines_method(method):
                 return "cut-predict"
         qualified = self.ctx.imports.qualify(func) if not isinstance(func, cst.Call) else None
         if qualified:
             root = qualified.split(".", 1)[0]
             if root == "numpy":
                 return "cut"
-            if root == "tensorflow":
+            if root == vocabulary.root_module:
                 parts = qualified.split(".")
-                if parts[-1] == "stop_gradient":
+                if parts[-1] == vocabulary.stop_gradient:
                     return "cut"
-                if parts[-1] in _TF_OPAQUE:
+                if parts[-1] in vocabulary.opaque_functions:
                     return "unknown"
                 if "keras" in parts:
                     after = parts[parts.index("keras") + 1 : -1]
-                    return "pure" if after and after[0] in _KERAS_PURE_MODULES else "unknown"
+                    pure = after and after[0] in vocabulary.keras_pure_packages
+                    return "pure" if pure else "unknown"
                 return "pure"
             if root in {"keras", "tf_keras"}:
                 parts = qualified.split(".")
-                return "pure" if len(parts) > 2 and parts[1] in _KERAS_PURE_MODULES else "unknown"
+                pure = len(parts) > 2 and parts[1] in vocabulary.keras_pure_packages
+                return "pure" if pure else "unknown"
             if root == "math" and "math" in self.ctx.imports.aliases:
                 return "pure"
         if isinstance(func, cst.Call):
             return "pure" if self.is_loss_construction(func) else "unknown"
         if isinstance(func, cst.Name):
             name = func.value
-            if name in _CUT_BUILTINS and not self._shadowed(name):
+            if name in CUT_BUILTINS and not self._shadowed(name):
                 return "cut"
-            if name in _PURE_BUILTINS and not self._shadowed(name):
+            if name in PATH_BUILTINS and not self._shadowed(name):
                 return "pure"
             values = self._values(name)
             if values is not None:
@@ -334,14 +274,14 @@ class Callees:
                 return "unknown"
             if name in self.ctx.imports.local_definitions and self._pure_def(name, 0):
                 return "pure"
-            if LOSS_NAME.match(name) and name in self.scope.params():
+            if vocabulary.loss_name.match(name) and name in self.scope.params():
                 return "pure"
             return "unknown"
         if isinstance(func, cst.Attribute):
             owner = dotted_name(func.value)
-            if owner == "self" and LOSS_NAME.match(func.attr.value):
+            if owner == "self" and vocabulary.loss_name.match(func.attr.value):
                 return "pure"
-            if func.attr.value in _PATH_METHODS:
+            if func.attr.value in PATH_METHODS:
                 return "method"
         return "unknown"
 
@@ -378,7 +318,7 @@ class Callees:
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 allowed.add(star.name.value)
-        allowed |= collector.bound | set(self.ctx.imports.aliases) | _BUILTIN_NAMES
+        allowed |= collector.bound | set(self.ctx.imports.aliases) | SAFE_BUILTIN_NAMES
         allowed |= {"tf", "np"}
         if collector.escapes:
             return False
@@ -387,33 +327,6 @@ class Callees:
                 continue
             return False
         return True
-
-
-_BUILTIN_NAMES = {
-    "abs",
-    "sum",
-    "min",
-    "max",
-    "len",
-    "range",
-    "float",
-    "int",
-    "bool",
-    "list",
-    "tuple",
-    "dict",
-    "zip",
-    "enumerate",
-    "isinstance",
-    "None",
-    "True",
-    "False",
-    "ValueError",
-    "TypeError",
-    "print",
-    "pow",
-    "round",
-}
 
 
 class _LocalNames(FastVisitor):
@@ -649,8 +562,9 @@ class _Recorder:
         return UNKNOWN.join(args).join(func_info)
 
 
-def _analyze(ctx: ModuleContext) -> list[ForwardProblem]:
-    index = tape_index(ctx)
+def analyze_recordings(ctx: ModuleContext, facts: Facts) -> list[ForwardProblem]:
+    """Read once per file through :attr:`gradlint.analyzer.facts.Facts.recording_problems`."""
+    index = facts.tapes
     problems: list[ForwardProblem] = []
     for site in index.sites:
         if site.expects_error or site.target is None or site.sources is None:
@@ -662,16 +576,15 @@ def _analyze(ctx: ModuleContext) -> list[ForwardProblem]:
             continue
         if len(site.tape.with_nodes) != 1:
             continue
-        layout = scope_layout(ctx, site.scope)
+        layout = facts.layout(site.scope)
         span = layout.withs.get(site.tape.with_nodes[0])
         where = layout.calls.get(site.call)
         if span is None or where is None or span.contains(where) or where.seq <= span.end:
             continue
-        facts = module_facts(ctx)
-        owners = source_owners(ctx, facts, site.sources, site.scope)
+        owners = source_owners(ctx, facts.module, site.sources, site.scope)
         if not owners:
             continue
-        problem = _check_site(ctx, facts, site, layout, span, owners)
+        problem = _check_site(ctx, facts.module, site, layout, span, owners)
         if problem is not None and not _test_expecting_none(ctx, site.scope):
             problems.append(problem)
     return problems
@@ -687,8 +600,8 @@ def _test_expecting_none(ctx: ModuleContext, scope: Scope) -> bool:
 def _check_site(ctx, facts, site, layout: ScopeLayout, span: WithSpan, owners: set[str]):
     callees = Callees(ctx, facts, site.scope)
     target = site.target
-    sources_text = short_text(ctx, site.sources)
-    target_text = short_text(ctx, target)
+    sources_text = ctx.short_text(site.sources)
+    target_text = ctx.short_text(target)
 
     def problem(kind: str, node: cst.CSTNode, cuts=()) -> ForwardProblem:
         return ForwardProblem(kind, site, node, span, sources_text, target_text, list(cuts))
@@ -718,7 +631,7 @@ def _check_site(ctx, facts, site, layout: ScopeLayout, span: WithSpan, owners: s
     if info.cuts:
         return problem("cut", info.cuts[0], info.cuts)
     for name in sorted(info.ext):
-        found = _forward_before(layout, name, span.start, owners, 0)
+        found = _forward_before(callees.vocabulary, layout, name, span.start, owners, 0)
         if found is not None:
             return problem("before", found)
     return None
@@ -730,7 +643,9 @@ def _derived_from_block(layout: ScopeLayout, span: WithSpan, value, owners) -> b
     return any(layout.bindings_between(n, span.start, span.end + 1) for n in names_read(value))
 
 
-def _forward_before(layout: ScopeLayout, name: str, before: int, owners, depth: int):
+def _forward_before(
+    vocabulary, layout: ScopeLayout, name: str, before: int, owners, depth: int
+) -> cst.CSTNode | None:
     """The statement before the block that computed ``name`` from the model, if any."""
     if depth > 3:
         return None
@@ -738,11 +653,11 @@ def _forward_before(layout: ScopeLayout, name: str, before: int, owners, depth: 
     if not found or found[-1].value is None:
         return None
     binding = found[-1]
-    if _forward_evidence(binding.value, owners):
+    if _forward_evidence(binding.value, owners, vocabulary):
         return binding.where.statement
     for read in sorted(names_read(binding.value)):
         if read != name:
-            deeper = _forward_before(layout, read, binding.where.seq, owners, depth + 1)
+            deeper = _forward_before(vocabulary, layout, read, binding.where.seq, owners, depth + 1)
             if deeper is not None:
                 return deeper
     return None
@@ -752,8 +667,9 @@ class _Evidence(FastVisitor):
     """A model call (``model(x)``, ``model.predict(x)``), the model passed to a function, or
     a variable used in arithmetic."""
 
-    def __init__(self, owners: set[str]) -> None:
+    def __init__(self, owners: set[str], forward_methods: frozenset[str]) -> None:
         self.owners = owners
+        self.forward_methods = forward_methods
         self.found = False
 
     def _is_owner(self, node: cst.CSTNode) -> bool:
@@ -765,7 +681,7 @@ class _Evidence(FastVisitor):
         method_of_owner = (
             isinstance(func, cst.Attribute)
             and self._is_owner(func.value)
-            and func.attr.value in {"call", "__call__", "predict", "predict_on_batch"}
+            and func.attr.value in self.forward_methods
         )
         if (
             self._is_owner(func)
@@ -779,8 +695,8 @@ class _Evidence(FastVisitor):
             self.found = True
 
 
-def _forward_evidence(value: cst.CSTNode, owners: set[str]) -> bool:
-    finder = _Evidence(owners)
+def _forward_evidence(value: cst.CSTNode, owners: set[str], vocabulary) -> bool:
+    finder = _Evidence(owners, vocabulary.forward_methods)
     finder.walk(value)
     return finder.found
 
@@ -804,13 +720,17 @@ def _unrecorded_operation(ctx, callees: Callees, expr, owners, scope: Scope) -> 
     if isinstance(expr, cst.Call):
         func = expr.func
         qualified = ctx.imports.qualify(func) if not isinstance(func, cst.Call) else None
-        if qualified and qualified.startswith("tensorflow."):
+        vocabulary = callees.vocabulary
+        if qualified and qualified.startswith(vocabulary.root_module + "."):
             parts = qualified.split(".")
-            if any(p in _STRUCTURAL for p in parts) or parts[-1] in _TF_OPAQUE:
+            if (
+                any(p in vocabulary.structural_functions for p in parts)
+                or parts[-1] in vocabulary.opaque_functions
+            ):
                 return False
             if "keras" in parts:
                 return False
-            return parts[-1] != "stop_gradient"
+            return parts[-1] != vocabulary.stop_gradient
         if isinstance(func, cst.Name) and func.value == "sum" and not callees._shadowed("sum"):
             return True
         if mentions(func, owners) and not isinstance(func, cst.Attribute):

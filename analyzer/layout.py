@@ -1,6 +1,6 @@
 """Execution order and nesting inside one scope, for rules that ask "does A run before B?".
 
-GL003-GL006 need more than the dataflow's "where does the value go": whether a forward pass
+Several facts need more than the dataflow's "where does the value go": whether a forward pass
 ran before a ``with`` block, whether two ``tape.gradient`` calls both run, which assignment a
 name refers to at a call. Positions would answer "before" but not "on every path", and
 computing them costs a pass over the whole module. So one shallow walk per scope numbers the
@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
 
@@ -80,10 +79,6 @@ class ScopeLayout:
         """Bindings of ``name`` by statements numbered ``start < seq < end``."""
         return [b for b in self.bindings.get(name, []) if start < b.where.seq < end]
 
-    def last_binding_before(self, name: str, where: Where) -> Binding | None:
-        found = [b for b in self.bindings.get(name, []) if b.where.seq < where.seq]
-        return found[-1] if found else None
-
     def exits_between(self, first: Where, second: Where) -> bool:
         """An unconditional exit after ``first`` in one of the blocks around it, before
         ``second``: then ``second`` does not run after ``first`` on that path."""
@@ -93,16 +88,8 @@ class ScopeLayout:
         )
 
 
-def scope_layout(ctx: ModuleContext, scope: Scope) -> ScopeLayout:
-    """Computed once per scope and shared by every rule."""
-    cache = ctx.shared.setdefault("layouts", {})
-    layout = cache.get(scope)
-    if layout is None:
-        layout = cache[scope] = _build(scope)
-    return layout
-
-
-def _build(scope: Scope) -> ScopeLayout:
+def build_layout(scope: Scope) -> ScopeLayout:
+    """Read once per scope through :meth:`gradlint.analyzer.facts.Facts.layout`."""
     layout = ScopeLayout(scope)
     walker = _LayoutWalker(layout)
     walk_scope(scope, walker)

@@ -650,6 +650,6 @@ def is_cell_result(unit: SourceUnit, first_line: int, last_line: int) -> bool:
         if span.first_line <= first_line < end:
             if last_line >= end:
                 return False
-            rest = unit.text.split("\n")[last_line : end - 1]
+            rest = LINE_BREAK.split(unit.text)[last_line : end - 1]
             return all(not line.strip() or line.lstrip().startswith("#") for line in rest)
     return False

@@ -1,33 +1,39 @@
-"""Optimizer updates and the (gradient, variable) pairs they receive: GL004 and GL005.
+"""Optimizer updates and the (gradient, variable) pairs they receive.
 
 ``optimizer.apply_gradients(zip(grads, variables))`` pairs the i-th gradient with the i-th
 variable. Two mistakes keep the intended weights frozen: pairing gradients with other
-variables than the ones they were computed for (GL004), and swapping the two halves of the
-pair (GL005). Both are read from the same place, so the updates are collected once.
+variables than the ones they were computed for, and swapping the two halves of the pair.
+Each :class:`Update` answers both, from the same collection of updates.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
-from gradlint.analyzer.forward_pass import WEIGHT_ATTRIBUTES, module_facts
-from gradlint.analyzer.layout import Binding, ScopeLayout, Where, scope_layout
+from gradlint.analyzer.layout import Binding, ScopeLayout, Where
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope
-from gradlint.analyzer.tapes import GradientSite, tape_index
-from gradlint.analyzer.training import OPTIMIZER_NAME
+from gradlint.analyzer.tapes import GradientSite
 
+if TYPE_CHECKING:
+    from gradlint.analyzer.facts import Facts
+
+#: A name that holds gradients (``grads``, ``d_gradients``): how a swapped pair is told apart
+#: from two lists of weights when the gradients cannot be followed to their call.
 GRADIENT_NAME = re.compile(r"grad", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(eq=False)
 class Update:
     """One update call and the two halves of the pairs it applies."""
 
+    facts: Facts = field(repr=False)
     call: cst.Call
     scope: Scope
     layout: ScopeLayout
@@ -38,39 +44,64 @@ class Update:
     #: ``"apply_gradients"`` (``zip(first, second)``) or ``"apply"`` (``apply(first, second)``).
     method: str
 
+    @cached_property
+    def swapped(self) -> bool:
+        """The pairs are (variable, gradient): the first half is weights, the second is
+        gradients (followed to a gradient call, or named like gradients)."""
+        module = self.facts.module
+        if not module.is_weights(self.first, self.scope):
+            return False
+        if module.is_weights(self.second, self.scope):
+            return False
+        if gradient_site(self.facts, self.layout, self.second, self.where) is not None:
+            return True
+        second = self.second
+        name = dotted_name(second) if isinstance(second, cst.BaseExpression) else None
+        return name is not None and bool(GRADIENT_NAME.search(name.rsplit(".", 1)[-1]))
 
-def updates(ctx: ModuleContext) -> list[Update]:
-    """Every ``apply_gradients(zip(a, b))``/``optimizer.apply(a, b)`` in scopes that compute
-    gradients with a tape. Computed once per file."""
-    cached = ctx.shared.get("updates")
-    if cached is None:
-        cached = ctx.shared["updates"] = _collect(ctx)
-    return cached
+    @cached_property
+    def gradients_from(self) -> GradientSite | None:
+        """The gradient call whose result is applied (the first half), when it can be
+        followed back through rebindings in the same scope."""
+        return gradient_site(self.facts, self.layout, self.first, self.where)
+
+    @cached_property
+    def applies_foreign_gradients(self) -> bool:
+        """The gradients were computed for other weights than the ones they update (a pair
+        in the wrong order is not this: it is :attr:`swapped`)."""
+        site = self.gradients_from
+        if site is None or site.sources is None or self.swapped:
+            return False
+        computed = weights_key(self.facts, site.sources, site.scope)
+        applied = weights_key(self.facts, self.second, self.scope)
+        return different_weights(computed, applied)
 
 
-def _collect(ctx: ModuleContext) -> list[Update]:
-    index = tape_index(ctx)
-    scopes = {id(s.scope): s.scope for s in index.sites}
+def collect_updates(ctx: ModuleContext, facts: Facts) -> list[Update]:
+    """Read once per file through :attr:`gradlint.analyzer.facts.Facts.updates`."""
+    vocabulary = facts.vocabulary
+    scopes = {id(s.scope): s.scope for s in facts.tapes.sites}
     found: list[Update] = []
     for scope in scopes.values():
-        layout = scope_layout(ctx, scope)
+        layout = facts.layout(scope)
         for call, where in layout.calls.items():
             func = call.func
             if not isinstance(func, cst.Attribute):
                 continue
             method = func.attr.value
-            if method == "apply_gradients":
+            if method == vocabulary.pair_update_method:
                 pairs = _argument(call, 0, "grads_and_vars")
                 zipped = _zip_of(pairs, layout, where) if pairs is not None else None
                 if zipped is not None:
-                    found.append(Update(call, scope, layout, where, *zipped, method))
-            elif method == "apply" and OPTIMIZER_NAME.search(
+                    found.append(Update(facts, call, scope, layout, where, *zipped, method))
+            elif method == vocabulary.split_update_method and vocabulary.optimizer_name.search(
                 (dotted_name(func.value) or "").rsplit(".", 1)[-1]
             ):
                 grads = _argument(call, 0, "grads")
                 variables = _argument(call, 1, "trainable_variables")
                 if grads is not None and variables is not None:
-                    found.append(Update(call, scope, layout, where, grads, variables, method))
+                    update = Update(facts, call, scope, layout, where, grads, variables, method)
+                    found.append(update)
     return found
 
 
@@ -117,15 +148,12 @@ def reaching(layout: ScopeLayout, name: str, where: Where) -> Binding | None:
 
 # ---------------------------------------------------------------------------- resolution
 def gradient_site(
-    ctx: ModuleContext, layout: ScopeLayout, expr: cst.BaseExpression, where: Where
+    facts: Facts, layout: ScopeLayout, expr: cst.BaseExpression, where: Where
 ) -> GradientSite | None:
     """The ``tape.gradient`` call whose result ``expr`` holds, followed back through
     rebindings that transform the gradients (``grads = [clip(g) for g in grads]``,
     ``grads, _ = tf.clip_by_global_norm(grads, 1.0)``)."""
-    index = tape_index(ctx)
-    site_of = ctx.shared.get("site_of")
-    if site_of is None:
-        site_of = ctx.shared["site_of"] = {s.call: s for s in index.sites}
+    site_of = facts.site_of_call
     for _ in range(6):
         if isinstance(expr, cst.Call) and expr in site_of:
             return site_of[expr]
@@ -165,17 +193,17 @@ def _bound_names(layout: ScopeLayout, value: cst.CSTNode) -> set[str]:
     return {n for n in names_read(value) if n in layout.bindings}
 
 
-def weights_key(ctx: ModuleContext, expr: cst.BaseExpression | None, scope: Scope, depth=0):
+def weights_key(facts: Facts, expr: cst.BaseExpression | None, scope: Scope, depth=0):
     """A comparable description of a variables expression, or None when unknown:
     ``("owner", "model")`` for ``model.trainable_variables``, ``("names", ("w", "b"))`` for
     ``[w, b]``, ``("sum", (...))`` for a concatenation."""
     if expr is None or depth > 4:
         return None
-    if isinstance(expr, cst.Attribute) and expr.attr.value in WEIGHT_ATTRIBUTES:
+    if isinstance(expr, cst.Attribute) and expr.attr.value in facts.vocabulary.owner_attributes:
         owner = dotted_name(expr.value)
         if owner is None:
             return None
-        return ("owner", _resolve_alias(ctx, owner, scope))
+        return ("owner", _resolve_alias(facts, owner, scope))
     if isinstance(expr, cst.List | cst.Tuple):
         names = [dotted_name(e.value) for e in expr.elements]
         if not names or any(
@@ -185,30 +213,30 @@ def weights_key(ctx: ModuleContext, expr: cst.BaseExpression | None, scope: Scop
             return None
         return ("names", tuple(names))
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-        left = weights_key(ctx, expr.left, scope, depth + 1)
-        right = weights_key(ctx, expr.right, scope, depth + 1)
+        left = weights_key(facts, expr.left, scope, depth + 1)
+        right = weights_key(facts, expr.right, scope, depth + 1)
         return ("sum", (left, right)) if left and right else None
     if isinstance(expr, cst.Name):
-        values = _values(ctx, expr.value, scope)
+        values = _values(facts, expr.value, scope)
         if values is None or len(values) != 1:
             return None
-        return weights_key(ctx, values[0], scope, depth + 1)
+        return weights_key(facts, values[0], scope, depth + 1)
     return None
 
 
-def _values(ctx: ModuleContext, name: str, scope: Scope):
-    facts = module_facts(ctx)
+def _values(facts: Facts, name: str, scope: Scope):
+    bindings = facts.module.bindings
     for s in scope.chain():
-        values = facts.bindings.get(s, {}).get(name)
+        values = bindings.get(s, {}).get(name)
         if values:
             return values
     return None
 
 
-def _resolve_alias(ctx: ModuleContext, owner: str, scope: Scope) -> str:
+def _resolve_alias(facts: Facts, owner: str, scope: Scope) -> str:
     """``model`` bound once to ``self.model`` is ``self.model``."""
     for _ in range(3):
-        values = _values(ctx, owner, scope) if "." not in owner else None
+        values = _values(facts, owner, scope) if "." not in owner else None
         if not values or len(values) != 1:
             return owner
         name = dotted_name(values[0])

@@ -19,6 +19,15 @@ from pathlib import Path
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def split_lines(text: str) -> list[str]:
+    """``text.splitlines()``, breaking only where Python does (no empty last line after a
+    final line break)."""
+    lines = LINE_BREAK.split(text)
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
 @dataclass(frozen=True)
 class CellSpan:
     """Where one notebook code cell sits inside :attr:`SourceUnit.text`.

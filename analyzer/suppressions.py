@@ -14,7 +14,7 @@ import re
 import tokenize
 
 from gradlint.analyzer.findings import Finding
-from gradlint.analyzer.sources import SourceUnit
+from gradlint.analyzer.sources import SourceUnit, split_lines
 
 _CODE = r"[A-Z]+[0-9]+"
 #: A bare noqa comment, or one followed by ``:`` and codes separated by commas or spaces.
@@ -55,7 +55,7 @@ def noqa_codes(line: str) -> set[str] | None:
 def filter_noqa(unit: SourceUnit, findings: list[Finding]) -> list[Finding]:
     if not findings or "noqa" not in unit.text.lower():
         return findings
-    lines = unit.text.splitlines()
+    lines = split_lines(unit.text)
     kept = []
     for finding in findings:
         text_line = _text_line(unit, finding)
@@ -86,19 +86,24 @@ def may_have_unused_noqa(text: str, codes: list[str]) -> bool:
     return UNUSED_NOQA in codes and "noqa" in text.lower() and _OWN_PREFIX in text.upper()
 
 
-def unused_noqa(unit: SourceUnit, findings: list[Finding], codes: list[str]) -> list[Finding]:
+def unused_noqa(
+    unit: SourceUnit,
+    findings: list[Finding],
+    codes: list[str],
+    *,
+    known: frozenset[str],
+    severity: str,
+) -> list[Finding]:
     """GL100 findings: ``# noqa: GLnnn`` codes that silence nothing in this run.
 
     ``findings`` are the findings before suppression. A code counts as unused only when its
     rule ran (``codes``) and found nothing on that line, or when no gradlint rule has that
     code; a bare ``noqa``, other tools' codes, and codes of rules that did not run are left
     alone. Directives are confirmed to be real comments, so ``"# noqa: GL001"`` in a string
-    is not one.
+    is not one. ``known`` are every rule's codes, ``severity`` is GL100's.
     """
     if not may_have_unused_noqa(unit.text, codes):
         return []
-    from gradlint.rules import RULE_MODULES
-
     comments = _comment_lines(unit.text)
     if comments is None:
         return []
@@ -106,7 +111,7 @@ def unused_noqa(unit: SourceUnit, findings: list[Finding], codes: list[str]) -> 
     for finding in findings:
         used.setdefault(_text_line(unit, finding), set()).add(finding.code)
     out = []
-    for number, line in enumerate(unit.text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(unit.text), start=1):
         if number not in comments:
             continue
         match = _NOQA.search(line)
@@ -115,15 +120,14 @@ def unused_noqa(unit: SourceUnit, findings: list[Finding], codes: list[str]) -> 
         listed = [c.upper() for c in re.split(r"[,\s]+", match.group("codes")) if c]
         if UNUSED_NOQA in listed:
             continue  # the directive silences this check itself
-        unknown = [c for c in listed if c.startswith(_OWN_PREFIX) and c not in RULE_MODULES]
+        unknown = [c for c in listed if c.startswith(_OWN_PREFIX) and c not in known]
         unused = [
-            c
-            for c in listed
-            if c in RULE_MODULES and c in codes and c not in used.get(number, set())
+            c for c in listed if c in known and c in codes and c not in used.get(number, set())
         ]
         if not unknown and not unused:
             continue
-        out.append(_unused_finding(unit, number, line, match, listed, unused + unknown, unknown))
+        dropped = unused + unknown
+        out.append(_unused_finding(unit, number, line, match, listed, dropped, unknown, severity))
     return out
 
 
@@ -139,7 +143,7 @@ def _comment_lines(text: str) -> dict[int, int] | None:
     return found
 
 
-def _unused_finding(unit, number, line, match, listed, dropped, unknown) -> Finding:
+def _unused_finding(unit, number, line, match, listed, dropped, unknown, severity) -> Finding:
     from gradlint.analyzer.findings import Edit, Fix
 
     kept = [c for c in listed if c not in dropped]
@@ -171,6 +175,7 @@ def _unused_finding(unit, number, line, match, listed, dropped, unknown) -> Find
         column=match.start() + 1,
         end_line=cell_line,
         end_column=match.end() + 1,
+        severity=severity,
         cell=cell,
         fix=Fix(description, (edit,)),
         file_line=file_line,

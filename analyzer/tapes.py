@@ -8,14 +8,25 @@ Tapes are visible in the scope that creates them and in functions nested inside 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, build_scopes
+from gradlint.analyzer.vocabulary import RAISES_CONTEXTS
 
-GRADIENT_METHODS = ("gradient", "jacobian", "batch_jacobian")
-RAISES_CONTEXTS = ("assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "raises")
+if TYPE_CHECKING:
+    from gradlint.analyzer.facts import Facts
+
+
+class Persistence(Enum):
+    """Whether a tape may be asked for gradients more than once."""
+
+    YES = "yes"  # persistent=True
+    NO = "no"  # no persistence argument, or a literal persistent=False
+    UNKNOWN = "unknown"  # a computed value, or arguments gradlint cannot read (*args)
 
 
 @dataclass(eq=False)
@@ -23,7 +34,7 @@ class Tape:
     name: str
     scope: Scope
     creation: cst.Call
-    persistent: bool
+    persistent: Persistence
     #: Every ``with`` statement that records on this tape (usually one).
     with_nodes: list[cst.With] = field(default_factory=list)
 
@@ -58,22 +69,22 @@ class TapeIndex:
         return [s for s in self.sites if s.scope is scope]
 
 
-def tape_index(ctx: ModuleContext) -> TapeIndex:
-    """Computed once per file and shared by every rule."""
-    cached = ctx.shared.get("tapes")
-    if cached is None:
-        cached = ctx.shared["tapes"] = _build(ctx)
-    return cached
+def persistence(creation: cst.Call) -> Persistence:
+    """Read from the tape's construction: the arguments are read in order, and one that
+    cannot be read (positional, ``*args``, ``**kwargs``) before ``persistent=`` leaves it
+    unknown."""
+    for arg in creation.args:
+        if arg.star or arg.keyword is None:
+            return Persistence.UNKNOWN
+        if arg.keyword.value == "persistent":
+            if isinstance(arg.value, cst.Name) and arg.value.value in ("True", "False"):
+                return Persistence.YES if arg.value.value == "True" else Persistence.NO
+            return Persistence.UNKNOWN
+    return Persistence.NO
 
 
-def _bool_kwarg(call: cst.Call, name: str) -> bool:
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == name:
-            return isinstance(arg.value, cst.Name) and arg.value.value == "True"
-    return False
-
-
-def _build(ctx: ModuleContext) -> TapeIndex:
+def build_tape_index(ctx: ModuleContext) -> TapeIndex:
+    """Read once per file through :attr:`gradlint.analyzer.facts.Facts.tapes`."""
     scopes = build_scopes(ctx.module)
     tapes: list[Tape] = []
     visible: dict[Scope, dict[str, Tape]] = {}
@@ -98,10 +109,12 @@ class _TapeFinder(ShallowVisitor):
         self.created: list[Tape] = []
         #: Spellings that can end a reference to the tape class (``T`` in
         #: ``from tensorflow import GradientTape as T``); checked before resolving names.
-        self.tape_class_names = {"GradientTape"} | {
+        tape_class = ctx.facts.vocabulary.tape_class
+        self.gradient_methods = ctx.facts.vocabulary.gradient_methods
+        self.tape_class_names = {tape_class} | {
             alias
             for alias, qualified in ctx.imports.aliases.items()
-            if qualified.endswith("GradientTape")
+            if qualified.endswith(tape_class)
         }
 
     def _tape_from_value(self, value: cst.BaseExpression) -> Tape | None:
@@ -110,7 +123,7 @@ class _TapeFinder(ShallowVisitor):
         func = value.func
         last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
         if last in self.tape_class_names and self.ctx.imports.is_gradient_tape_class(func):
-            tape = Tape("", self.scope, value, _bool_kwarg(value, "persistent"))
+            tape = Tape("", self.scope, value, persistence(value))
             self.created.append(tape)
             return tape
         # A wrapper around an existing tape (Horovod's DistributedGradientTape and friends).
@@ -185,7 +198,7 @@ class _SiteFinder(_TapeFinder):
         func = node.func
         if not (
             isinstance(func, cst.Attribute)
-            and func.attr.value in GRADIENT_METHODS
+            and func.attr.value in self.gradient_methods
             and isinstance(func.value, cst.Name)
             and func.value.value in self.tapes
         ):
@@ -216,3 +229,46 @@ def _is_raises_context(expr: cst.BaseExpression) -> bool:
     func = expr.func
     name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
     return name in RAISES_CONTEXTS
+
+
+def repeated_gradient_calls(facts: Facts) -> list[tuple[GradientSite, GradientSite]]:
+    """``(first, again)`` for each gradient call on a surely non-persistent tape that runs
+    after an earlier call on the same tape, on every path, with no exit and no new ``with
+    tape:`` recording between them, and not where a ``RuntimeError`` is expected."""
+    from gradlint.analyzer.layout import catches_runtime_error
+
+    by_tape: dict[int, list[GradientSite]] = {}
+    for site in facts.tapes.sites:
+        by_tape.setdefault(id(site.tape), []).append(site)
+    found: list[tuple[GradientSite, GradientSite]] = []
+    for sites in by_tape.values():
+        if len(sites) < 2 or sites[0].tape.persistent is not Persistence.NO:
+            continue
+        placed = []
+        for site in sites:
+            layout = facts.layout(site.scope)
+            where = layout.calls.get(site.call)
+            if where is not None:
+                placed.append((site, where, layout))
+        placed.sort(key=lambda p: (p[1].seq, p[1].order))
+        for i, (second, where2, layout) in enumerate(placed):
+            if second.expects_error or catches_runtime_error(where2.chain):
+                continue
+            for first, where1, layout1 in placed[:i]:
+                if layout1 is not layout or not where1.dominates(where2):
+                    continue
+                leaves = (
+                    isinstance(where1.statement, cst.Return | cst.Raise)
+                    and where1.statement is not where2.statement
+                )
+                if leaves or layout.exits_between(where1, where2):
+                    continue
+                if any(
+                    where1.seq < span.start <= where2.seq
+                    for node, span in layout.withs.items()
+                    if node in first.tape.with_nodes
+                ):
+                    continue  # ``with tape:`` again between the calls starts a new recording
+                found.append((first, second))
+                break
+    return found

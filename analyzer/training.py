@@ -1,68 +1,38 @@
-"""Training-code facts that several rules need: which expressions are trainable weights,
-whether code shows training intent, and which weight gradients are never used.
+"""Training-code facts: which expressions are trainable weights, which optimizers are in
+reach, whether code shows training intent, and which weight gradients reach no update.
 
-These are the guards that keep GL001 quiet on autodiff demos, saliency maps, gradient
-penalties and unit tests: the sources must be weights *and* the code must look like a
-training step before an unused gradient is reported.
+Intent is what separates a frozen training step from an autodiff demo, a saliency map, a
+gradient penalty or a unit test: the sources must be weights *and* the code must look like a
+training step before a dropped gradient counts as unapplied.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
-from gradlint.analyzer.dataflow import FlowResult, SiteTable, analyze_scopes
+from gradlint.analyzer.dataflow import SiteTable
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
-from gradlint.analyzer.tapes import GradientSite, TapeIndex, tape_index
+from gradlint.analyzer.tapes import GradientSite, TapeIndex
+from gradlint.analyzer.vocabulary import Vocabulary
 from gradlint.analyzer.walk import FastVisitor
+
+if TYPE_CHECKING:
+    from gradlint.analyzer.facts import Facts
 
 #: Element ids of unpacked gradient results live far above real site indexes.
 ELEMENT_BASE = 1_000_000_000
-WEIGHT_ATTRIBUTES = {"trainable_variables", "trainable_weights"}
-OPTIMIZER_NAME = re.compile(
-    r"(^|_)(optimi[sz]ers?|opt|optim|opts)(_|$|\d)|optimi[sz]er$", re.IGNORECASE
-)
-#: Attributes of an optimizer that are only read for bookkeeping (steps, logging).
-OPTIMIZER_STATE_READS = {
-    "iterations",
-    "learning_rate",
-    "lr",
-    "get_config",
-    "variables",
-    "_iterations",
-    "loss_scale",
-    "dynamic_scale",
-}
-OPTIMIZER_CLASSES = {
-    "SGD",
-    "Adam",
-    "AdamW",
-    "Adamax",
-    "Adagrad",
-    "Adadelta",
-    "RMSprop",
-    "Nadam",
-    "Ftrl",
-    "Lion",
-    "Adafactor",
-    "LossScaleOptimizer",
-    "GradientDescentOptimizer",
-    "AdamOptimizer",
-    "MomentumOptimizer",
-    "RMSPropOptimizer",
-    "AdagradOptimizer",
-    "Lamb",
-    "LAMB",
-    "Yogi",
-}
 
 
 @dataclass
 class UnappliedSite:
+    """A weight gradient in a training step that reaches no update, with what a message
+    needs to suggest the missing update."""
+
     site: GradientSite
     sources_text: str
     gradient_names: list[str]
@@ -72,37 +42,14 @@ class UnappliedSite:
     #: Only this element of an unpacked result is dropped; the others are applied.
     partial: bool = False
 
-    def message(self) -> str:
-        names = self.gradient_names
-        grads = ", ".join(names) if names else None
-        subject = f"gradients '{grads}'" if grads else "the result of tape.gradient"
-        grads_expr = names[0] if len(names) == 1 else f"[{grads}]" if names else "grads"
-        sources = self.sources_text
-        if len(names) <= 1 and sources.isidentifier() and self.single_variable:
-            pairs = f"[({grads_expr}, {sources})]"
-        else:
-            pairs = f"zip({grads_expr}, {sources})"
-        fix = f"{self.optimizer_text}.apply_gradients({pairs})"
-        if self.partial:
-            return (
-                f"gradient '{grads}' of '{sources}' never reaches an update while the other "
-                f"gradients of this call do; '{sources}' stays frozen (update it too, e.g. "
-                f"{sources}.assign_sub(learning_rate * {grads}))"
-            )
-        verb = "never reach" if grads else "never reaches"
-        action = f"add {fix}" if grads else f"assign it, grads = tape.gradient(...), and add {fix}"
-        return (
-            f"{subject} of '{sources}' {verb} an optimizer update; the weights stay frozen "
-            f"({action})"
-        )
-
 
 class ModuleFacts:
     """Module-wide facts computed once: bindings, loop references, optimizer constructions."""
 
-    def __init__(self, ctx: ModuleContext, index: TapeIndex) -> None:
+    def __init__(self, ctx: ModuleContext, index: TapeIndex, vocabulary: Vocabulary) -> None:
         self.ctx = ctx
         self.index = index
+        self.vocabulary = vocabulary
         self.bindings: dict[Scope, dict[str, list[cst.BaseExpression]]] = {}
         self.loop_references: set[str] = set()
         self._optimizers: dict[tuple[Scope, int], list[str]] = {}
@@ -128,7 +75,7 @@ class ModuleFacts:
         if expr is None or depth > 4:
             return False
         if isinstance(expr, cst.Attribute):
-            if expr.attr.value in WEIGHT_ATTRIBUTES:
+            if expr.attr.value in self.vocabulary.trainable_attributes:
                 return True
             return self._attribute_bound_to_weights(expr, scope, depth)
         if isinstance(expr, cst.List | cst.Tuple):
@@ -144,7 +91,7 @@ class ModuleFacts:
         if isinstance(expr, cst.ListComp | cst.GeneratorExp):
             return self.is_weights(expr.for_in.iter, scope, depth + 1)
         if isinstance(expr, cst.Call):
-            if self.ctx.imports.is_tensorflow(expr.func, "Variable"):
+            if self.ctx.imports.is_tensorflow(expr.func, self.vocabulary.variable_class):
                 return True
             name = dotted_name(expr.func)
             if name in {"list", "tuple"} and expr.args:
@@ -166,7 +113,8 @@ class ModuleFacts:
             values = self.bindings.get(s, {}).get(expr.value)
             if values:
                 return any(
-                    isinstance(v, cst.Call) and self.ctx.imports.is_tensorflow(v.func, "Variable")
+                    isinstance(v, cst.Call)
+                    and self.ctx.imports.is_tensorflow(v.func, self.vocabulary.variable_class)
                     for v in values
                 )
         return False
@@ -183,8 +131,8 @@ class ModuleFacts:
             if s.class_node is cls_scope.class_node:
                 for value in self.bindings.get(s, {}).get(key, []):
                     if isinstance(value, cst.Call) and (
-                        self.ctx.imports.is_tensorflow(value.func, "Variable")
-                        or dotted_name(value.func) == "self.add_weight"
+                        self.ctx.imports.is_tensorflow(value.func, self.vocabulary.variable_class)
+                        or dotted_name(value.func) == self.vocabulary.weight_factory
                     ):
                         return True
         return False
@@ -198,10 +146,14 @@ class ModuleFacts:
             return False
         qualified = self.ctx.imports.qualify(expr.func) or name
         last = qualified.rsplit(".", 1)[-1]
+        vocabulary = self.vocabulary
         return (
-            ".optimizers." in f".{qualified}."
-            or last in OPTIMIZER_CLASSES
-            or (last.endswith("Optimizer") and ".train." in f".{qualified}.")
+            any(package in f".{qualified}." for package in vocabulary.optimizer_packages)
+            or last in vocabulary.optimizer_classes
+            or (
+                last.endswith("Optimizer")
+                and vocabulary.legacy_optimizer_package in f".{qualified}."
+            )
         )
 
     def optimizers_in_reach(self, site: GradientSite) -> list[str]:
@@ -220,8 +172,8 @@ class ModuleFacts:
         for s in scope.chain():
             if s.is_module:
                 break
-            found += [p for p in s.params() if OPTIMIZER_NAME.search(p)]
-            refs = _OptimizerReferences()
+            found += [p for p in s.params() if self.vocabulary.optimizer_name.search(p)]
+            refs = _OptimizerReferences(self.vocabulary)
             walk_scope(s, refs)
             found += refs.found
             for name, values in self.bindings.get(s, {}).items():
@@ -230,7 +182,7 @@ class ModuleFacts:
         cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
         if cls is not None:
             self.ctx.require_whole_class(cls)
-            refs = _OptimizerReferences(attributes_only=True)
+            refs = _OptimizerReferences(self.vocabulary, attributes_only=True)
             for stmt in cls.body.body:
                 refs.walk(stmt)
             found += refs.found
@@ -338,23 +290,25 @@ class _LoopReferences(_LoopDepth, FastVisitor):
 
 
 class _OptimizerReferences(ShallowVisitor):
-    def __init__(self, attributes_only: bool = False) -> None:
+    def __init__(self, vocabulary: Vocabulary, attributes_only: bool = False) -> None:
         self.found: list[str] = []
         self.attributes_only = attributes_only
+        self.state_reads = vocabulary.optimizer_state_reads
+        self.optimizer_name = vocabulary.optimizer_name
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return self.attributes_only
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        if node.attr.value in OPTIMIZER_STATE_READS:
+        if node.attr.value in self.state_reads:
             return False  # self.model.optimizer.iterations reads a counter; it trains nothing
-        if OPTIMIZER_NAME.search(node.attr.value):
+        if self.optimizer_name.search(node.attr.value):
             self.found.append(dotted_name(node) or node.attr.value)
             return False
         return True
 
     def visit_Name(self, node: cst.Name) -> None:
-        if not self.attributes_only and OPTIMIZER_NAME.search(node.value):
+        if not self.attributes_only and self.optimizer_name.search(node.value):
             self.found.append(node.value)
 
 
@@ -385,39 +339,24 @@ class _Bindings(ShallowVisitor):
                 self._add(t.value, v.value)
 
 
-def _gradient_names(site: GradientSite, flow: FlowResult) -> list[str]:
-    names = flow.holders.get(site.index, [])
-    return names[:3]
-
-
-def unapplied_weight_gradients(ctx: ModuleContext) -> list[UnappliedSite]:
-    index = tape_index(ctx)
+def unapplied_weight_gradients(ctx: ModuleContext, facts: Facts) -> list[UnappliedSite]:
+    """Read once per file through :attr:`gradlint.analyzer.facts.Facts.unapplied_gradients`."""
+    index = facts.tapes
     candidates = [s for s in index.sites if s.method == "gradient" and not s.expects_error]
     if not candidates:
         return []
-    facts = ctx.shared.get("facts")
-    if facts is None:
-        facts = ctx.shared["facts"] = ModuleFacts(ctx, index)
-    candidates = [s for s in candidates if facts.is_weights(s.sources, s.scope)]
-    if not candidates:
-        return []
-    table = ctx.shared.get("site_table")
-    if table is None:
-        table = ctx.shared["site_table"] = site_table(index)
-    scopes = {id(s.scope): s.scope for s in candidates}
-    flow = analyze_scopes(ctx, index.scopes, table, scopes.values())
+    module = facts.module
+    candidates = [s for s in candidates if module.is_weights(s.sources, s.scope)]
     problems = []
     for site in candidates:
-        if site.index in flow.used:
+        fate = facts.fate(site)
+        if fate.reaches_use:
             continue
-        parts = table.parts.get(site.index, ())
-        unused = [i for i, part in enumerate(parts) if part not in flow.used]
-        if parts and not unused:
+        if not module.training_intent(site):
             continue
-        if not facts.training_intent(site):
-            continue
-        optimizer_candidates = facts.optimizers_in_reach(site)
-        if parts and len(unused) < len(parts):
+        optimizer_candidates = module.optimizers_in_reach(site)
+        unused = fate.dropped_elements
+        if fate.unpacked and len(unused) < len(facts.site_table.parts[site.index]):
             # Some elements of ``dw, db = tape.gradient(loss, [w, b])`` are applied, some not.
             assert isinstance(site.sources, cst.List | cst.Tuple)
             for i in unused:
@@ -427,23 +366,23 @@ def unapplied_weight_gradients(ctx: ModuleContext) -> list[UnappliedSite]:
                         site,
                         " ".join(source.split()),
                         [site.assigned_to[i]],
-                        _best_optimizer(optimizer_candidates, source),
+                        _best_optimizer(module.vocabulary, optimizer_candidates, source),
                         single_variable=True,
                         partial=True,
                     )
                 )
             continue
         sources_text = ctx.module.code_for_node(site.sources).strip() if site.sources else "?"
-        optimizer = _best_optimizer(optimizer_candidates, sources_text)
+        optimizer = _best_optimizer(module.vocabulary, optimizer_candidates, sources_text)
         if optimizer == "optimizer" and site.scope.class_node is not None:
             optimizer = "self.optimizer"
         problems.append(
             UnappliedSite(
                 site,
                 " ".join(sources_text.split()),
-                site.assigned_to or _gradient_names(site, flow)[:1],
+                site.assigned_to or list(fate.holders[:1]),
                 optimizer,
-                single_variable=facts.may_be_single_variable(site.sources, site.scope),
+                single_variable=module.may_be_single_variable(site.sources, site.scope),
             )
         )
     return problems
@@ -473,10 +412,10 @@ def site_table(index: TapeIndex) -> SiteTable:
     return table
 
 
-def _best_optimizer(candidates: list[str], sources_text: str) -> str:
+def _best_optimizer(vocabulary: Vocabulary, candidates: list[str], sources_text: str) -> str:
     """The optimizer most likely meant for these weights: ``d_optimizer`` for the
     discriminator, ``self.optimizer`` in a method, else the nearest one in reach."""
-    usable = [c for c in candidates if OPTIMIZER_NAME.search(c.rsplit(".", 1)[-1])]
+    usable = [c for c in candidates if vocabulary.optimizer_name.search(c.rsplit(".", 1)[-1])]
     if not usable:
         return "optimizer"
     owner = sources_text.split(".", 1)[0].lower()

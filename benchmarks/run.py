@@ -141,6 +141,11 @@ class Bench:
         gl = [*self.gradlint, "--format", "json", *jobs, *paths]
         self.run(scenario, "gradlint cold", gl, before=self.clear_cache, count=_json_len)
         self.run(scenario, "gradlint warm", gl, count=_json_len)
+        if args.baseline:
+            # Another gradlint (an older checkout in its own environment), side by side.
+            base = [args.baseline, "-m", "gradlint", "--format", "json", *jobs, *paths]
+            self.run(scenario, "baseline cold", base, before=self.clear_cache, count=_json_len)
+            self.run(scenario, "baseline warm", base, count=_json_len)
         no_slice = dict(os.environ, GRADLINT_SLICING="0")
         self.run(
             scenario, "gradlint no slicing", [*gl, "--no-cache"], count=_json_len, env=no_slice
@@ -310,6 +315,10 @@ def main() -> None:
         help="no semgrep/Fixit on the tree scenario (they take minutes there)",
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--baseline",
+        help="a Python whose environment has another gradlint (e.g. main's): measured too",
+    )
     args = parser.parse_args()
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     scenarios = {s.strip() for s in args.scenarios.split(",")}

@@ -71,8 +71,8 @@ def _problem_finding(problem) -> Finding:
 
 def lint_source(text: str, path: str = "<string>", codes: list[str] | None = None) -> list[Finding]:
     """Findings for Python source text (used by tests, the flake8 plugin and editors)."""
-    from gradlint.analyzer.engine import analyze_unit
     from gradlint.analyzer.sources import SourceUnit
+    from gradlint.engine import analyze_unit
 
     if codes is None:
         codes = enabled_codes(Settings())

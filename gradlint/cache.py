@@ -35,7 +35,7 @@ from gradlint import __version__
 from gradlint.analyzer.findings import Edit, Finding, Fix
 
 #: Bump when the entry format changes.
-FORMAT = 1
+FORMAT = 2
 MAX_AGE_SECONDS = 7 * 24 * 3600
 PRUNE_INTERVAL_SECONDS = 24 * 3600
 _PRUNE_MARKER = "last-prune"
@@ -95,7 +95,7 @@ class Cache:
         try:
             data = json.dumps({"findings": [_record(f) for f in findings]}).encode()
         except (TypeError, ValueError):
-            return  # something in ``extra`` is not JSON: not worth caching
+            return  # not JSON (cannot happen with str/int fields): not worth caching
         entry = self._path(key)
         with contextlib.suppress(OSError):
             entry.parent.mkdir(parents=True, exist_ok=True)
@@ -253,7 +253,6 @@ def _record(finding: Finding) -> dict:
         },
         "file_line": finding.file_line,
         "file_end_line": finding.file_end_line,
-        "extra": finding.extra,
     }
 
 
@@ -277,5 +276,4 @@ def _finding(item: dict, path: str) -> Finding:
         ),
         file_line=item["file_line"],
         file_end_line=item["file_end_line"],
-        extra=dict(item["extra"]),
     )

@@ -171,9 +171,8 @@ def _option_label(option: click.Option) -> str:
 def main() -> None:
     """Find TensorFlow training code whose weights silently never update.
 
-    `gradlint [OPTIONS] [PATH]...` lints files and folders (default: the current folder).
-    Files that never mention a GradientTape are not parsed (so not syntax-checked either,
-    unless --check-syntax).
+    Lints files and folders (default: .). Files that never mention a GradientTape
+    are not parsed, nor syntax-checked unless --check-syntax.
     """
 
 
@@ -371,13 +370,16 @@ def version_command() -> None:
 
 @main.command("server", context_settings=CONTEXT)
 def server_command() -> None:
-    """Run the language server over stdio, for editors (needs the 'lsp' extra)."""
+    """Run the language server for editors (LSP over stdio)."""
     try:
         from gradlint.server.protocol import build_server
     except ModuleNotFoundError as exc:
         if (exc.name or "").partition(".")[0] not in ("pygls", "lsprotocol"):
             raise
-        fail(f"the language server needs {exc.name}: install the 'lsp' extra (pip install '.[lsp]' in a checkout)")
+        fail(
+            f"the language server needs {exc.name}: install the 'lsp' extra"
+            " (pip install '.[lsp]' in a checkout)"
+        )
     build_server().start_io()
 
 

@@ -131,9 +131,9 @@ def _diff_lines(old: list[str], new: list[str], path: str):
 
 def _current_findings(unit, wanted: list[Finding], codes: list[str] | None = None) -> list[Finding]:
     """The fixable findings of ``wanted`` that the file on disk still has, freshly computed."""
-    from gradlint.analyzer.engine import analyze_unit
     from gradlint.analyzer.parsing import parse_unit
     from gradlint.analyzer.sources import SourceError
+    from gradlint.engine import analyze_unit
 
     if isinstance(parse_unit(unit), SourceError):
         raise FixError("the file does not parse")

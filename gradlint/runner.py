@@ -19,16 +19,16 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from gradlint.analyzer.engine import (
+from gradlint.analyzer.findings import Finding
+from gradlint.analyzer.sources import SourceError, SourceUnit, load_source
+from gradlint.discovery import SourceFile
+from gradlint.engine import (
     PARSE_ERROR,
     analyze_unit,
     error_finding,
     needs_parse,
     required_tokens,
 )
-from gradlint.analyzer.findings import Finding
-from gradlint.analyzer.sources import SourceError, SourceUnit, load_source
-from gradlint.discovery import SourceFile
 from gradlint.settings import Settings
 
 #: Marks findings that stand for a crash of gradlint itself (never cached).

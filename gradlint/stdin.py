@@ -16,7 +16,7 @@ def lint_source_bytes(raw: bytes, name: str, settings: Settings) -> tuple[list[F
     so an editor can pass every buffer through).
     """
     from gradlint import api
-    from gradlint.analyzer.engine import PARSE_ERROR, error_finding
+    from gradlint.engine import PARSE_ERROR, error_finding
     from gradlint.analyzer.sources import SourceError, decode_python
     from gradlint.discovery import ExcludeMatcher, excluded_with_parents
 

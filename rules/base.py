@@ -2,15 +2,20 @@
 
 Modelled on Fixit/TorchFix (VALID/INVALID examples live beside the rule) and ruff's rule docs
 (what it does / why is it bad / example / use instead). The class body holds only data, so the
-CLI can print docs and the prefilter can read ``required_text`` without importing LibCST;
-``check`` imports the analyzer lazily.
+CLI can print docs, a generator can write them out and the prefilter can read
+``required_text`` without importing LibCST; ``check`` reads ``ctx.facts`` and reports.
+
+A rule with many examples keeps them as files, one program per file, under
+``rules/examples/<code>/valid/`` and ``.../invalid/`` (the expected line of an invalid one
+carries a ``# <CODE>`` comment): ``VALID = ExampleFiles("valid")``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
@@ -21,21 +26,61 @@ if TYPE_CHECKING:
 class Invalid:
     """An example that must produce this rule's finding at ``line`` (1-based, in ``code``).
 
-    ``fixed`` is the expected source after ``--fix`` for fixable rules.
+    ``fixed`` is the expected source after ``--fix`` for fixable rules; ``message``, when
+    given, is the finding's exact message (like Fixit's ``expected_message``).
     """
 
     code: str
     line: int
     column: int | None = None
     fixed: str | None = None
+    message: str | None = None
 
     @classmethod
-    def marked(cls, code: str, rule_code: str, fixed: str | None = None) -> Invalid:
+    def marked(
+        cls, code: str, rule_code: str, fixed: str | None = None, message: str | None = None
+    ) -> Invalid:
         """An example whose expected line carries a ``# <rule_code>`` comment."""
         for number, text in enumerate(code.splitlines(), start=1):
             if f"# {rule_code}" in text:
-                return cls(code, number, fixed=fixed)
+                return cls(code, number, fixed=fixed, message=message)
         raise ValueError(f"example has no '# {rule_code}' marker")
+
+
+#: Where rules keep examples as files: ``EXAMPLES_ROOT / "gl001" / "valid" / "01_x.py"``.
+EXAMPLES_ROOT = Path(__file__).resolve().parent / "examples"
+
+
+class ExampleFiles:
+    """A rule's VALID or INVALID examples read from its folder of files, on first use.
+
+    The files are read when a test (or the mixed benchmark tree) asks, never when the rule
+    is imported to lint. An invalid file's ``# CODE`` marker gives the expected line.
+    """
+
+    def __init__(self, kind: str) -> None:
+        if kind not in ("valid", "invalid"):
+            raise ValueError(f"examples are 'valid' or 'invalid', not {kind!r}")
+        self.kind = kind
+        self._loaded: dict[type, list[Any]] = {}
+
+    def __get__(self, instance: object, owner: type[Rule]) -> list[Any]:
+        if owner not in self._loaded:
+            self._loaded[owner] = self.load(owner.code)
+        return self._loaded[owner]
+
+    def paths(self, code: str) -> list[Path]:
+        folder = EXAMPLES_ROOT / code.lower() / self.kind
+        paths = sorted(folder.glob("*.py"))
+        if not paths:
+            raise FileNotFoundError(f"no {self.kind} examples of {code} in {folder}")
+        return paths
+
+    def load(self, code: str) -> list[Any]:
+        texts = [path.read_bytes().decode("utf-8") for path in self.paths(code)]
+        if self.kind == "valid":
+            return texts
+        return [Invalid.marked(text, code) for text in texts]
 
 
 class Rule:

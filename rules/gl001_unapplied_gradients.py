@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from gradlint.rules import gl001_examples as examples
-from gradlint.rules.base import Rule
+from gradlint.rules.base import ExampleFiles, Rule
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
     from gradlint.analyzer.findings import Finding
+    from gradlint.analyzer.training import UnappliedSite
 
 
 class UnappliedGradients(Rule):
@@ -53,11 +53,37 @@ def train_step(x, y):
     return loss
 """
 
-    VALID = examples.VALID
-    INVALID = examples.INVALID
+    #: rules/examples/gl001/valid/*.py and invalid/*.py, one program per file.
+    VALID = ExampleFiles("valid")
+    INVALID = ExampleFiles("invalid")
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        from gradlint.analyzer.training import unapplied_weight_gradients
+        for problem in ctx.facts.unapplied_gradients:
+            yield ctx.finding(
+                self.code, problem.site.call, message(problem), severity=self.severity
+            )
 
-        for problem in unapplied_weight_gradients(ctx):
-            yield ctx.finding(self.code, problem.site.call, problem.message())
+
+def message(problem: UnappliedSite) -> str:
+    """Names the dropped gradients and writes the update that would apply them."""
+    names = problem.gradient_names
+    grads = ", ".join(names) if names else None
+    subject = f"gradients '{grads}'" if grads else "the result of tape.gradient"
+    grads_expr = names[0] if len(names) == 1 else f"[{grads}]" if names else "grads"
+    sources = problem.sources_text
+    if len(names) <= 1 and sources.isidentifier() and problem.single_variable:
+        pairs = f"[({grads_expr}, {sources})]"
+    else:
+        pairs = f"zip({grads_expr}, {sources})"
+    fix = f"{problem.optimizer_text}.apply_gradients({pairs})"
+    if problem.partial:
+        return (
+            f"gradient '{grads}' of '{sources}' never reaches an update while the other "
+            f"gradients of this call do; '{sources}' stays frozen (update it too, e.g. "
+            f"{sources}.assign_sub(learning_rate * {grads}))"
+        )
+    verb = "never reach" if grads else "never reaches"
+    action = f"add {fix}" if grads else f"assign it, grads = tape.gradient(...), and add {fix}"
+    return (
+        f"{subject} of '{sources}' {verb} an optimizer update; the weights stay frozen ({action})"
+    )

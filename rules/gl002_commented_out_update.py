@@ -160,20 +160,23 @@ for x in [1.0, 2.0]:
     ]
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        from gradlint.analyzer.comments import commented_updates
         from gradlint.analyzer.findings import Fix
-        from gradlint.analyzer.forward_pass import line_ref
 
-        for update in commented_updates(ctx):
+        for update in ctx.facts.commented_updates:
             statement = update.statement
             if len(statement) > 70:
                 statement = statement[:67] + "..."
             message = (
                 f"weight update '{statement}' is commented out: the gradients computed at "
-                f"{line_ref(ctx, update.site.call)} never reach it, so the weights stay "
+                f"{ctx.line_ref(update.site.call)} never reach it, so the weights stay "
                 "frozen (uncomment it)"
             )
             fix = Fix("uncomment the update", (update.edit,)) if update.edit else None
             yield ctx.finding(
-                self.code, update.comments[0], message, fix=fix, end_node=update.comments[-1]
+                self.code,
+                update.comments[0],
+                message,
+                fix=fix,
+                severity=self.severity,
+                end_node=update.comments[-1],
             )

@@ -225,25 +225,23 @@ def train_step(x, y):
     ]
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        from gradlint.analyzer.forward_pass import forward_problems, line_ref, short_text
-
-        for problem in forward_problems(ctx):
+        for problem in ctx.facts.recording_problems:
             if problem.kind not in ("before", "after"):
                 continue
             call = f"tape.gradient({problem.target_text}, {problem.sources_text})"
-            with_line = line_ref(ctx, problem.with_span.node)
+            with_line = ctx.line_ref(problem.with_span.node)
             if problem.kind == "before":
                 message = (
                     f"{call} will return None: the forward pass "
-                    f"'{short_text(ctx, problem.node)}' ({line_ref(ctx, problem.node)}) ran "
+                    f"'{ctx.short_text(problem.node)}' ({ctx.line_ref(problem.node)}) ran "
                     f"before the tape started recording ({with_line}); move it inside the "
                     "'with' block"
                 )
             else:
                 message = (
-                    f"{call} will return None: '{short_text(ctx, problem.node)}' "
-                    f"({line_ref(ctx, problem.node)}) is computed after the tape stopped "
+                    f"{call} will return None: '{ctx.short_text(problem.node)}' "
+                    f"({ctx.line_ref(problem.node)}) is computed after the tape stopped "
                     f"recording (its 'with' block starts at {with_line}); compute it inside "
                     "the block"
                 )
-            yield ctx.finding(self.code, problem.site.call, message)
+            yield ctx.finding(self.code, problem.site.call, message, severity=self.severity)

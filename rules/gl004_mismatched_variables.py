@@ -177,28 +177,16 @@ class Agent:
     ]
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        from gradlint.analyzer.forward_pass import line_ref, short_text
-        from gradlint.analyzer.pairs import (
-            different_weights,
-            gradient_site,
-            updates,
-            weights_key,
-        )
-        from gradlint.rules.gl005_swapped_pairs import is_swapped
-
-        for update in updates(ctx):
-            site = gradient_site(ctx, update.layout, update.first, update.where)
-            if site is None or site.sources is None or is_swapped(ctx, update):
+        for update in ctx.facts.updates:
+            if not update.applies_foreign_gradients:
                 continue
-            computed = weights_key(ctx, site.sources, site.scope)
-            applied = weights_key(ctx, update.second, update.scope)
-            if not different_weights(computed, applied):
-                continue
-            grads = short_text(ctx, update.first, 30)
+            site = update.gradients_from
+            assert site is not None and site.sources is not None
+            grads = ctx.short_text(update.first, 30)
             message = (
-                f"gradients '{grads}' were computed for '{short_text(ctx, site.sources, 50)}' "
-                f"({line_ref(ctx, site.call)}) but are applied to "
-                f"'{short_text(ctx, update.second, 50)}'; those weights get foreign gradients "
+                f"gradients '{grads}' were computed for '{ctx.short_text(site.sources, 50)}' "
+                f"({ctx.line_ref(site.call)}) but are applied to "
+                f"'{ctx.short_text(update.second, 50)}'; those weights get foreign gradients "
                 "and the differentiated ones never move"
             )
-            yield ctx.finding(self.code, update.call, message)
+            yield ctx.finding(self.code, update.call, message, severity=self.severity)

@@ -11,7 +11,6 @@ from gradlint.rules.example_snippets import TRAIN_STEP_HEAD
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
     from gradlint.analyzer.findings import Finding
-    from gradlint.analyzer.pairs import Update
 
 _HEAD = TRAIN_STEP_HEAD
 
@@ -131,11 +130,9 @@ optimizer.apply_gradients(zip(grads, model.trainable_variables))
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         from gradlint.analyzer.edits import node_text, replace_node
         from gradlint.analyzer.findings import Fix
-        from gradlint.analyzer.forward_pass import short_text
-        from gradlint.analyzer.pairs import updates
 
-        for update in updates(ctx):
-            if not is_swapped(ctx, update):
+        for update in ctx.facts.updates:
+            if not update.swapped:
                 continue
             first, second = update.first, update.second
             edits = (
@@ -148,28 +145,9 @@ optimizer.apply_gradients(zip(grads, model.trainable_variables))
             shape = "zip({0}, {1})" if update.method == "apply_gradients" else "apply({0}, {1})"
             message = (
                 "pairs are in the wrong order: "
-                + shape.format(short_text(ctx, first, 40), short_text(ctx, second, 40))
+                + shape.format(ctx.short_text(first, 40), ctx.short_text(second, 40))
                 + " passes the variables as gradients (write "
-                + shape.format(short_text(ctx, second, 40), short_text(ctx, first, 40))
+                + shape.format(ctx.short_text(second, 40), ctx.short_text(first, 40))
                 + ")"
             )
-            yield ctx.finding(self.code, update.call, message, fix=fix)
-
-
-def is_swapped(ctx: ModuleContext, update: Update) -> bool:
-    """The first half is weights and the second is gradients."""
-    import libcst as cst
-
-    from gradlint.analyzer.forward_pass import module_facts
-    from gradlint.analyzer.names import dotted_name
-    from gradlint.analyzer.pairs import GRADIENT_NAME, gradient_site
-
-    facts = module_facts(ctx)
-    if not facts.is_weights(update.first, update.scope):
-        return False
-    if facts.is_weights(update.second, update.scope):
-        return False
-    if gradient_site(ctx, update.layout, update.second, update.where) is not None:
-        return True
-    name = dotted_name(update.second) if isinstance(update.second, cst.BaseExpression) else None
-    return name is not None and bool(GRADIENT_NAME.search(name.rsplit(".", 1)[-1]))
+            yield ctx.finding(self.code, update.call, message, fix=fix, severity=self.severity)

@@ -10,7 +10,6 @@ from gradlint.rules.base import Invalid, Rule
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
     from gradlint.analyzer.findings import Finding
-    from gradlint.analyzer.tapes import Tape
 
 _GAN = """\
 import tensorflow as tf
@@ -169,6 +168,11 @@ def train_step(noise, real):
     d_optimizer.apply_gradients(zip(d_grads, discriminator.trainable_variables))
 """,
             "GL006",
+            message=(
+                "'tape' is not persistent and was already asked for gradients (line 13): "
+                "this gradient() call raises RuntimeError (create it with "
+                "tf.GradientTape(persistent=True), or use a second tape)"
+            ),
         ),
         # persistent=False spelled out
         Invalid.marked(
@@ -254,72 +258,12 @@ def hessian_diag(f, x, verbose):
     ]
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        from gradlint.analyzer.tapes import tape_index
-
-        index = tape_index(ctx)
-        by_tape: dict[int, list] = {}
-        for site in index.sites:
-            by_tape.setdefault(id(site.tape), []).append(site)
-        for sites in by_tape.values():
-            if len(sites) < 2 or not _surely_not_persistent(sites[0].tape):
-                continue
-            yield from self._check_tape(ctx, sites)
-
-    def _check_tape(self, ctx: ModuleContext, sites: list) -> Iterator[Finding]:
-        from gradlint.analyzer.forward_pass import line_ref
-        from gradlint.analyzer.layout import catches_runtime_error, scope_layout
-
-        placed = []
-        for site in sites:
-            layout = scope_layout(ctx, site.scope)
-            where = layout.calls.get(site.call)
-            if where is not None:
-                placed.append((site, where, layout))
-        placed.sort(key=lambda p: (p[1].seq, p[1].order))
-        for i, (second, where2, layout) in enumerate(placed):
-            if second.expects_error or catches_runtime_error(where2.chain):
-                continue
-            for first, where1, layout1 in placed[:i]:
-                if layout1 is not layout or not where1.dominates(where2):
-                    continue
-                leaves = _returns(where1.statement) and where1.statement is not where2.statement
-                if leaves or layout.exits_between(where1, where2):
-                    continue
-                if _reentered_between(layout, first.tape, where1, where2):
-                    continue
-                name = first.tape.name or "tape"
-                message = (
-                    f"'{name}' is not persistent and was already asked for gradients "
-                    f"({line_ref(ctx, first.call)}): this {second.method}() call raises "
-                    "RuntimeError (create it with tf.GradientTape(persistent=True), or use a "
-                    "second tape)"
-                )
-                yield ctx.finding(self.code, second.call, message)
-                break
-
-
-def _surely_not_persistent(tape: Tape) -> bool:
-    """Only a literal ``persistent=False`` or no persistence argument at all."""
-    import libcst as cst
-
-    for arg in tape.creation.args:
-        if arg.star or arg.keyword is None:
-            return False
-        if arg.keyword.value == "persistent":
-            return isinstance(arg.value, cst.Name) and arg.value.value == "False"
-    return True
-
-
-def _returns(statement) -> bool:
-    import libcst as cst
-
-    return isinstance(statement, cst.Return | cst.Raise)
-
-
-def _reentered_between(layout, tape, first, second) -> bool:
-    """``with tape:`` again between the calls starts a new recording."""
-    return any(
-        first.seq < span.start <= second.seq
-        for node, span in layout.withs.items()
-        if node in tape.with_nodes
-    )
+        for first, again in ctx.facts.repeated_gradient_calls:
+            name = first.tape.name or "tape"
+            message = (
+                f"'{name}' is not persistent and was already asked for gradients "
+                f"({ctx.line_ref(first.call)}): this {again.method}() call raises "
+                "RuntimeError (create it with tf.GradientTape(persistent=True), or use a "
+                "second tape)"
+            )
+            yield ctx.finding(self.code, again.call, message, severity=self.severity)

@@ -194,10 +194,8 @@ for step in range(3):
     ]
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
-        from gradlint.analyzer.forward_pass import forward_problems, line_ref
-
         reported: set[int] = set()
-        for problem in forward_problems(ctx):
+        for problem in ctx.facts.recording_problems:
             if problem.kind != "cut":
                 continue
             for cut in problem.cuts:
@@ -209,21 +207,19 @@ for step in range(3):
                     f"{what} cuts the gradient path from '{problem.sources_text}' to "
                     f"'{problem.target_text}' inside the tape: "
                     f"tape.gradient({problem.target_text}, {problem.sources_text}) "
-                    f"({line_ref(ctx, problem.site.call)}) will return None "
+                    f"({ctx.line_ref(problem.site.call)}) will return None "
                     f"({_advice(ctx, cut)})"
                 )
-                yield ctx.finding(self.code, cut, message)
+                yield ctx.finding(self.code, cut, message, severity=self.severity)
 
 
 def _describe(ctx, call) -> str:
     import libcst as cst
 
-    from gradlint.analyzer.forward_pass import short_text
-
     func = call.func
     if isinstance(func, cst.Attribute) and func.attr.value == "numpy":
         return "'.numpy()'"
-    return f"'{short_text(ctx, func)}(...)'"
+    return f"'{ctx.short_text(func)}(...)'"
 
 
 def _advice(ctx, call) -> str:

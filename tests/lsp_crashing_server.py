@@ -3,10 +3,10 @@ that contains ``CRASH_ME`` raises, and so does every hover."""
 
 import sys
 
-import gradlint.analyzer.engine
+import gradlint.engine
 import gradlint.server.linting
 
-_analyze_unit = gradlint.analyzer.engine.analyze_unit
+_analyze_unit = gradlint.engine.analyze_unit
 
 
 def _exploding_analyze_unit(unit, codes, **kwargs):
@@ -19,7 +19,7 @@ def _exploding_rule_docs(code):
     raise RuntimeError("hover exploded")
 
 
-gradlint.analyzer.engine.analyze_unit = _exploding_analyze_unit
+gradlint.engine.analyze_unit = _exploding_analyze_unit
 gradlint.server.linting.rule_docs = _exploding_rule_docs
 
 from gradlint.cli import main  # noqa: E402 - after the patches

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gradlint.analyzer.engine import analyze_unit
 from gradlint.analyzer.sources import SourceUnit
+from gradlint.engine import analyze_unit
 
 
 def findings(code: str, text: str, path: str = "t.py"):

@@ -138,7 +138,6 @@ def test_findings_with_fixes_round_trip(tmp_path: Path) -> None:
         fix=Fix("swap", (Edit(3, 5, 3, 40, "zip(g, v)", cell=2),)),
         file_line=17,
         file_end_line=17,
-        extra={"rule": "x"},
     )
     cache.put("k" * 64, [finding])
     (restored,) = cache.get("k" * 64, "new/path.py") or []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mixed_tree import sources
 
-from gradlint.analyzer import engine
+from gradlint import engine
 from gradlint.analyzer.code_mentions import code_mentions, mentions_in_code
 from gradlint.analyzer.sources import SourceUnit
 from gradlint.rules import DEFAULT_OFF, RULE_MODULES

@@ -507,7 +507,7 @@ def _split(source: str) -> list[str]:
 
 def test_cell_with_leading_indent_parses_like_ipython_and_keeps_columns():
     """Regression: IPython strips a cell's leading indent; gradlint reported GL000 instead."""
-    from gradlint.analyzer.engine import analyze_unit
+    from gradlint.engine import analyze_unit
 
     nb = notebook(
         code("import tensorflow as tf\noptimizer = tf.keras.optimizers.SGD()"),

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradlint.analyzer.engine import analyze_file, analyze_unit
 from gradlint.analyzer.sources import SourceUnit
 from gradlint.api import lint_paths, lint_source
+from gradlint.engine import analyze_file, analyze_unit
 from gradlint.rules import RULE_MODULES
 
 ALL = list(RULE_MODULES)

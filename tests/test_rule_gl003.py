@@ -124,8 +124,8 @@ def test_list_concatenation_target_is_not_an_operation() -> None:
 def test_loss_reduced_after_the_block_in_notebook_cells() -> None:
     from test_notebooks_support import code, jupyter_bytes, notebook
 
-    from gradlint.analyzer.engine import analyze_unit
     from gradlint.analyzer.notebooks import load_notebook
+    from gradlint.engine import analyze_unit
 
     cells = [
         "import tensorflow as tf\nmodel = tf.keras.Sequential([tf.keras.layers.Dense(1)])",

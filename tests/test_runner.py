@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from mixed_tree import write_tree
 
-from gradlint import runner
-from gradlint.analyzer import engine
+from gradlint import engine, runner
 from gradlint.analyzer.sources import SourceUnit
 from gradlint.discovery import collect_files
 from gradlint.rules import RULE_MODULES

@@ -9,9 +9,9 @@ import libcst as cst
 import pytest
 from mixed_tree import variations
 
-from gradlint.analyzer.engine import analyze_unit
 from gradlint.analyzer.slicing import slice_source
 from gradlint.analyzer.sources import SourceUnit
+from gradlint.engine import analyze_unit
 from gradlint.rules import RULE_MODULES
 
 ALL = list(RULE_MODULES)

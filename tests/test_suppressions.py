@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from frozen_sources import FROZEN_STEP_TEMPLATE as FROZEN
 
-from gradlint.analyzer.engine import analyze_unit
 from gradlint.analyzer.notebooks import load_notebook
 from gradlint.analyzer.suppressions import is_skip_file, noqa_codes
 from gradlint.api import lint_source
+from gradlint.engine import analyze_unit
 
 MULTILINE = """\
 import tensorflow as tf

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from gradlint.analyzer.findings import Finding
+from gradlint.analyzer.sources import split_lines
 
 #: A JSON string literal, as it appears on one line of a raw notebook file.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -53,7 +54,7 @@ class SourceLines:
             if span is None or not 1 <= number <= span.line_count:
                 return None
             number = span.first_line + number - 1
-        lines = unit.text.splitlines()
+        lines = split_lines(unit.text)
         return lines[number - 1] if 1 <= number <= len(lines) else None
 
     def raw_line(self, path: str, line: int) -> str | None:
@@ -93,7 +94,7 @@ class SourceLines:
 
 @lru_cache(maxsize=32)
 def _raw_lines(raw: bytes) -> list[str]:
-    return raw.decode("utf-8", errors="replace").splitlines()
+    return split_lines(raw.decode("utf-8", errors="replace"))
 
 
 def _raw_column(literal: str, column: int) -> int | None:

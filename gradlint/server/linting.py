@@ -154,7 +154,7 @@ def lint_unit(unit: SourceUnit, project: Project, *, store: bool = False) -> Lin
         hit = cache.get(key, unit.path)
         if hit is not None:
             return LintOutcome(apply_per_file_ignores(hit, project.settings), from_cache=True)
-    from gradlint.analyzer.engine import analyze_unit
+    from gradlint.engine import analyze_unit
 
     try:
         findings = analyze_unit(unit, project.codes)
@@ -166,7 +166,7 @@ def lint_unit(unit: SourceUnit, project: Project, *, store: bool = False) -> Lin
 
 
 def _internal_error(unit: SourceUnit, exc: BaseException) -> Finding:
-    from gradlint.analyzer.engine import error_finding
+    from gradlint.engine import error_finding
     from gradlint.runner import INTERNAL_ERROR
 
     detail = f"{type(exc).__name__}: {exc}".splitlines()[0]

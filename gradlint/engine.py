@@ -1,4 +1,7 @@
-"""Runs the enabled rules over one source: prefilter, parse, check, suppress.
+"""Runs the enabled rules over one source: prefilter, parse, build the facts, check, suppress.
+
+The engine sits above both `analyzer/` (which knows nothing of rules) and `rules/` (which read
+facts): the data path runs path -> source -> slice -> CST -> facts -> rules -> findings.
 
 The prefilter is the cheapest win: a file that contains none of the enabled rules'
 ``required_text`` is never parsed, and LibCST is not even imported for it.
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from gradlint.analyzer.findings import Finding
 from gradlint.analyzer.sources import SourceError, SourceUnit, load_source
 from gradlint.analyzer.suppressions import UNUSED_NOQA, may_have_unused_noqa, unused_noqa
-from gradlint.rules import get_rule
+from gradlint.rules import RULE_MODULES, get_rule
 
 if TYPE_CHECKING:
     from gradlint.analyzer.slicing import Slice
@@ -55,9 +58,11 @@ def needs_parse(text: str, codes: list[str], kind: str = "python") -> bool:
 
 
 def error_finding(error: SourceError) -> Finding:
+    """GL000's finding for a file that could not be read or parsed."""
     return Finding(
         code=PARSE_ERROR,
         message=error.message,
+        severity=get_rule(PARSE_ERROR).severity,
         path=error.path,
         line=error.line,
         column=error.column,
@@ -115,7 +120,7 @@ def _analyze_unit(unit: SourceUnit, codes: list[str], slicing: bool | None) -> l
             remember(unit.text, tokens, offsets)
     rules = _rules_that_may_fire(unit.text, codes, unit.kind)
     if not rules:
-        return unused_noqa(unit, [], codes)
+        return _unused_noqa(unit, [], codes)
     tokens = _slice_tokens(rules) if (SLICING if slicing is None else slicing) else None
     parsed, sliced = _parse(unit, tokens)
     if isinstance(parsed, SourceError):
@@ -144,12 +149,21 @@ def _analyze_unit(unit: SourceUnit, codes: list[str], slicing: bool | None) -> l
         whole_file = False
     finally:
         sys.setrecursionlimit(old_limit)
-        ctx.shared.clear()
+        ctx.forget_facts()
     if whole_file:
         del ctx, parsed
         return _analyze_unit(unit, codes, slicing=False)
-    findings = filter_noqa(unit, findings) + unused_noqa(unit, findings, codes)
+    findings = filter_noqa(unit, findings) + _unused_noqa(unit, findings, codes)
     return sorted(findings, key=lambda f: f.sort_key)
+
+
+def _unused_noqa(unit: SourceUnit, findings: list[Finding], codes: list[str]) -> list[Finding]:
+    """GL100's findings; the analyzer gets the known codes from here (it never reads the
+    rule registry itself)."""
+    if not may_have_unused_noqa(unit.text, codes):
+        return []
+    severity = get_rule(UNUSED_NOQA).severity
+    return unused_noqa(unit, findings, codes, known=frozenset(RULE_MODULES), severity=severity)
 
 
 def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:

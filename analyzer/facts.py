@@ -1,0 +1,181 @@
+"""One file's facts about gradients, each computed on first request and then kept.
+
+Rules never run an analysis themselves: they read these properties and report. The module
+context owns one :class:`Facts` (``ctx.facts``), so a fact costs the same whether one rule or
+eight ask for it, and a file whose rules ask nothing expensive never pays for it (a file
+with no gradient call never runs the flow analysis).
+
+The value-flow machinery (tapes, scopes, the flow analysis, layouts) reads its framework
+names from :attr:`Facts.vocabulary`; see :mod:`gradlint.analyzer.vocabulary`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from gradlint.analyzer.dataflow import FateKind
+from gradlint.analyzer.vocabulary import Vocabulary
+from gradlint.analyzer.vocabulary.tensorflow import TENSORFLOW
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from gradlint.analyzer.comments import CommentedUpdate
+    from gradlint.analyzer.context import ModuleContext
+    from gradlint.analyzer.dataflow import FlowResult, HelperIndex, SiteTable
+    from gradlint.analyzer.forward_pass import ForwardProblem
+    from gradlint.analyzer.layout import ScopeLayout
+    from gradlint.analyzer.pairs import Update
+    from gradlint.analyzer.scopes import Scope
+    from gradlint.analyzer.tapes import GradientSite, TapeIndex
+    from gradlint.analyzer.training import ModuleFacts, UnappliedSite
+
+
+@dataclass(frozen=True)
+class Fate:
+    """What became of one gradient call's value, and why gradlint thinks so."""
+
+    site: GradientSite
+    kind: FateKind
+    #: The first use seen ("applied by apply_gradients", "returned", ...); "" when dropped.
+    evidence: str
+    #: The local names that held the value, in the order they were bound.
+    holders: tuple[str, ...]
+    #: For ``dw, db = tape.gradient(loss, [w, b])``: the positions whose element goes
+    #: nowhere while the call as a whole is not used (empty otherwise).
+    dropped_elements: tuple[int, ...] = ()
+    #: Whether the call's result is unpacked into one name per source.
+    unpacked: bool = False
+
+    @property
+    def reaches_use(self) -> bool:
+        """Every part of the value reaches something that may update weights or outlive
+        the scope."""
+        return self.kind is not FateKind.DROPPED and not self.dropped_elements
+
+
+@dataclass
+class Facts:
+    """The typed facts of one analyzed file; see the module docstring."""
+
+    ctx: ModuleContext
+    vocabulary: Vocabulary = TENSORFLOW
+    _flows: dict[Scope, FlowResult] = field(default_factory=dict, repr=False)
+    _layouts: dict[Scope, ScopeLayout] = field(default_factory=dict, repr=False)
+    _fates: dict[GradientSite, Fate] = field(default_factory=dict, repr=False)
+    #: Memo of :class:`gradlint.analyzer.forward_pass.Callees`: is a same-module function pure?
+    pure_definitions: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ tapes
+    @cached_property
+    def tapes(self) -> TapeIndex:
+        """The scopes, the tapes (with their persistence) and every gradient call on them."""
+        from gradlint.analyzer.tapes import build_tape_index
+
+        return build_tape_index(self.ctx)
+
+    @cached_property
+    def site_of_call(self) -> dict[cst.Call, GradientSite]:
+        return {site.call: site for site in self.tapes.sites}
+
+    @cached_property
+    def module(self) -> ModuleFacts:
+        """Bindings, trainable weights, optimizers in reach and training intent."""
+        from gradlint.analyzer.training import ModuleFacts
+
+        return ModuleFacts(self.ctx, self.tapes, self.vocabulary)
+
+    def layout(self, scope: Scope) -> ScopeLayout:
+        """Execution order and nesting of ``scope``'s statements and calls."""
+        layout = self._layouts.get(scope)
+        if layout is None:
+            from gradlint.analyzer.layout import build_layout
+
+            layout = self._layouts[scope] = build_layout(scope)
+        return layout
+
+    # ------------------------------------------------------------------ value flow
+    @cached_property
+    def site_table(self) -> SiteTable:
+        from gradlint.analyzer.training import site_table
+
+        return site_table(self.tapes)
+
+    @cached_property
+    def helpers(self) -> HelperIndex:
+        from gradlint.analyzer.dataflow import HelperIndex
+
+        return HelperIndex(self.tapes.scopes)
+
+    def flow(self, scope: Scope) -> FlowResult:
+        """Where the gradient values computed in ``scope`` go (one run per scope)."""
+        result = self._flows.get(scope)
+        if result is None:
+            from gradlint.analyzer.dataflow import FlowAnalysis
+
+            analysis = FlowAnalysis(self.ctx, scope, self.site_table, self.helpers)
+            result = self._flows[scope] = analysis.run()
+        return result
+
+    def fate(self, site: GradientSite) -> Fate:
+        """What became of ``site``'s value, with the evidence."""
+        fate = self._fates.get(site)
+        if fate is None:
+            fate = self._fates[site] = self._fate(site)
+        return fate
+
+    def _fate(self, site: GradientSite) -> Fate:
+        flow = self.flow(site.scope)
+        parts = self.site_table.parts.get(site.index, ())
+        holders = tuple(flow.holders.get(site.index, ()))
+        used = site.index
+        dropped: tuple[int, ...] = ()
+        if used not in flow.used and parts:
+            dropped = tuple(i for i, part in enumerate(parts) if part not in flow.used)
+            if not dropped:
+                # Every element is used on its own: the first element's use speaks for all.
+                used = parts[0]
+        if used not in flow.used:
+            return Fate(site, FateKind.DROPPED, "", holders, dropped, bool(parts))
+        return Fate(site, flow.kinds[used], flow.used[used], holders, (), bool(parts))
+
+    # ------------------------------------------------------------------ findings' facts
+    @cached_property
+    def unapplied_gradients(self) -> list[UnappliedSite]:
+        """Gradients of trainable weights, in a training step, that reach no update."""
+        from gradlint.analyzer.training import unapplied_weight_gradients
+
+        return unapplied_weight_gradients(self.ctx, self)
+
+    @cached_property
+    def commented_updates(self) -> list[CommentedUpdate]:
+        """Comments that, uncommented, would apply gradients this scope drops."""
+        from gradlint.analyzer.comments import find_commented_updates
+
+        return find_commented_updates(self.ctx, self)
+
+    @cached_property
+    def recording_problems(self) -> list[ForwardProblem]:
+        """Gradient targets whose forward pass the tape did not record: computed before
+        or after the ``with`` block, or cut inside it."""
+        from gradlint.analyzer.forward_pass import analyze_recordings
+
+        return analyze_recordings(self.ctx, self)
+
+    @cached_property
+    def updates(self) -> list[Update]:
+        """Every ``apply_gradients(zip(a, b))``/``optimizer.apply(a, b)`` in scopes that
+        compute gradients, with what they were computed for and applied to."""
+        from gradlint.analyzer.pairs import collect_updates
+
+        return collect_updates(self.ctx, self)
+
+    @cached_property
+    def repeated_gradient_calls(self) -> list[tuple[GradientSite, GradientSite]]:
+        """``(first, again)``: a non-persistent tape asked for gradients a second time on a
+        path where the first call already ran."""
+        from gradlint.analyzer.tapes import repeated_gradient_calls
+
+        return repeated_gradient_calls(self)

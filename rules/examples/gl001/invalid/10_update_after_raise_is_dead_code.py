@@ -1,0 +1,10 @@
+import tensorflow as tf
+
+def train_step(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(x) - y))
+    grads = tape.gradient(loss, model.trainable_variables)  # GL001
+    if loss > 1e6:
+        raise ValueError("diverged")
+    raise NotImplementedError("TODO")
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))

@@ -1,0 +1,11 @@
+import tensorflow as tf
+
+def train_step(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(x) - y))
+    grads = tape.gradient(loss, model.trainable_variables)
+
+    def update():
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+    update()
