@@ -74,6 +74,7 @@ def test_every_scenario_was_observed(cases):
         "MANUAL",
         "ADVERSARIAL",
         "META",
+        "ACCUMULATE",
     }
 
 
@@ -165,6 +166,12 @@ def test_a_tensor_the_probe_cannot_copy_is_an_error_and_the_script_goes_on(cases
     )
     # The sites after it in the script were observed: its backward ran and it went on.
     assert cpu(cases, "CORRECT")["verdict"] == "updated"
+
+
+def test_gradient_accumulation_is_observed_until_the_step(cases):
+    result = cpu(cases, "ACCUMULATE")
+    assert (result["verdict"], result["changed"]) == ("updated", 2)
+    assert result["steps"] > 3 and "observed longer" in result["detail"]
 
 
 def test_gpu_child(cases):
