@@ -16,9 +16,9 @@ def lint_source_bytes(raw: bytes, name: str, settings: Settings) -> tuple[list[F
     so an editor can pass every buffer through).
     """
     from gradlint import api
-    from gradlint.engine import PARSE_ERROR, error_finding
     from gradlint.analyzer.sources import SourceError, decode_python
     from gradlint.discovery import ExcludeMatcher, excluded_with_parents
+    from gradlint.engine import PARSE_ERROR, error_finding
 
     if settings.force_exclude and name != "-":
         matcher = ExcludeMatcher(settings.exclude + settings.extend_exclude, settings.root)
