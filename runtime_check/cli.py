@@ -87,19 +87,33 @@ def _fail(message: str) -> None:
     "sites",
     multiple=True,
     metavar="LINE",
-    help="Observe the tape.gradient call at this line (CELL:LINE in a notebook); "
-    "repeatable. Default: the lines flagged by GL001/GL003/GL007.",
+    help="Observe the tape.gradient call (PyTorch: the .backward() call) at this line "
+    "(CELL:LINE in a notebook); repeatable. Default: the lines flagged by "
+    "GL001/GL003/GL007 (PyTorch: every backward call).",
 )
-@click.option("--all-sites", is_flag=True, help="Observe every tape.gradient call in the script.")
+@click.option(
+    "--all-sites",
+    is_flag=True,
+    help="Observe every tape.gradient call (PyTorch: every backward call) in the script.",
+)
+@click.option(
+    "--framework",
+    type=click.Choice(["auto", "tensorflow", "torch"]),
+    default="auto",
+    show_default=True,
+    help="The script's framework; auto: torch when it imports torch and not tensorflow.",
+)
 @click.option(
     "--eager",
     is_flag=True,
-    help="Run tf.functions eagerly (tf.config.run_functions_eagerly(True)).",
+    help="Run tf.functions eagerly (tf.config.run_functions_eagerly(True)); "
+    "PyTorch: make torch.compile a no-op.",
 )
 @click.option(
     "--no-seed",
     is_flag=True,
-    help="Do not call tf.keras.utils.set_random_seed(0) before the script.",
+    help="Do not seed the random generators (tf.keras.utils.set_random_seed(0); "
+    "PyTorch: random, NumPy and torch.manual_seed(0)) before the script.",
 )
 @click.option(
     "--format",
@@ -118,12 +132,16 @@ def confirm_command(
     timeout: float | None,
     sites: tuple[str, ...],
     all_sites: bool,
+    framework: str,
     eager: bool,
     no_seed: bool,
     output_format: str,
     show_output: bool,
 ) -> None:
     """Run SCRIPT and check whether its flagged weights really change.
+
+    A script that imports torch and not tensorflow is run with PyTorch (see --framework);
+    its sites are backward calls, and without --site every one is observed.
 
     \b
     Arguments after `--` go to the script:
@@ -156,14 +174,17 @@ def confirm_command(
         _fail(str(exc))
     try:
         target = targets.load_target(script)
-        flagged = targets.default_sites(target)
+        if framework == "auto":
+            framework = targets.detect_framework(target)
+        # No static rule flags a PyTorch backward yet, so by default every one is observed.
+        flagged = targets.default_sites(target) if framework == "tensorflow" else []
         if all_sites:
             requested = None
         elif sites:
-            lines = sorted({targets.parse_site(target, value) for value in sites})
+            lines = sorted({targets.parse_site(target, value, framework) for value in sites})
             requested = [targets.SiteRequest(line) for line in lines]
         else:
-            requested = flagged
+            requested = flagged if framework == "tensorflow" else None
     except runner.ConfirmError as exc:
         _fail(str(exc))
     if requested == []:
@@ -178,7 +199,7 @@ def confirm_command(
         if output_format == "json":
             click.echo(render_json(ConfirmReport(script, options.steps, "", [], {})), nl=False)
         sys.exit(0)
-    request = _request(target, requested, options, list(script_args))
+    request = _request(target, requested, options, list(script_args), framework)
     try:
         report = run_and_report(target, requested, request, options.devices, flagged)
     except runner.ConfirmError as exc:
@@ -194,18 +215,26 @@ def run_and_report(target, requested, request, devices: list[str], flagged=()):
     from gradlint.runtime_check import runner
     from gradlint.runtime_check.report import build_report
 
-    if not runner.tensorflow_available():
-        raise runner.ConfirmError(runner.missing_tensorflow_message())
+    framework = request.framework
+    available = (
+        runner.tensorflow_available()
+        if framework == "tensorflow"
+        else runner.framework_available(framework)
+    )
+    if not available:
+        raise runner.ConfirmError(runner.missing_framework_message(framework))
     progress = _Progress(devices, request.steps, enabled=_is_tty(sys.stderr))
     progress.start()
     try:
         runs = runner.run_devices(request, devices, progress.update)
     finally:
         progress.close()
-    return build_report(target, requested, runs, request.steps, request.eager, flagged)
+    return build_report(
+        target, requested, runs, request.steps, request.eager, flagged, framework=framework
+    )
 
 
-def _request(target, requested, options, script_args: list[str]):
+def _request(target, requested, options, script_args: list[str], framework="tensorflow"):
     from gradlint.runtime_check import runner
 
     return runner.RunRequest(
@@ -218,6 +247,7 @@ def _request(target, requested, options, script_args: list[str]):
         timeout=options.timeout,
         show_output=options.show_output,
         script_args=script_args,
+        framework=framework,
     )
 
 

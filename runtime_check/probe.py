@@ -1,6 +1,7 @@
 """The child process: ``python -m gradlint.runtime_check.probe [OPTIONS] -- SCRIPT_ARGS...``.
 
-It imports TensorFlow, installs the hooks of :mod:`gradlint.runtime_check.instrument`, runs the
+It imports TensorFlow (or PyTorch, with ``--framework torch``), installs the hooks of
+:mod:`gradlint.runtime_check.instrument` (:mod:`~gradlint.runtime_check.torch_instrument`), runs the
 user's script as ``__main__`` (in the user's working directory, with ``sys.argv`` as the script
 expects) and reports what it saw as JSON lines on a file descriptor of its own, so that the
 script's stdout and stderr stay the user's.
@@ -33,6 +34,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--all-sites", action="store_true")
     parser.add_argument("--eager", action="store_true")
     parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--framework", choices=("tensorflow", "torch"), default="tensorflow")
     parser.add_argument("--result-fd", type=int, required=True)
     parser.add_argument(
         "--deadline-at",
@@ -143,35 +145,26 @@ def choose_devices(tf, device: str) -> str | None:
 GPU_DEVICE_NODES = ("/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd")
 
 
-def run(args: argparse.Namespace, channel: Channel) -> None:
-    try:
-        code = load_code(args)
-    except (OSError, SyntaxError, ValueError) as exc:
-        channel.send({"event": "fatal", "message": f"cannot run {args.script}: {exc}"})
-        return
+def _fatal_import(channel: Channel, framework: str, exc: BaseException) -> None:
+    name = "PyTorch" if framework == "torch" else "TensorFlow"
+    if isinstance(exc, ImportError):
+        event = {"framework_missing": framework, "message": f"{name} cannot be imported ({exc})"}
+    else:  # a broken installation
+        event = {"message": f"{name} failed to import: {type(exc).__name__}: {exc}"}
+    channel.send({"event": "fatal", **event})
+
+
+def _tensorflow_probe(args: argparse.Namespace, channel: Channel):
+    """``(probe, StopProbe, NoGPU, prepare)`` for TensorFlow, or None when it cannot run."""
     try:
         import tensorflow as tf
-    except ImportError as exc:
-        channel.send(
-            {
-                "event": "fatal",
-                "tensorflow_missing": True,
-                "message": f"TensorFlow cannot be imported ({exc})",
-            }
-        )
-        return
-    except Exception as exc:  # noqa: BLE001 - a broken installation
-        channel.send(
-            {
-                "event": "fatal",
-                "message": f"TensorFlow failed to import: {type(exc).__name__}: {exc}",
-            }
-        )
-        return
+    except Exception as exc:  # noqa: BLE001 - ImportError or a broken installation
+        _fatal_import(channel, "tensorflow", exc)
+        return None
     absent = choose_devices(tf, args.device)
     if absent:
         channel.send({"event": "result", "outcome": "unavailable", "message": absent, "sites": []})
-        return
+        return None
 
     from gradlint.runtime_check.instrument import NoGPU, Probe, StopProbe
 
@@ -182,6 +175,61 @@ def run(args: argparse.Namespace, channel: Channel) -> None:
         channel.send,
         require_gpu=args.device == "gpu",
     )
+
+    def prepare() -> None:
+        if not args.no_seed:
+            tf.keras.utils.set_random_seed(0)
+        if args.eager:
+            tf.config.run_functions_eagerly(True)
+
+    return probe, StopProbe, NoGPU, prepare
+
+
+def _torch_probe(args: argparse.Namespace, channel: Channel):
+    """``(probe, StopProbe, NoGPU, prepare)`` for PyTorch, or None when it cannot run."""
+    from gradlint.runtime_check import torch_devices
+
+    if args.device == "cpu":
+        torch_devices.hide_cuda_before_import()
+    try:
+        import torch
+    except Exception as exc:  # noqa: BLE001 - ImportError or a broken installation
+        _fatal_import(channel, "torch", exc)
+        return None
+    absent = torch_devices.choose_devices(torch, args.device)
+    if absent:
+        channel.send({"event": "result", "outcome": "unavailable", "message": absent, "sites": []})
+        return None
+
+    from gradlint.runtime_check.torch_instrument import NoGPU, StopProbe, TorchProbe
+
+    probe = TorchProbe(
+        args.script,
+        args.steps,
+        None if args.all_sites else args.line,
+        channel.send,
+        require_gpu=args.device == "gpu",
+    )
+
+    def prepare() -> None:
+        if not args.no_seed:
+            torch_devices.seed_everything(torch)
+        if args.eager:
+            torch_devices.disable_compile(torch)
+
+    return probe, StopProbe, NoGPU, prepare
+
+
+def run(args: argparse.Namespace, channel: Channel) -> None:
+    try:
+        code = load_code(args)
+    except (OSError, SyntaxError, ValueError) as exc:
+        channel.send({"event": "fatal", "message": f"cannot run {args.script}: {exc}"})
+        return
+    setup = (_torch_probe if args.framework == "torch" else _tensorflow_probe)(args, channel)
+    if setup is None:
+        return
+    probe, StopProbe, NoGPU, prepare = setup  # noqa: N806 - exception classes
     probe.install()
     report_lock = threading.Lock()
     reported = []
@@ -211,10 +259,7 @@ def run(args: argparse.Namespace, channel: Channel) -> None:
         timer.daemon = True
         timer.start()
 
-    if not args.no_seed:
-        tf.keras.utils.set_random_seed(0)
-    if args.eager:
-        tf.config.run_functions_eagerly(True)
+    prepare()
 
     main = types.ModuleType("__main__")
     main.__dict__.update(__file__=args.script, __builtins__=__builtins__, __cached__=None)
@@ -228,7 +273,8 @@ def run(args: argparse.Namespace, channel: Channel) -> None:
     except StopProbe:
         outcome = {"outcome": "stopped"}
     except NoGPU:
-        outcome = {"outcome": "unavailable", "message": f"{NO_GPU} when the script reached a site"}
+        absent = "no CUDA device visible to PyTorch" if args.framework == "torch" else NO_GPU
+        outcome = {"outcome": "unavailable", "message": f"{absent} when the script reached a site"}
     except SystemExit as exc:
         if exc.code in (None, 0):
             outcome = {"outcome": "finished"}

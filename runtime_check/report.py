@@ -84,6 +84,7 @@ class ConfirmReport:
     mode: str
     sites: list[SiteResult]
     runs: dict[str, DeviceRun]
+    framework: str = "tensorflow"  # for the text only: the JSON is the same for both
 
     @property
     def exit_code(self) -> int:
@@ -113,6 +114,7 @@ def build_report(
     steps: int,
     eager: bool,
     flagged: Iterable[SiteRequest] = (),
+    framework: str = "tensorflow",
 ) -> ConfirmReport:
     """Join the children's facts to the requested sites (None: every site that ran).
 
@@ -159,8 +161,11 @@ def build_report(
                 target.display, line, cell, target.label(request.line), list(site_codes), devices
             )
         )
-    mode = "eager (--eager)" if eager else "the script's own mode"
-    return ConfirmReport(target.display, steps, mode, sites, runs)
+    if framework == "torch":
+        mode = "PyTorch, torch.compile off (--eager)" if eager else "PyTorch"
+    else:
+        mode = "eager (--eager)" if eager else "the script's own mode"
+    return ConfirmReport(target.display, steps, mode, sites, runs, framework)
 
 
 def _facts_for(run: DeviceRun, line: int) -> SiteFacts | None:
@@ -182,7 +187,8 @@ def render_text(report: ConfirmReport) -> str:
         f"gradlint confirm {report.script}: at least {report.steps} steps per site, {report.mode}"
     ]
     if not report.sites:
-        lines.append("no tape.gradient call in the script ran:")
+        call = "backward" if report.framework == "torch" else "tape.gradient"
+        lines.append(f"no {call} call in the script ran:")
         for name, run in report.runs.items():
             message = run.outcome.message or run.outcome.kind
             where = f" at {run.outcome.where}" if run.outcome.where else ""

@@ -44,6 +44,7 @@ class RunRequest:
     timeout: float = DEFAULT_TIMEOUT
     show_output: bool = False
     script_args: list[str] = field(default_factory=list)
+    framework: str = "tensorflow"  # or "torch"
 
 
 @dataclass
@@ -127,6 +128,8 @@ class _Child:
             "--deadline-at",
             f"{deadline_at:.3f}",
         ]
+        if request.framework != "tensorflow":
+            cmd += ["--framework", request.framework]
         if request.notebook:
             cmd.append("--notebook")
         if request.lines is None:
@@ -259,8 +262,9 @@ class _Child:
     def _device_run(self, timed_out: bool, elapsed: float) -> DeviceRun:
         for event in self.events:
             if event.get("event") == "fatal":
-                if event.get("tensorflow_missing"):
-                    raise ConfirmError(missing_tensorflow_message())
+                missing = event.get("framework_missing")
+                if missing in FRAMEWORKS:
+                    raise ConfirmError(missing_framework_message(missing))
                 raise ConfirmError(str(event.get("message", "the probe failed")))
         result = next((e for e in self.events if e.get("event") == "result"), None)
         if result is not None:
@@ -311,18 +315,32 @@ class _Child:
         )
 
 
-def missing_tensorflow_message() -> str:
+#: The frameworks the confirmer can run (their module names), with the name users know and
+#: the extra that installs them.
+FRAMEWORKS = {"tensorflow": ("TensorFlow", "runtime"), "torch": ("PyTorch", "torch")}
+
+
+def missing_framework_message(framework: str = "tensorflow") -> str:
+    name, extra = FRAMEWORKS[framework]
     return (
-        "TensorFlow is not installed for this Python; the confirmer needs it: "
-        "pip install 'tf-gradlint[runtime]'"
+        f"{name} is not installed for this Python; the confirmer needs it: "
+        f"pip install 'tf-gradlint[{extra}]'"
     )
 
 
-def tensorflow_available() -> bool:
-    """Whether TensorFlow can be found, without importing it (that takes seconds)."""
+def missing_tensorflow_message() -> str:
+    return missing_framework_message("tensorflow")
+
+
+def framework_available(framework: str = "tensorflow") -> bool:
+    """Whether the framework can be found, without importing it (that takes seconds)."""
     import importlib.util
 
     try:
-        return importlib.util.find_spec("tensorflow") is not None
+        return importlib.util.find_spec(framework) is not None
     except (ImportError, ValueError):
         return False
+
+
+def tensorflow_available() -> bool:
+    return framework_available("tensorflow")

@@ -126,7 +126,43 @@ def sites_from_findings(target: Target, findings) -> list[SiteRequest]:
     return [by_line[line] for line in sorted(by_line)]
 
 
-def parse_site(target: Target, value: str) -> int:
+def detect_framework(target: Target) -> str:
+    """``torch`` for a script that imports torch and not TensorFlow; else ``tensorflow``.
+
+    Only imports count (anywhere in the file, functions included): a script that imports both
+    frameworks is taken for TensorFlow, the confirmer's first framework, and ``--framework
+    torch`` says otherwise."""
+    imported = {_root_module(node) for node in ast.walk(_tree(target)) if _is_import(node)}
+    names = {name for group in imported for name in group}
+    return "torch" if "torch" in names and "tensorflow" not in names else "tensorflow"
+
+
+def _is_import(node: ast.AST) -> bool:
+    return isinstance(node, ast.Import) or (isinstance(node, ast.ImportFrom) and not node.level)
+
+
+def _root_module(node) -> tuple[str, ...]:
+    if isinstance(node, ast.Import):
+        return tuple(alias.name.partition(".")[0] for alias in node.names)
+    return ((node.module or "").partition(".")[0],)
+
+
+def _tree(target: Target) -> ast.Module:
+    source: str | bytes = target.unit.text if target.unit is not None else target.path.read_bytes()
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return ast.Module(body=[], type_ignores=[])
+
+
+#: What a site is, per framework: the method name of the call, and how users call it.
+SITE_CALLS = {
+    "tensorflow": (("gradient",), "tape.gradient"),
+    "torch": (("backward", "manual_backward"), ".backward()"),
+}
+
+
+def parse_site(target: Target, value: str, framework: str = "tensorflow") -> int:
     """``--site LINE`` (or ``CELL:LINE`` for a notebook) as a line of the executed text."""
     text = value.strip()
     cell: int | None = None
@@ -146,12 +182,12 @@ def parse_site(target: Target, value: str) -> int:
         raise ConfirmError(
             f"--site {value}: {target.display} has no code cell {cell} with a line {text}"
         )
-    spans = gradient_calls(target)
+    spans = site_calls(target, framework)
     if not any(start <= line <= end for start, end in spans):
         where = ", ".join(_site_name(target, start) for start, _ in spans[:10])
         known = f"; its calls are at {where}" if spans else "; it has none"
         raise ConfirmError(
-            f"--site {value}: {target.display} has no tape.gradient call at "
+            f"--site {value}: {target.display} has no {SITE_CALLS[framework][1]} call at "
             f"{'cell:line' if target.notebook else 'line'} {value.strip()}{known}"
         )
     return line
@@ -165,20 +201,21 @@ def _site_name(target: Target, line: int) -> str:
 def gradient_calls(target: Target) -> list[tuple[int, int]]:
     """First and last line of every ``something.gradient(...)`` call in the executed text:
     a site is one of them, so ``--site`` naming another line is a usage error."""
-    if target.unit is not None:
-        source: str | bytes = target.unit.text
-    else:
-        source = target.path.read_bytes()
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return []
+    return site_calls(target, "tensorflow")
+
+
+def site_calls(target: Target, framework: str) -> list[tuple[int, int]]:
+    """First and last line of every site call of ``framework`` in the executed text (for
+    PyTorch: ``X.backward(...)``, which covers ``loss.backward()``,
+    ``scaler.scale(loss).backward()``, ``accelerator.backward(loss)`` and
+    ``torch.autograd.backward(...)``, and Lightning's ``self.manual_backward(loss)``)."""
+    methods = SITE_CALLS[framework][0]
     return sorted(
         (node.lineno, node.end_lineno or node.lineno)
-        for node in ast.walk(tree)
+        for node in ast.walk(_tree(target))
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "gradient"
+        and node.func.attr in methods
     )
 
 

@@ -81,6 +81,8 @@ class SiteFacts:
     #: Optimizer updates of these variables that executed, from the optimizer's iteration
     #: counter (None: no counter; in graph mode an update may be traced and never run).
     update_executions: int | None = None
+    #: Which probe measured this: "tensorflow" or "torch" (the words of the details differ).
+    framework: str = "tensorflow"
 
     @classmethod
     def from_dict(cls, data: dict) -> SiteFacts:
@@ -140,13 +142,15 @@ def decide(facts: SiteFacts | None, outcome: Outcome, steps_wanted: int) -> Verd
     longer = ""
     if facts.extended:
         longer = f" ({steps_wanted} asked; observed longer in case of an update every few steps)"
+    torch = facts.framework == "torch"
+    variables = "parameters" if torch else "variables"
     if facts.changed == facts.variables:
         executed = ""
         if facts.update_executions:
-            executed = f"; an optimizer update executed {_times(facts.update_executions)}"
+            executed = f"; {_update_name(facts)} executed {_times(facts.update_executions)}"
         return Verdict(
             UPDATED,
-            f"{facts.changed} of {facts.variables} variables changed in "
+            f"{facts.changed} of {facts.variables} {variables} changed in "
             f"{_steps(facts.steps)}{longer}, max |delta| {_num(facts.max_abs_delta)}"
             f"{executed}{short}",
         )
@@ -158,7 +162,7 @@ def decide(facts: SiteFacts | None, outcome: Outcome, steps_wanted: int) -> Verd
         return Verdict(
             PARTIALLY_FROZEN,
             f"{facts.variables - facts.changed} of "
-            f"{facts.variables} variables never changed in {_steps(facts.steps)}"
+            f"{facts.variables} {variables} never changed in {_steps(facts.steps)}"
             f"{longer}: {names}{short}",
         )
     skipped = facts.skipped_steps is not None and facts.skipped_steps >= facts.steps
@@ -166,7 +170,7 @@ def decide(facts: SiteFacts | None, outcome: Outcome, steps_wanted: int) -> Verd
     if skipped or nonfinite:
         return Verdict(
             SKIPPED_STEPS,
-            f"the loss-scale optimizer skipped all "
+            f"{'the GradScaler' if torch else 'the loss-scale optimizer'} skipped all "
             f"{_steps(facts.steps)} (non-finite gradients); this is "
             f"not a freeze: run more steps (--steps){short}",
         )
@@ -177,14 +181,20 @@ def decide(facts: SiteFacts | None, outcome: Outcome, steps_wanted: int) -> Verd
     )
     return Verdict(
         FROZEN,
-        f"{norm}, {_updates(facts)}, yet none of {facts.variables} variables changed "
+        f"{norm}, {_updates(facts)}, yet none of {facts.variables} {variables} changed "
         f"by a single bit in {_steps(facts.steps)}{longer}{short}",
     )
+
+
+def _update_name(facts: SiteFacts) -> str:
+    return "an optimizer.step()" if facts.framework == "torch" else "an optimizer update"
 
 
 def _updates(facts: SiteFacts) -> str:
     """Whether an optimizer update of these variables was called, and whether it executed
     (in a compiled step, the update's Python runs when it is traced, not when it runs)."""
+    if facts.framework == "torch":
+        return _torch_updates(facts)
     if facts.update_calls == 0:
         return "no optimizer update was called"
     if facts.update_executions is None:
@@ -196,6 +206,16 @@ def _updates(facts: SiteFacts) -> str:
             return "an optimizer update was traced but never executed"
         return "an optimizer update was called but never executed"
     return f"an optimizer update executed {_times(facts.update_executions)}"
+
+
+def _torch_updates(facts: SiteFacts) -> str:
+    """Steps of the optimizers that hold these parameters (PyTorch counts every call)."""
+    if facts.update_calls == 0:
+        return "no optimizer.step() of an optimizer holding these parameters was called"
+    executed = facts.update_executions or 0
+    if executed == 0:
+        return "optimizer.step() was called but never completed"
+    return f"an optimizer.step() completed {_times(executed)}"
 
 
 def _times(count: int) -> str:
