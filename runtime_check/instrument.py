@@ -44,24 +44,15 @@ import tensorflow as tf
 from tensorflow.python.eager import backprop
 from tensorflow.python.eager.polymorphic_function import polymorphic_function
 
+from gradlint.runtime_check.observation import (  # noqa: F401 - StopProbe, NoGPU re-exported for the probe
+    NoGPU,
+    StopProbe,
+    observation_limit,
+    out_of_time,
+)
+
 _TF_ROOT = os.path.dirname(os.path.abspath(backprop.__file__)).rsplit(os.sep + "python", 1)[0]
 _THIS_FILE = os.path.abspath(__file__)
-
-
-#: When nothing changed after N steps: keep observing up to this many times N steps ...
-EXTEND_STEPS_FACTOR = 10
-#: ... and at least this many steps ...
-EXTEND_MIN_STEPS = 50
-#: ... but for no more than this many seconds after the N-th step.
-EXTEND_SECONDS = 60.0
-
-
-class StopProbe(BaseException):
-    """Raised into the script once every site has been observed for N steps."""
-
-
-class NoGPU(BaseException):
-    """Raised into the script of the GPU child when the site runs with no GPU visible."""
 
 
 @dataclass
@@ -467,13 +458,10 @@ class Probe:
     # ------------------------------------------------------------------ results
 
     def limit(self) -> int:
-        """The most steps a site is observed for when its variables do not all change."""
-        return max(EXTEND_STEPS_FACTOR * self.steps, EXTEND_MIN_STEPS)
+        return observation_limit(self.steps)
 
     def _out_of_time(self, site: Site) -> bool:
-        return (
-            site.extended_at is not None and time.monotonic() - site.extended_at >= EXTEND_SECONDS
-        )
+        return out_of_time(site.extended_at)
 
     def check(self, site: Site, steps: int, final: bool = False) -> None:
         """Compare the watched variables with the snapshot; conclude, or keep observing when

@@ -38,17 +38,12 @@ from dataclasses import dataclass, field
 
 import torch
 
-EXTEND_STEPS_FACTOR = 10
-EXTEND_MIN_STEPS = 50
-EXTEND_SECONDS = 60.0
-
-
-class StopProbe(BaseException):
-    """Raised into the script once every site has been observed for N steps."""
-
-
-class NoGPU(BaseException):
-    """Raised into the script of the GPU child when a site runs with no CUDA device."""
+from gradlint.runtime_check.observation import (  # noqa: F401 - StopProbe, NoGPU re-exported for the probe
+    NoGPU,
+    StopProbe,
+    observation_limit,
+    out_of_time,
+)
 
 
 @dataclass
@@ -435,12 +430,10 @@ class TorchProbe:
     # ------------------------------------------------------------------ results
 
     def limit(self) -> int:
-        return max(EXTEND_STEPS_FACTOR * self.steps, EXTEND_MIN_STEPS)
+        return observation_limit(self.steps)
 
     def _out_of_time(self, site: Site) -> bool:
-        return (
-            site.extended_at is not None and time.monotonic() - site.extended_at >= EXTEND_SECONDS
-        )
+        return out_of_time(site.extended_at)
 
     def check(self, site: Site, steps: int, final: bool = False) -> None:
         with self.lock:
