@@ -189,3 +189,46 @@ def test_repeated_gradient_calls_on_a_non_persistent_tape(facts_of):
     assert facts.repeated_gradient_calls == [(first, second)]
     persistent = facts_of(text.replace("GradientTape()", "GradientTape(persistent=True)"))
     assert persistent.repeated_gradient_calls == []
+
+
+MODULE_LOOP = (
+    "import tensorflow as tf\n\n"
+    "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n"
+    "optimizer = tf.keras.optimizers.Adam()\n"
+    "for x in data:\n"
+    "    with tf.GradientTape() as tape:\n"
+    "        loss = tf.reduce_mean(model(x))\n"
+    "    grads = tape.gradient(loss, model.trainable_variables)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("tail", "used"),
+    [
+        # Regression (handson-ml2 18_reinforcement_learning cell 63): a later function's own
+        # local ``grads`` is not the module's.
+        (
+            "def step():\n    grads = compute()\n"
+            "    optimizer.apply_gradients(zip(grads, model.trainable_variables))\n",
+            False,
+        ),
+        ("def step(grads):\n    optimizer.apply_gradients(grads)\n", False),
+        ("def step():\n    for grads in batches:\n        apply(grads)\n", False),
+        ("def step():\n    import grads\n    apply(grads)\n", False),
+        ("def step():\n    optimizer.apply_gradients(zip(grads, v))\n", True),
+        ("def step():\n    global grads\n    grads = clip(grads)\n    apply(grads)\n", True),
+        ("def step(g=grads):\n    apply(g)\n", True),
+        ("def step():\n    def inner():\n        apply(grads)\n    inner()\n", True),
+        ("def step():\n    grads = 1\n    def inner():\n        apply(grads)\n", False),
+        ("apply_later = lambda grads: optimizer.apply_gradients(grads)\n", False),
+        ("apply_later = lambda: optimizer.apply_gradients(grads)\n", True),
+        ("print([apply(grads) for grads in other])\n", False),
+        ("print([lambda: apply(g) for g in grads])\n", True),
+        ("class Step:\n    def run(self):\n        grads = 1\n        apply(grads)\n", False),
+        ("class Step:\n    def run(self):\n        apply(grads)\n", True),
+        ("def step():\n    self.grads.apply()\n    step(grads=1)\n", False),
+    ],
+)
+def test_a_nested_scope_uses_only_the_names_it_reads_from_outside(facts_of, tail, used):
+    fate = _only_fate(facts_of(MODULE_LOOP + tail))
+    assert fate.reaches_use is used, fate
