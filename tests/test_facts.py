@@ -232,3 +232,35 @@ MODULE_LOOP = (
 def test_a_nested_scope_uses_only_the_names_it_reads_from_outside(facts_of, tail, used):
     fate = _only_fate(facts_of(MODULE_LOOP + tail))
     assert fate.reaches_use is used, fate
+
+
+@pytest.mark.parametrize(
+    ("binding", "sources", "target", "weights"),
+    [
+        ("", "tape.watched_variables()", "loss", True),
+        ("", "model.variables", "loss", True),
+        ("", "model.variables", "predictions", False),  # a sensitivity, not a step
+        ("", "sorted(model.trainable_variables, key=str)", "loss", True),
+        ("", "tf.nest.flatten([n.trainable_variables for n in nets])", "loss", True),
+        ("", "model.trainable_variables + extra", "loss", True),
+        ("", "list(extra)", "loss", False),
+        ("    v = {'w': tf.Variable(1.0)}\n", "list(v.values())", "loss", True),
+        ("    v = model.trainable_variables\n    v = sorted(v)\n", "v", "loss", True),
+        ("", "unknown.vars", "loss", False),
+    ],
+)
+def test_which_gradient_sources_are_proven_weights(facts_of, binding, sources, target, weights):
+    text = (
+        "import tensorflow as tf\n\ndef step(model, nets, extra, unknown, x):\n"
+        + binding
+        + "    with tf.GradientTape() as tape:\n"
+        "        predictions = model(x)\n        loss = tf.reduce_mean(predictions)\n"
+        f"    g = tape.gradient({target}, {sources})\n"
+    )
+    facts = facts_of(text)
+    (site,) = facts.tapes.sites
+    module = facts.module
+    proven = module.is_weights(
+        site.sources, site.scope, all_variables=module.is_loss(site.target, site.scope)
+    )
+    assert proven is weights

@@ -95,8 +95,23 @@ class Vocabulary:
     loss_name: re.Pattern[str]
     loss_class: re.Pattern[str]
     loss_package: str
+    #: Attributes that hold *all* of an owner's variables, non-trainable state included
+    #: (``model.variables``): weights for GL001 only when the gradient is of a loss, since a
+    #: norm, a checkpoint or a sensitivity check also differentiates with respect to them.
+    all_variable_attributes: frozenset[str] = frozenset()
+    #: The tape method that returns the variables it recorded (``tape.watched_variables()``).
+    watched_variables_method: str | None = None
+    #: Functions (qualified) and classes (by their last name) whose result holds the weights
+    #: passed in: ``tf.nest.flatten(weights)``, ``ObjectIdentitySet(weights)``.
+    weight_keeping_functions: frozenset[str] = frozenset()
+    weight_keeping_classes: frozenset[str] = frozenset()
+    #: The method name that ends a loss's name or a loss method's (``loss``, ``compute_loss``).
+    loss_word: re.Pattern[str] = re.compile(r"(^|_)(loss|losses|cost|objective)(_|$|\d)", re.I)
 
 
+#: Builtins whose result holds the elements of their first argument: a list, a sorted copy
+#: or a set of weights is still those weights.
+WEIGHT_KEEPING_BUILTINS = frozenset({"list", "tuple", "sorted", "set", "frozenset", "reversed"})
 #: Builtins whose result is not a gradient value: they look at their argument.
 OBSERVER_BUILTINS = frozenset(
     {
