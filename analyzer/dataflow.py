@@ -452,8 +452,9 @@ class FlowAnalysis:
         sites: set[int] = set()
         clause = expr.for_in
         while clause is not None:
+            # The iterable flows into the result only through the targets: the norms in
+            # ``[tf.norm(g) for g in grads]`` are not the gradients.
             iterable = self._eval(clause.iter, inner)
-            sites |= self._all_sites(iterable)
             self._assign_target(clause.target, Val(self._all_sites(iterable)), inner)
             for cond in clause.ifs:
                 self._eval(cond.test, inner)

@@ -264,3 +264,17 @@ def test_which_gradient_sources_are_proven_weights(facts_of, binding, sources, t
         site.sources, site.scope, all_variables=module.is_loss(site.target, site.scope)
     )
     assert proven is weights
+
+
+@pytest.mark.parametrize(
+    ("tail", "kind"),
+    [
+        ("    self.norms.append([tf.norm(g).numpy() for g in grads])\n", FateKind.DROPPED),
+        ("    return [float(tf.norm(g)) for g in grads]\n", FateKind.DROPPED),
+        ("    return [g * 0.5 for g in grads]\n", FateKind.RETURNED),
+        ("    return [tf.clip_by_norm(g, 1.0) for g in grads]\n", FateKind.RETURNED),
+        ("    return [g for g in grads if g is not None]\n", FateKind.RETURNED),
+    ],
+)
+def test_values_derived_from_gradients_in_a_comprehension(facts_of, tail, kind):
+    assert _only_fate(facts_of(HEAD + tail)).kind is kind
