@@ -9,12 +9,13 @@ training step before a dropped gradient counts as unapplied.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
-from gradlint.analyzer.dataflow import SiteTable
+from gradlint.analyzer.dataflow import FateKind, SiteTable
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
 from gradlint.analyzer.tapes import GradientSite, TapeIndex
@@ -234,6 +235,30 @@ class ModuleFacts:
         self._optimizers[key] = result
         return result
 
+    @cached_property
+    def has_optimizer(self) -> bool:
+        """Whether any code of the module constructs, receives or names an optimizer."""
+        name = self.vocabulary.optimizer_name
+        for scope, values in self.bindings.items():
+            if any(name.search(p) for p in scope.params()):
+                return True
+            for key, bound in values.items():
+                if name.search(key.rsplit(".", 1)[-1]) or any(
+                    self.is_optimizer_construction(v) for v in bound
+                ):
+                    return True
+        return False
+
+    def is_demonstration(self, site: GradientSite) -> bool:
+        """An autodiff demo: no optimizer anywhere in the module (a notebook: in any cell)
+        and a target that is not a loss (``tape.gradient(y, x)`` in a loop that shows how
+        a rebound variable stops being watched). Its gradients are printed on purpose, and
+        the problems it shows are the lesson. Gradients that are applied (a manual
+        ``x.assign_sub(lr * g)``) are training, optimizer or not."""
+        if self.has_optimizer or self.is_loss(site.target, site.scope):
+            return False
+        return self.ctx.facts.fate(site).kind is not FateKind.APPLIED
+
     def training_intent(self, site: GradientSite) -> bool:
         scope = site.scope
         if any(not s.is_module and s.name.startswith("test") for s in scope.chain()):
@@ -244,6 +269,8 @@ class ModuleFacts:
             return False
         if self.optimizers_in_reach(site):
             return True
+        if self.is_demonstration(site):
+            return False
         for s in scope.chain():
             if not s.is_module and s.name == "train_step" and s.class_node is not None:
                 return True

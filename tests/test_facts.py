@@ -278,3 +278,30 @@ def test_which_gradient_sources_are_proven_weights(facts_of, binding, sources, t
 )
 def test_values_derived_from_gradients_in_a_comprehension(facts_of, tail, kind):
     assert _only_fate(facts_of(HEAD + tail)).kind is kind
+
+
+DEMO = (
+    "import numpy as np\nimport tensorflow as tf\n\nx = tf.Variable([[1.0, 2.0]])\n"
+    "for epoch in range(2):\n"
+    "    with tf.GradientTape() as tape:\n"
+    "        y = tf.reduce_mean(np.mean(x**2, axis=0))\n"
+    "    print(tape.gradient({target}, x))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "demo"),
+    [
+        (DEMO.format(target="y"), True),
+        # The tensorflow/docs autodiff guide's own cells: quiet (regression, cells 60 and 62).
+        (DEMO.format(target="y").replace("print(", "x.assign_sub(0.1 * "), False),
+        (DEMO.format(target="y") + "opt = tf.keras.optimizers.SGD()\n", False),
+        (DEMO.format(target="y").replace("y =", "loss =").replace("(y,", "(loss,"), False),
+    ],
+)
+def test_an_autodiff_demo_without_an_optimizer_is_not_training(facts_of, lint, text, demo):
+    facts = facts_of(text)
+    (site,) = facts.tapes.sites
+    assert facts.module.is_demonstration(site) is demo
+    if demo:
+        assert lint(text, ["GL001", "GL007"]) == []
