@@ -251,6 +251,7 @@ class FlowAnalysis:
             return True
         elif isinstance(small, cst.Assert):
             self._use(self._eval(small.test, state), "asserted", FateKind.ASSERTED)
+            self._use(self._mentioned([small.test], state), "asserted", FateKind.ASSERTED)
             if small.msg is not None:
                 self._eval(small.msg, state)
         elif isinstance(small, cst.Global | cst.Nonlocal):
@@ -466,6 +467,11 @@ class FlowAnalysis:
             sites |= self._all_sites(self._eval(expr.elt, inner))
         return Val(frozenset(sites))
 
+    def _mentioned(self, nodes: Iterable[cst.CSTNode], state: State) -> Val:
+        """Every gradient value an expression reads, whatever it derives from them: an
+        assertion about ``all(g is not None for g in grads)`` checks the gradients."""
+        return self._union(state[name] for name in _reads(nodes) if name in state)
+
     def _closure(self, node: cst.CSTNode, state: State, what: str) -> None:
         """A nested function or lambda that mentions a gradient value may do anything with it."""
         tainted = {name for name, val in state.items() if self._all_sites(val)}
@@ -493,6 +499,9 @@ class FlowAnalysis:
             return Val(frozenset({site}))
         arg_val = self._union(args)
         if not arg_val and not receiver:
+            mentioned = self._mentioned(call.args, state) if call.args else NOTHING
+            if mentioned and self._classify(call)[0] == "assert":
+                self._use(mentioned, "asserted", FateKind.ASSERTED)
             return NOTHING
         kind, label = self._classify(call)
         if kind == "update":
@@ -503,6 +512,7 @@ class FlowAnalysis:
             return NOTHING
         if kind == "assert":
             self._use(arg_val, "asserted", FateKind.ASSERTED)
+            self._use(self._mentioned(call.args, state), "asserted", FateKind.ASSERTED)
             return NOTHING
         if kind == "pure":
             if label == "clip_by_global_norm" and args:

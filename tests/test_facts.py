@@ -305,3 +305,12 @@ def test_an_autodiff_demo_without_an_optimizer_is_not_training(facts_of, lint, t
     assert facts.module.is_demonstration(site) is demo
     if demo:
         assert lint(text, ["GL001", "GL007"]) == []
+
+
+def test_an_assertion_about_values_derived_from_the_gradients_checks_them(facts_of):
+    """Regression (tensorflow/probability surrogate_posteriors_test.py:116)."""
+    for tail in (
+        "    self.assertTrue(all(g is not None for g in grads))\n",
+        "    assert all(g is not None for g in grads)\n",
+    ):
+        assert _only_fate(facts_of(HEAD + tail)).kind is FateKind.ASSERTED
