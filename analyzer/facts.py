@@ -22,6 +22,7 @@ from gradlint.analyzer.vocabulary.tensorflow import TENSORFLOW
 if TYPE_CHECKING:
     import libcst as cst
 
+    from gradlint.analyzer.commented_steps import CommentedStep
     from gradlint.analyzer.comments import CommentedUpdate
     from gradlint.analyzer.context import ModuleContext
     from gradlint.analyzer.dataflow import FlowResult, HelperIndex, SiteTable
@@ -228,3 +229,10 @@ class Facts:
 
             raise NeedsWholeFile("unstepped backward")
         return found
+
+    @cached_property
+    def commented_steps(self) -> list[CommentedStep]:
+        """``# optimizer.step()`` in the scope of a backward that nothing else steps."""
+        from gradlint.analyzer.commented_steps import find_commented_steps
+
+        return find_commented_steps(self.ctx, self)

@@ -23,6 +23,7 @@ RULE_MODULES: dict[str, str] = {
     "GL007": "gradlint.rules.gl007_gradient_path_cut:GradientPathCut",
     "GL100": "gradlint.rules.gl100_unused_noqa:UnusedNoqa",
     "GL101": "gradlint.rules.gl101_gradients_never_stepped:GradientsNeverStepped",
+    "GL102": "gradlint.rules.gl102_commented_out_step:CommentedOutStep",
 }
 #: Rules that only run when selected explicitly (``default_enabled = False``); kept here so
 #: selecting codes needs no rule module imported.
