@@ -199,6 +199,10 @@ class StepIndex:
         where = self.facts.layout(site.scope).calls.get(site.call)
         skipped: list[OptimizerStep] = []
         found = self._after(site.scope, where, needed, skipped, 0, set())
+        if found is None and site.scope.name in ("backward", "_backward"):
+            # A loss wrapper's own ``backward()`` (Opacus): its caller steps, as after any
+            # ``loss.backward()``.
+            found = "a backward() wrapper: its caller steps"
         if found is None and info.grad_reads:
             found = "its .grad is read by the code"
         if found is None:
@@ -517,7 +521,7 @@ class _ScopeReader(ShallowVisitor):
         if name is None:
             self.walk(node.value)  # ``f(x).backward``: the attribute's name is no value
             return False
-        if ".grad." in name + "." and node not in self._observed:
+        if (".grad." in name + "." or ".grad_sample" in name) and node not in self._observed:
             self.info.grad_reads.append(node)
         elif self.vocabulary.optimizer_name.search(node.attr.value) and node not in self._called:
             self.info.optimizer_mentions.add(name)

@@ -159,12 +159,12 @@ def test_a_step_before_the_backward_outside_a_loop_does_not_consume(facts_of):
 
 def test_callers_step_after_the_helper_returns(facts_of):
     facts = facts_of(
-        "def backward(model, x):\n    model(x).sum().backward()\n"
-        "def train(model, opt, xs):\n    for x in xs:\n        backward(model, x)\n"
+        "def backward_pass(model, x):\n    model(x).sum().backward()\n"
+        "def train(model, opt, xs):\n    for x in xs:\n        backward_pass(model, x)\n"
         "        opt.step()\n"
     )
     consumption = _consumption(facts)
-    assert consumption.consumed and "after backward() returns" in consumption.evidence
+    assert consumption.consumed and "after backward_pass() returns" in consumption.evidence
     assert consumption.intent  # the caller holds the optimizer
 
 
@@ -172,3 +172,16 @@ def test_tests_and_code_without_optimizer_have_no_training_intent(facts_of):
     assert not _consumption(facts_of("def f(m, x):\n    m(x).sum().backward()\n")).intent
     test = "def test_grad(m, optimizer, x):\n    m(x).sum().backward()\n"
     assert not _consumption(facts_of(test)).intent
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # corpus false alarms (opacus): a loss wrapper's backward, per-sample gradients read
+        "class Loss:\n    def backward(self, optimizer):\n        self.loss.backward()\n",
+        "def per_sample(model, optimizer, x):\n    model(x).sum().backward()\n"
+        "    return {n: p.grad_sample for n, p in model.named_parameters()}\n",
+    ],
+)
+def test_wrappers_and_per_sample_gradients_are_consumed(facts_of, code):
+    assert _consumption(facts_of(code)).consumed
