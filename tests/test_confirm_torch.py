@@ -21,7 +21,7 @@ from gradlint.runtime_check.report import DeviceResult
 
 if importlib.util.find_spec("torch") is None:  # same effect as importorskip, no import
     pytest.skip(
-        "PyTorch is not installed (pip install torch, or 'tf-gradlint[torch]')",
+        "PyTorch is not installed (pip install torch, or 'gradlint-ml[torch]')",
         allow_module_level=True,
     )
 

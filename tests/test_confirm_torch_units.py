@@ -108,7 +108,7 @@ def test_missing_torch_in_this_python(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert [line for line in result.output.splitlines() if line] == [
         "gradlint: error: PyTorch is not installed for this Python; the confirmer needs it: "
-        "pip install 'tf-gradlint[torch]'"
+        "pip install 'gradlint-ml[torch]'"
     ]
 
 
@@ -121,7 +121,7 @@ def test_torch_that_fails_to_import_in_the_child(tmp_path, monkeypatch):
     result = invoke([str(write(tmp_path, TORCH_LOOP)), "--devices", "cpu"])
     assert result.exit_code == 2
     assert "PyTorch is not installed" in result.output
-    assert "pip install 'tf-gradlint[torch]'" in result.output
+    assert "pip install 'gradlint-ml[torch]'" in result.output
     assert "Traceback" not in result.output
 
 
