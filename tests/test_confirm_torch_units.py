@@ -186,6 +186,8 @@ def test_ci_installs_torch_once_before_the_project():
     pinned = command.index("pip install torch==")
     project = command.index("pip install -e '.[")
     assert pinned < project
+    # PyTorch's CPU wheels: from the package index alone, Linux gets the CUDA build (GBs).
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in command[pinned:project]
     assert "torch" in command[project:].split("]")[0]
 
 
