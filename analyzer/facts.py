@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         TorchOptimizer,
     )
     from gradlint.analyzer.tapes import GradientSite, TapeIndex
+    from gradlint.analyzer.torch_grad_flow import CutLoss
     from gradlint.analyzer.training import ModuleFacts, UnappliedSite
 
 
@@ -228,6 +229,28 @@ class Facts:
             from gradlint.analyzer.context import NeedsWholeFile
 
             raise NeedsWholeFile("unstepped backward")
+        return found
+
+    @cached_property
+    def cut_losses(self) -> list[CutLoss]:
+        """Backwards in a training step whose loss (or one additive term of it) is visibly cut
+        from every model: by a forward pass with grad mode off, or by ``.detach()``,
+        ``.item()``, ``float()`` on the way (:mod:`gradlint.analyzer.torch_grad_flow`).
+        Only sites with training intent count: a unit test that checks the error a detached
+        loss raises, or a demo without an optimizer, is not a frozen model."""
+        from gradlint.analyzer.torch_grad_flow import cut_losses
+
+        sites = {site.call: site for site in self.backward_sites}
+        found = []
+        for cut in cut_losses(self.ctx.module):
+            site = sites.get(cut.backward)
+            if site is not None and self.backward_consumption(site).intent:
+                found.append(cut)
+        if found and self.ctx.line_map is not None:
+            # Stated only from the whole file, as for GL101: a slice may lack what carries.
+            from gradlint.analyzer.context import NeedsWholeFile
+
+            raise NeedsWholeFile("cut loss")
         return found
 
     @cached_property

@@ -88,3 +88,24 @@ def test_cut_losses_found(source: str, expected: list) -> None:
 )
 def test_correct_code_stays_quiet(source: str) -> None:
     assert _cuts(source) == []
+
+
+def test_facts_keep_only_cut_losses_of_training_steps(facts_of) -> None:
+    """``facts.cut_losses`` (what GL103/GL104 read) drops sites without training intent."""
+    step = (
+        "import torch\n"
+        "model = torch.nn.Linear(2, 1)\n"
+        "{optimizer}"
+        "def step(x, y):\n"
+        "    with torch.no_grad():\n"
+        "        out = model(x)\n"
+        "    loss = torch.nn.functional.mse_loss(out, y)\n"
+        "    loss.backward()\n"
+        "    {step}\n"
+    )
+    training = step.format(
+        optimizer="opt = torch.optim.SGD(model.parameters(), lr=0.1)\n", step="opt.step()"
+    )
+    demo = step.format(optimizer="", step="return model.weight.grad")
+    assert [c.whole for c in facts_of(training).cut_losses] == [True]
+    assert facts_of(demo).cut_losses == []
