@@ -118,7 +118,8 @@ def evaluate(model, data):
         _HEAD
         + """\
     if clip:
-        optimizer.apply_gradients(zip([tf.clip_by_norm(g, 1.0) for g in grads], model.trainable_variables))
+        clipped = [tf.clip_by_norm(g, 1.0) for g in grads]
+        optimizer.apply_gradients(zip(clipped, model.trainable_variables))
     else:
         # optimizer.apply_gradients(zip(grads, model.trainable_variables[:1]))
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
