@@ -49,6 +49,9 @@ class CommentedUpdate:
     site: GradientSite
     #: Replacement edit (uncommented lines), or None when the indentation is ambiguous.
     edit: Edit | None
+    #: The comment sits in one branch of an ``if`` whose other branch applies the gradients:
+    #: only the paths through this branch are frozen.
+    in_branch: bool = False
 
 
 def find_commented_updates(ctx: ModuleContext, facts: Facts) -> list[CommentedUpdate]:
@@ -79,11 +82,80 @@ def find_commented_updates(ctx: ModuleContext, facts: Facts) -> list[CommentedUp
         if not groups:
             continue
         unapplied = _unapplied(facts, scope)
-        if not unapplied:
-            continue
         for group in groups:
-            found.extend(_statements_in(ctx, vocabulary, scope, group, unapplied))
+            statements = (
+                _statements_in(ctx, vocabulary, scope, group, unapplied) if unapplied else []
+            )
+            if not statements:
+                statements = _branch_statements(ctx, facts, scope, collector, group)
+            found.extend(statements)
     return found
+
+
+def _branch_statements(
+    ctx: ModuleContext, facts: Facts, scope: Scope, collector: _CommentCollector, group
+) -> list[CommentedUpdate]:
+    """A commented update in a branch with no live update, whose sibling branch applies the
+    gradients and after which nothing applies them: the comment is the update of that path.
+    A commented alternative beside a live update on the same path stays quiet."""
+    branch = collector.branch_of.get(id(group[0][0]))
+    if branch is None:
+        return []
+    chain, block = branch
+    methods = frozenset(facts.vocabulary.commented_update_methods)
+    in_chain = {id(c) for b in _chain_blocks(chain) for c in _update_calls(b, methods)}
+    if _update_calls(block, methods):
+        return []
+    others = [b for b in _chain_blocks(chain) if b is not block]
+    if not any(_update_calls(b, methods) for b in others):
+        return []
+    if any(id(c) not in in_chain for c in _update_calls(scope.node, methods)):
+        return []  # an update outside the if also runs on this path
+    inside = {id(c) for c in _calls_in(chain)}
+    applied: dict[GradientSite, set[str]] = {}
+    for site in facts.tapes.sites_in(scope):
+        if site.expects_error or id(site.call) in inside:
+            continue
+        fate = facts.fate(site)
+        names = set(site.assigned_to) | set(fate.holders)
+        if site.tape.name:
+            names.add(site.tape.name)
+        applied[site] = names
+    if not applied:
+        return []
+    found = _statements_in(ctx, facts.vocabulary, scope, group, applied)
+    for update in found:
+        update.in_branch = True
+    return found
+
+
+def _chain_blocks(chain: cst.If) -> list[cst.BaseSuite]:
+    """The blocks of an ``if``/``elif``/``else`` chain."""
+    blocks: list[cst.BaseSuite] = []
+    node: cst.If | cst.Else | None = chain
+    while node is not None:
+        blocks.append(node.body)
+        node = node.orelse if isinstance(node, cst.If) else None
+    return blocks
+
+
+def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    calls: list[cst.Call] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            calls.append(call)
+
+    node.visit(_Calls())
+    return calls
+
+
+def _update_calls(node: cst.CSTNode, methods: frozenset[str]) -> list[cst.Call]:
+    return [
+        c
+        for c in _calls_in(node)
+        if isinstance(c.func, cst.Attribute) and c.func.attr.value in methods
+    ]
 
 
 # ---------------------------------------------------------------------------- collecting
@@ -99,6 +171,9 @@ class _CommentCollector:
 
     def __init__(self) -> None:
         self.groups: list[list[Entry]] = []
+        #: id(comment) -> (the ``if`` chain, the branch block) for comments inside a branch.
+        self.branch_of: dict[int, tuple[cst.If, cst.BaseSuite]] = {}
+        self._branch: tuple[cst.If, cst.BaseSuite] | None = None
 
     def lines(self, empty_lines, owner: cst.CSTNode | None) -> None:
         run: list[Entry] = []
@@ -109,12 +184,17 @@ class _CommentCollector:
                 run = []
                 continue
             run.append((line.comment, owner))
+            if self._branch is not None:
+                self.branch_of[id(line.comment)] = self._branch
         if run:
             self.groups.append(run)
 
-    def statement(self, stmt: cst.CSTNode) -> None:
+    def statement(self, stmt: cst.CSTNode, chain: cst.If | None = None) -> None:
         self.lines(getattr(stmt, "leading_lines", ()), stmt)
         if isinstance(stmt, cst.FunctionDef | cst.ClassDef):
+            return
+        if isinstance(stmt, cst.If):
+            self._if(stmt, chain or stmt)
             return
         for name in ("body", "orelse", "finalbody"):
             child = getattr(stmt, name, None)
@@ -133,6 +213,19 @@ class _CommentCollector:
         for case in getattr(stmt, "cases", ()):
             self.lines(case.leading_lines, stmt)
             self.block(case.body)
+
+    def _if(self, stmt: cst.If, chain: cst.If) -> None:
+        outer = self._branch
+        self._branch = (chain, stmt.body)
+        self.block(stmt.body)
+        self._branch = outer
+        if isinstance(stmt.orelse, cst.If):  # elif
+            self.statement(stmt.orelse, chain)
+        elif isinstance(stmt.orelse, cst.Else):
+            self.lines(stmt.orelse.leading_lines, stmt)
+            self._branch = (chain, stmt.orelse.body)
+            self.block(stmt.orelse.body)
+            self._branch = outer
 
     def block(self, block: cst.BaseSuite) -> None:
         if not isinstance(block, cst.IndentedBlock):

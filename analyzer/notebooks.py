@@ -15,6 +15,7 @@ notebooks are diffed and reviewed as text and a rewrite of the whole file would 
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import re
@@ -68,7 +69,22 @@ def load_notebook(raw: bytes, path: str) -> SourceUnit | SourceError:
         if not lines:
             continue
         file_lines = _file_lines(cell["source"], len(lines), doc.spans.get(index), doc.line_of)
-        if _starts_indented(lines):
+        problem = _syntax_problem(lines)
+        if problem is not None:
+            reason, line, column = problem
+            where = f"cell {index + 1}, line {line}"
+            unit.cell_errors.append(
+                SourceError(
+                    path,
+                    f"syntax error: {reason} ({where}); the other cells were analyzed",
+                    line=line,
+                    column=column,
+                    cell=index + 1,
+                    file_line=file_lines[line - 1] if line <= len(file_lines) else None,
+                )
+            )
+            lines = [""] * len(lines)
+        elif _starts_indented(lines):
             # IPython strips a cell's common leading indent before running it. Dedenting would
             # move every column, so the cell goes under an ``if True:`` line of its own that
             # belongs to no cell: lines and columns stay exact, and the text still runs.
@@ -79,6 +95,26 @@ def load_notebook(raw: bytes, path: str) -> SourceUnit | SourceError:
         next_line += len(lines)
     unit.text = "".join(parts)
     return unit
+
+
+def _syntax_problem(lines: list[str]) -> tuple[str, int, int] | None:
+    """Why the cell does not parse on its own, and where (line and column within the cell).
+
+    Jupyter compiles each cell separately and runs the others when one fails, so a cell is
+    checked alone; IPython's top-level ``await`` is allowed, as the kernel allows it.
+    """
+    text = "".join(line + "\n" for line in lines)
+    prefix = 0
+    if _starts_indented(lines):
+        text, prefix = "if True:\n" + text, 1
+    try:
+        compile(text, "<cell>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, True)
+    except SyntaxError as exc:
+        line = max((exc.lineno or 1) - prefix, 1)
+        return exc.msg or "invalid syntax", min(line, len(lines)), exc.offset or 1
+    except (ValueError, RecursionError, MemoryError):
+        return None  # NUL bytes, deep nesting: the whole-file parse reports those as before
+    return None
 
 
 def _starts_indented(lines: list[str]) -> bool:

@@ -74,7 +74,56 @@ class Update:
             return False
         computed = weights_key(self.facts, site.sources, site.scope)
         applied = weights_key(self.facts, self.second, self.scope)
-        return different_weights(computed, applied)
+        if not different_weights(computed, applied):
+            return False
+        return not copies_weights(self.facts, self.layout, self.scope, applied, computed)
+
+
+#: ``local.set_weights(shared.get_weights())``: a model's weights overwritten by another's.
+_SET_WEIGHTS = "set_weights"
+_GET_WEIGHTS = "get_weights"
+
+
+def copies_weights(facts: Facts, layout: ScopeLayout, scope: Scope, source, target) -> bool:
+    """The scope copies the weights of ``source`` into ``target`` (weights keys): A3C's
+    worker applies its local gradients to the global network and then pulls the global
+    weights back, so the differentiated weights do move. ``set_weights(get_weights())``
+    and a ``zip`` of the two weight lists beside an ``assign`` count; the copy must go from
+    the updated weights into the differentiated ones."""
+    if source is None or target is None or source[0] != "owner" or target[0] != "owner":
+        return False
+
+    def owner_of(expr: cst.BaseExpression) -> str | None:
+        name = dotted_name(expr)
+        return _resolve_alias(facts, name, scope) if name is not None else None
+
+    def same(key, expr: cst.BaseExpression) -> bool:
+        found = weights_key(facts, expr, scope)
+        return found is not None and found[0] == "owner" and not different_weights(key, found)
+
+    assigns = False
+    zipped = False
+    for call in layout.calls:
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == _SET_WEIGHTS and call.args:
+            value = call.args[0].value
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+                into, taken = owner_of(func.value), owner_of(value.func.value)
+                if (
+                    value.func.attr.value == _GET_WEIGHTS
+                    and into is not None
+                    and taken is not None
+                    and not different_weights(target, ("owner", into))
+                    and not different_weights(source, ("owner", taken))
+                ):
+                    return True
+        elif isinstance(func, cst.Attribute) and func.attr.value == "assign":
+            assigns = True
+        elif dotted_name(func) == "zip" and len(call.args) == 2:
+            first, second = (a.value for a in call.args)
+            if same(target, first) and same(source, second):
+                zipped = True
+    return assigns and zipped
 
 
 def collect_updates(ctx: ModuleContext, facts: Facts) -> list[Update]:

@@ -56,6 +56,9 @@ class SourceUnit:
     mentions: dict[tuple[str, ...], tuple[int, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    #: Notebook cells that do not parse on their own: each is blank in ``text`` (Jupyter still
+    #: runs the other cells) and is reported as one GL000 at its cell.
+    cell_errors: list[SourceError] = field(default_factory=list)
 
     def locate(self, line: int) -> tuple[int | None, int, int | None]:
         """Map a line of ``text`` to ``(cell, line within cell, raw file line)``."""

@@ -91,7 +91,14 @@ def analyze_unit(
     findings are the same, only slower (tests compare the two).
     """
     with _collector_paused():
-        return _analyze_unit(unit, codes, slicing)
+        findings = _analyze_unit(unit, codes, slicing)
+    if unit.cell_errors and PARSE_ERROR in codes:
+        # A notebook cell that does not parse is blank in the text the rules saw.
+        findings = sorted(
+            findings + [error_finding(error) for error in unit.cell_errors],
+            key=lambda f: f.sort_key,
+        )
+    return findings
 
 
 @contextlib.contextmanager

@@ -97,6 +97,33 @@ def evaluate(model, data):
     print(tf.linalg.global_norm(grads))
     return loss
 """,
+        # a commented alternative next to the live update on the same path
+        _HEAD
+        + """\
+    clipped, _ = tf.clip_by_global_norm(grads, 1.0)
+    # optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    optimizer.apply_gradients(zip(clipped, model.trainable_variables))
+""",
+        # a commented alternative in one branch, the live update after the if (every path)
+        _HEAD
+        + """\
+    if clip:
+        grads = [tf.clip_by_norm(g, 1.0) for g in grads]
+    else:
+        # optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        pass
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+""",
+        # both branches apply; a commented alternative beside the live one in a branch
+        _HEAD
+        + """\
+    if clip:
+        clipped = [tf.clip_by_norm(g, 1.0) for g in grads]
+        optimizer.apply_gradients(zip(clipped, model.trainable_variables))
+    else:
+        # optimizer.apply_gradients(zip(grads, model.trainable_variables[:1]))
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+""",
     ]
     INVALID = [
         # the seed story
@@ -157,6 +184,21 @@ for x in [1.0, 2.0]:
             "    # optimizer.minimize(loss, model.trainable_variables, tape=tape)  # debug\n",
             "    optimizer.minimize(loss, model.trainable_variables, tape=tape)  # debug\n",
         ),
+        # commented out in one branch while the other branch applies: that path is frozen
+        _case(
+            "    if clip:\n"
+            "        clipped, _ = tf.clip_by_global_norm(grads, 1.0)\n"
+            "        optimizer.apply_gradients(zip(clipped, model.trainable_variables))\n"
+            "    else:\n"
+            "        # optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
+            "        pass\n",
+            "    if clip:\n"
+            "        clipped, _ = tf.clip_by_global_norm(grads, 1.0)\n"
+            "        optimizer.apply_gradients(zip(clipped, model.trainable_variables))\n"
+            "    else:\n"
+            "        optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
+            "        pass\n",
+        ),
     ]
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
@@ -166,11 +208,18 @@ for x in [1.0, 2.0]:
             statement = update.statement
             if len(statement) > 70:
                 statement = statement[:67] + "..."
-            message = (
-                f"weight update '{statement}' is commented out: the gradients computed at "
-                f"{ctx.line_ref(update.site.call)} never reach it, so the weights stay "
-                "frozen (uncomment it)"
-            )
+            if update.in_branch:
+                message = (
+                    f"weight update '{statement}' is commented out in this branch: whenever "
+                    f"it runs, the gradients computed at {ctx.line_ref(update.site.call)} "
+                    "reach no update, so the weights stay frozen (uncomment it)"
+                )
+            else:
+                message = (
+                    f"weight update '{statement}' is commented out: the gradients computed "
+                    f"at {ctx.line_ref(update.site.call)} never reach it, so the weights stay "
+                    "frozen (uncomment it)"
+                )
             fix = Fix("uncomment the update", (update.edit,)) if update.edit else None
             yield ctx.finding(
                 self.code,

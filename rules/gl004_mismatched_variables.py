@@ -119,6 +119,33 @@ def step(encoder, decoder, optimizer, x):
     grads = tape.gradient(loss, variables)
     optimizer.apply_gradients(zip(grads, encoder.trainable_variables + decoder.trainable_variables))
 """,
+        # A3C: a worker's local gradients go to the global network, whose weights are then
+        # copied back into the local one (that is the algorithm, not a mismatch)
+        """\
+import tensorflow as tf
+
+class Worker:
+    def run(self, batches):
+        for states, targets in batches:
+            with tf.GradientTape() as tape:
+                loss = self.local_model.loss(states, targets)
+            grads = tape.gradient(loss, self.local_model.trainable_weights)
+            self.opt.apply_gradients(zip(grads, self.global_model.trainable_weights))
+            self.local_model.set_weights(self.global_model.get_weights())
+""",
+        # A3C, synchronized variable by variable
+        """\
+import tensorflow as tf
+
+def worker_step(local_net, global_net, opt, states, targets):
+    with tf.GradientTape() as tape:
+        loss = local_net.loss(states, targets)
+    grads = tape.gradient(loss, local_net.trainable_variables)
+    opt.apply_gradients(zip(grads, global_net.trainable_variables))
+    for mine, shared in zip(local_net.trainable_variables, global_net.trainable_variables):
+        mine.assign(shared)
+    return loss
+""",
     ]
     INVALID = [
         _at("""\
@@ -174,6 +201,20 @@ class Agent:
     pairs = zip(d_grads, generator.trainable_variables)
     d_optimizer.apply_gradients(pairs)  # GL004
 """),
+        # copying weights the other way (or between other models) is no A3C synchronization
+        Invalid.marked(
+            """\
+import tensorflow as tf
+
+def worker_step(local_net, global_net, target_net, opt, states, targets):
+    with tf.GradientTape() as tape:
+        loss = local_net.loss(states, targets)
+    grads = tape.gradient(loss, local_net.trainable_variables)
+    opt.apply_gradients(zip(grads, global_net.trainable_variables))  # GL004
+    target_net.set_weights(global_net.get_weights())
+""",
+            "GL004",
+        ),
     ]
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:

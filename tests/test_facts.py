@@ -182,6 +182,24 @@ def test_updates_know_what_their_gradients_were_computed_for(facts_of):
     assert update.gradients_from is foreign.tapes.sites[0]
 
 
+def test_a3c_copy_back_makes_foreign_gradients_the_algorithm(facts_of):
+    """Regression (issue #14): A3C applies local gradients to the global network, then copies
+    the global weights back into the local one; only a copy in that direction counts."""
+    text = HEAD.replace("def step(x, y):", "other = tf.keras.Sequential()\n\ndef step(x, y):")
+    applied = "    optimizer.apply_gradients(zip(grads, other.trainable_variables))\n"
+    synced = facts_of(text + applied + "    model.set_weights(other.get_weights())\n")
+    assert not synced.updates[0].applies_foreign_gradients
+    by_variable = facts_of(
+        text
+        + applied
+        + "    for a, b in zip(model.trainable_variables, other.trainable_variables):\n"
+        + "        a.assign(b)\n"
+    )
+    assert not by_variable.updates[0].applies_foreign_gradients
+    backwards = facts_of(text + applied + "    other.set_weights(model.get_weights())\n")
+    assert backwards.updates[0].applies_foreign_gradients
+
+
 def test_repeated_gradient_calls_on_a_non_persistent_tape(facts_of):
     text = HEAD + "    again = tape.gradient(loss, model.trainable_variables)\n"
     facts = facts_of(text)

@@ -519,3 +519,86 @@ def test_cell_with_leading_indent_parses_like_ipython_and_keeps_columns():
     unit = load_notebook(jupyter_bytes(nb), "nb.ipynb")
     findings = analyze_unit(unit, ["GL000", "GL001"])
     assert [(f.code, f.cell, f.line, f.column) for f in findings] == [("GL001", 2, 7, 14)]
+
+
+# -- one broken cell (issue #14, cause 8) -----------------------------------------------------
+
+_STEP = (
+    "optimizer = tf.keras.optimizers.SGD()\n"
+    "for x, y in data:\n"
+    "    with tf.GradientTape() as tape:\n"
+    "        loss = model(x)\n"
+    "    grads = tape.gradient(loss, model.trainable_variables)\n"
+    "    # optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
+)
+
+
+def test_one_unparsable_cell_is_gl000_at_that_cell_and_the_others_are_analyzed():
+    """Regression: prose pasted into one code cell made the whole notebook GL000, while
+    Jupyter runs every other cell."""
+    from gradlint.engine import analyze_unit
+
+    nb = notebook(
+        md("# notes"),
+        code("import tensorflow as tf"),
+        code("This cell holds prose pasted by mistake, not code."),
+        code(_STEP),
+    )
+    unit = load_notebook(jupyter_bytes(nb), "nb.ipynb")
+    assert isinstance(unit, SourceUnit)
+    findings = analyze_unit(unit, ["GL000", "GL001", "GL002"])
+    assert [(f.code, f.cell, f.line) for f in findings] == [
+        ("GL000", 3, 1),
+        ("GL001", 4, 5),
+        ("GL002", 4, 6),
+    ]
+    assert "(cell 3, line 1)" in findings[0].message
+    assert findings[0].file_line is not None
+
+
+def test_a_broken_cell_keeps_later_cells_positions_and_gl002_fix_writes_the_right_cell():
+    from gradlint.analyzer.notebooks import apply_cell_edits, to_cell_edit
+    from gradlint.engine import analyze_unit
+
+    nb = notebook(
+        code("import tensorflow as tf\nx = (1,\n"),
+        code(_STEP),
+    )
+    raw = jupyter_bytes(nb)
+    unit = load_notebook(raw, "nb.ipynb")
+    findings = analyze_unit(unit, ["GL000", "GL002"])
+    assert [(f.code, f.cell, f.line) for f in findings] == [("GL000", 1, 2), ("GL002", 2, 6)]
+    (gl002,) = [f for f in findings if f.code == "GL002"]
+    assert gl002.fix is not None
+    edits = [e for e in gl002.fix.edits]
+    fixed = json.loads(apply_cell_edits(raw, edits))
+    assert "".join(fixed["cells"][0]["source"]) == "import tensorflow as tf\nx = (1,\n"
+    assert "    optimizer.apply_gradients(zip(grads, model.trainable_variables))\n" in "".join(
+        fixed["cells"][1]["source"]
+    )
+    assert to_cell_edit is not None
+
+
+def test_a_broken_cell_is_blank_in_the_joined_text_so_the_script_still_runs():
+    nb = notebook(code("x = 1"), code("def broken(:\n    pass"), code("y = x"))
+    unit = load(jupyter_bytes(nb))
+    compile(unit.text, "nb", "exec")
+    assert unit.text.splitlines() == ["x = 1", "", "", "y = x"]
+    (error,) = unit.cell_errors
+    assert (error.cell, error.line) == (2, 1)
+
+
+def test_python_cell_magics_are_analyzed_and_other_cell_magics_skipped():
+    from gradlint.engine import analyze_unit
+
+    for magic, reported in (("%%time", True), ("%%capture out", True), ("%%bash", False)):
+        nb = notebook(code("import tensorflow as tf"), code(f"{magic}\n{_STEP}"))
+        findings = analyze_unit(load(jupyter_bytes(nb)), ["GL000", "GL001"])
+        assert [(f.code, f.cell, f.line) for f in findings] == (
+            [("GL001", 2, 6)] if reported else []
+        ), magic
+
+
+def test_top_level_await_in_a_cell_is_not_a_syntax_error():
+    unit = load(jupyter_bytes(notebook(code("import asyncio\nawait asyncio.sleep(0)"))))
+    assert unit.cell_errors == []
