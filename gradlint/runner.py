@@ -112,7 +112,9 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
         from gradlint.engine import set_summary_backend
 
         set_summary_backend(cache.summaries() if cache is not None else None)
-    results = analyze_units(to_analyze(), codes, settings.jobs, project=settings.project)
+    results = analyze_units(
+        to_analyze(), codes if settings.project else _Isolated(codes), settings.jobs
+    )
     for (key, name, st), result in zip(pending, results, strict=True):
         findings.extend(result)
         if cache is not None and key is not None and not _crashed(result):
@@ -153,7 +155,7 @@ def syntax_error(unit: SourceUnit) -> SourceError | None:
 
 
 def analyze_units(
-    units: Iterable[SourceUnit], codes: list[str], jobs: int | None = None, project: bool = True
+    units: Iterable[SourceUnit], codes: list[str], jobs: int | None = None
 ) -> list[list[Finding]]:
     """Findings per unit, in the order of ``units``, using up to ``jobs`` processes.
 
@@ -169,8 +171,6 @@ def analyze_units(
     head = list(itertools.islice(iterator, workers))
     if not head:
         return []
-    if not project:
-        codes = _Isolated(codes)
     if workers <= 1 or len(head) < 2:
         if sys.platform.startswith("linux"):
             return _in_forked_pool(itertools.chain(head, iterator), codes, 1)
