@@ -310,7 +310,7 @@ _STARTS = "_comments_top_level_starts"
 def _first_line(ctx, stmt: cst.BaseStatement) -> int:
     """Where a statement starts, decorators included (its position starts at ``def``)."""
     decorators = getattr(stmt, "decorators", ())
-    return ctx.position(decorators[0] if decorators else stmt).start.line
+    return ctx.start(decorators[0] if decorators else stmt).line
 
 
 def _previous_code_indent(lines: list[str], line: int) -> str | None:

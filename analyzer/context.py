@@ -2,19 +2,21 @@
 
 Everything expensive is computed on first use and cached here (the gradient facts in
 :attr:`ModuleContext.facts`), so rules that run on the same file share one parse, one import
-map and one dataflow pass, and a file with nothing to report never pays for position metadata.
+map and one dataflow pass; positions are computed only for the top-level statements a finding
+is in (:mod:`gradlint.analyzer.positions`), so a file with nothing to report pays for none.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, CodeRange
 
 from gradlint.analyzer.findings import Finding, Fix
 from gradlint.analyzer.names import ImportFacts, ImportMap
+from gradlint.analyzer.positions import LazyPositions
 from gradlint.analyzer.sources import LINE_BREAK, SourceUnit
 
 if TYPE_CHECKING:
@@ -84,9 +86,9 @@ class ModuleContext:
         return ImportMap(self.module)
 
     @cached_property
-    def _positions(self) -> Any:
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        return wrapper.resolve(PositionProvider)
+    def _positions(self) -> LazyPositions:
+        """Computed per top-level statement, for the statements a position is asked in."""
+        return LazyPositions(self.module)
 
     def position(self, node: cst.CSTNode) -> CodeRange:
         """Where ``node`` is in ``unit.text`` (a slice's lines mapped back to the file's)."""
@@ -97,6 +99,14 @@ class ModuleContext:
             (self._file_line(span.start.line), span.start.column),
             (self._file_line(span.end.line), span.end.column),
         )
+
+    def start(self, node: cst.CSTNode) -> CodePosition:
+        """``position(node).start``, cheaper for a top-level statement or its first
+        decorator (no position metadata for the statements between)."""
+        start = self._positions.start(node)
+        if self.line_map is None:
+            return start
+        return CodePosition(self._file_line(start.line), start.column)
 
     def _file_line(self, line: int) -> int:
         assert self.line_map is not None

@@ -257,6 +257,7 @@ class FlowAnalysis:
             return True
         elif isinstance(small, cst.Assert):
             self._use(self._eval(small.test, state), "asserted", FateKind.ASSERTED)
+            self._use(self._mentioned([small.test], state), "asserted", FateKind.ASSERTED)
             if small.msg is not None:
                 self._eval(small.msg, state)
         elif isinstance(small, cst.Global | cst.Nonlocal):
@@ -458,8 +459,9 @@ class FlowAnalysis:
         sites: set[int] = set()
         clause = expr.for_in
         while clause is not None:
+            # The iterable flows into the result only through the targets: the norms in
+            # ``[tf.norm(g) for g in grads]`` are not the gradients.
             iterable = self._eval(clause.iter, inner)
-            sites |= self._all_sites(iterable)
             self._assign_target(clause.target, Val(self._all_sites(iterable)), inner)
             for cond in clause.ifs:
                 self._eval(cond.test, inner)
@@ -471,14 +473,19 @@ class FlowAnalysis:
             sites |= self._all_sites(self._eval(expr.elt, inner))
         return Val(frozenset(sites))
 
+    def _mentioned(self, nodes: Iterable[cst.CSTNode], state: State) -> Val:
+        """Every gradient value an expression reads, whatever it derives from them: an
+        assertion about ``all(g is not None for g in grads)`` checks the gradients."""
+        return self._union(state[name] for name in _reads(nodes) if name in state)
+
     def _closure(self, node: cst.CSTNode, state: State, what: str) -> None:
         """A nested function or lambda that mentions a gradient value may do anything with it."""
         tainted = {name for name, val in state.items() if self._all_sites(val)}
         if not tainted:
             return
-        collector = _NameCollector()
-        collector.walk(node)
-        for name in collector.names & tainted:
+        # Only the names it reads from *this* scope: a function that binds ``grads`` itself
+        # has its own ``grads``, whatever the enclosing code called its gradients.
+        for name in free_names(node) & tainted:
             self._use(state[name], f"used in {what}", FateKind.PASSED)
 
     # ----------------------------------------------------------------- calls
@@ -498,6 +505,9 @@ class FlowAnalysis:
             return Val(frozenset({site}))
         arg_val = self._union(args)
         if not arg_val and not receiver:
+            mentioned = self._mentioned(call.args, state) if call.args else NOTHING
+            if mentioned and self._classify(call)[0] == "assert":
+                self._use(mentioned, "asserted", FateKind.ASSERTED)
             return NOTHING
         kind, label = self._classify(call)
         if kind == "update":
@@ -508,6 +518,7 @@ class FlowAnalysis:
             return NOTHING
         if kind == "assert":
             self._use(arg_val, "asserted", FateKind.ASSERTED)
+            self._use(self._mentioned(call.args, state), "asserted", FateKind.ASSERTED)
             return NOTHING
         if kind == "pure":
             if label == "clip_by_global_norm" and args:
@@ -766,19 +777,137 @@ class HelperIndex:
         return summary
 
 
-class _NameCollector(FastVisitor):
+def free_names(node: cst.CSTNode) -> set[str]:
+    """The names a function, lambda, class or comprehension reads from the scope around it.
+
+    Python decides at compile time: a name a function binds anywhere in its body (a
+    parameter, an assignment, a ``for`` target, an import) is local to it unless declared
+    ``global``/``nonlocal``; a comprehension's targets are its own; a class body's names are
+    invisible to its methods. Defaults, decorators, bases and a comprehension's first
+    iterable are evaluated outside, so their names are read from the enclosing scope.
+    """
+    if isinstance(node, cst.FunctionDef):
+        outside = _reads(node.decorators) | _reads(_param_defaults(node.params))
+        local = _assigned_names_of(node.body, node.params)
+        declared = _declared_outside(node.body)
+        return outside | (_reads([node.body]) - (local - declared))
+    if isinstance(node, cst.Lambda):
+        outside = _reads(_param_defaults(node.params))
+        return outside | (_reads([node.body]) - _param_names(node.params))
+    if isinstance(node, cst.ClassDef):
+        outside = _reads([*node.decorators, *node.bases, *node.keywords])
+        local = _assigned_names_of(node.body, None)
+        return outside | (_reads([node.body]) - (local - _declared_outside(node.body)))
+    if isinstance(node, cst.BaseComp):
+        clause = node.for_in
+        outside = _reads([clause.iter])
+        inner: list[cst.CSTNode] = []
+        bound: set[str] = set()
+        current: cst.CompFor | None = clause
+        while current is not None:
+            bound |= _target_names(current.target)
+            if current is not clause:
+                inner.append(current.iter)
+            inner.extend(cond.test for cond in current.ifs)
+            current = current.inner_for_in
+        if isinstance(node, cst.DictComp):
+            inner += [node.key, node.value]
+        else:
+            inner.append(node.elt)
+        return outside | (_reads(inner) - bound)
+    return _reads([node])
+
+
+class _Reads(FastVisitor):
+    """Names read by code, with nested scopes replaced by what *they* read from outside.
+    Attribute names (``self.grads``) and keyword names (``f(grads=...)``) are not reads."""
+
     def __init__(self) -> None:
         self.names: set[str] = set()
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
 
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        self.walk(node.value)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        self.walk(node.value)
+        return False
+
+    def _nested(self, node: cst.CSTNode) -> bool:
+        self.names |= free_names(node)
+        return False
+
+    visit_FunctionDef = visit_Lambda = visit_ClassDef = _nested
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _nested
+
+
+def _reads(nodes: Iterable[cst.CSTNode | None]) -> set[str]:
+    reads = _Reads()
+    for node in nodes:
+        if node is not None:
+            reads.walk(node)
+    return reads.names
+
+
+def _param_defaults(params: cst.Parameters) -> list[cst.CSTNode]:
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    return [p.default for p in every if p.default is not None]
+
+
+def _param_names(params: cst.Parameters) -> set[str]:
+    names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            names.add(star.name.value)
+    return names
+
+
+def _assigned_names_of(body: cst.CSTNode, params: cst.Parameters | None) -> set[str]:
+    collector = _AssignedNames(comprehension_targets=False)
+    collector.walk(body)
+    return collector.names | (_param_names(params) if params is not None else set())
+
+
+class _Declarations(FastVisitor):
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.names.update(n.name.value for n in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.names.update(n.name.value for n in node.names)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def _declared_outside(body: cst.CSTNode) -> set[str]:
+    declarations = _Declarations()
+    declarations.walk(body)
+    return declarations.names
+
+
+def _target_names(target: cst.CSTNode) -> set[str]:
+    collector = _AssignedNames()
+    collector._targets(target)
+    return collector.names
+
 
 class _AssignedNames(FastVisitor):
     """Names a function binds itself (so they are locals, not globals or closures)."""
 
-    def __init__(self) -> None:
+    def __init__(self, comprehension_targets: bool = True) -> None:
         self.names: set[str] = set()
+        #: Whether a comprehension's ``for`` targets count (they are the comprehension's own
+        #: scope in Python 3; counting them leans towards "local", which is safe for storage).
+        self.comprehension_targets = comprehension_targets
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self.names.add(node.name.value)
@@ -804,7 +933,8 @@ class _AssignedNames(FastVisitor):
         self._targets(node.target)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._targets(node.target)
+        if self.comprehension_targets:
+            self._targets(node.target)
 
     def visit_AsName(self, node: cst.AsName) -> None:
         self._targets(node.name)

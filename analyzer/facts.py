@@ -22,6 +22,7 @@ from gradlint.analyzer.vocabulary.tensorflow import TENSORFLOW
 if TYPE_CHECKING:
     import libcst as cst
 
+    from gradlint.analyzer.commented_steps import CommentedStep
     from gradlint.analyzer.comments import CommentedUpdate
     from gradlint.analyzer.context import ModuleContext
     from gradlint.analyzer.dataflow import FlowResult, HelperIndex, SiteTable
@@ -29,7 +30,15 @@ if TYPE_CHECKING:
     from gradlint.analyzer.layout import ScopeLayout
     from gradlint.analyzer.pairs import Update
     from gradlint.analyzer.scopes import Scope
+    from gradlint.analyzer.steps import (
+        BackwardSite,
+        Consumption,
+        OptimizerStep,
+        StepIndex,
+        TorchOptimizer,
+    )
     from gradlint.analyzer.tapes import GradientSite, TapeIndex
+    from gradlint.analyzer.torch_grad_flow import CutLoss
     from gradlint.analyzer.training import ModuleFacts, UnappliedSite
 
 
@@ -179,3 +188,74 @@ class Facts:
         from gradlint.analyzer.tapes import repeated_gradient_calls
 
         return repeated_gradient_calls(self)
+
+    # ------------------------------------------------------------------ PyTorch steps
+    @cached_property
+    def torch_steps(self) -> StepIndex:
+        """PyTorch's backward sites, optimizer steps and optimizers, read once per file
+        (:mod:`gradlint.analyzer.steps`)."""
+        from gradlint.analyzer.steps import build_step_index
+
+        return build_step_index(self.ctx, self)
+
+    @property
+    def backward_sites(self) -> list[BackwardSite]:
+        return self.torch_steps.backward_sites
+
+    @property
+    def optimizer_steps(self) -> list[OptimizerStep]:
+        return self.torch_steps.steps
+
+    @property
+    def torch_optimizers(self) -> list[TorchOptimizer]:
+        return self.torch_steps.optimizers
+
+    def backward_consumption(self, site: BackwardSite) -> Consumption:
+        """Whether a step consumes the ``.grad`` that ``site`` fills, with the evidence."""
+        return self.torch_steps.consumption(site)
+
+    @cached_property
+    def unstepped_backwards(self) -> list[Consumption]:
+        """Backwards in a training step whose ``.grad`` no step of the right optimizer
+        consumes."""
+        found = []
+        for site in self.backward_sites:
+            consumption = self.backward_consumption(site)
+            if consumption.intent and not consumption.consumed:
+                found.append(consumption)
+        if found and self.ctx.line_map is not None:
+            # A sliced file may lack the caller that steps: a finding is only ever stated
+            # from the whole file (rare, so the second parse costs little).
+            from gradlint.analyzer.context import NeedsWholeFile
+
+            raise NeedsWholeFile("unstepped backward")
+        return found
+
+    @cached_property
+    def cut_losses(self) -> list[CutLoss]:
+        """Backwards in a training step whose loss (or one additive term of it) is visibly cut
+        from every model: by a forward pass with grad mode off, or by ``.detach()``,
+        ``.item()``, ``float()`` on the way (:mod:`gradlint.analyzer.torch_grad_flow`).
+        Only sites with training intent count: a unit test that checks the error a detached
+        loss raises, or a demo without an optimizer, is not a frozen model."""
+        from gradlint.analyzer.torch_grad_flow import cut_losses
+
+        sites = {site.call: site for site in self.backward_sites}
+        found = []
+        for cut in cut_losses(self.ctx.module):
+            site = sites.get(cut.backward)
+            if site is not None and self.backward_consumption(site).intent:
+                found.append(cut)
+        if found and self.ctx.line_map is not None:
+            # Stated only from the whole file, as for GL101: a slice may lack what carries.
+            from gradlint.analyzer.context import NeedsWholeFile
+
+            raise NeedsWholeFile("cut loss")
+        return found
+
+    @cached_property
+    def commented_steps(self) -> list[CommentedStep]:
+        """``# optimizer.step()`` in the scope of a backward that nothing else steps."""
+        from gradlint.analyzer.commented_steps import find_commented_steps
+
+        return find_commented_steps(self.ctx, self)

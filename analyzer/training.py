@@ -9,16 +9,17 @@ training step before a dropped gradient counts as unapplied.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
-from gradlint.analyzer.dataflow import SiteTable
+from gradlint.analyzer.dataflow import FateKind, SiteTable
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
 from gradlint.analyzer.tapes import GradientSite, TapeIndex
-from gradlint.analyzer.vocabulary import Vocabulary
+from gradlint.analyzer.vocabulary import WEIGHT_KEEPING_BUILTINS, Vocabulary
 from gradlint.analyzer.walk import FastVisitor
 
 if TYPE_CHECKING:
@@ -53,6 +54,12 @@ class ModuleFacts:
         self.bindings: dict[Scope, dict[str, list[cst.BaseExpression]]] = {}
         self.loop_references: set[str] = set()
         self._optimizers: dict[tuple[Scope, int], list[str]] = {}
+        self._class_scopes: dict[cst.ClassDef, list[Scope]] = {}
+        self._returns: dict[Scope, list[cst.BaseExpression]] = {}
+        #: Top-level classes by name, for base classes of the same module.
+        self.classes: dict[str, cst.ClassDef] = {
+            stmt.name.value: stmt for stmt in ctx.module.body if isinstance(stmt, cst.ClassDef)
+        }
         collector = _LoopReferences()
         collector.walk(ctx.module)
         self.loop_references = collector.names
@@ -71,38 +78,54 @@ class ModuleFacts:
                     self.module_optimizers.setdefault(name, position)
 
     # ------------------------------------------------------------------ weights
-    def is_weights(self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 0) -> bool:
-        if expr is None or depth > 4:
+    #: How far a proof may follow names, wrappers and helpers (cycles are cut separately).
+    MAX_WEIGHT_DEPTH = 12
+
+    def is_weights(
+        self,
+        expr: cst.BaseExpression | None,
+        scope: Scope,
+        depth: int = 0,
+        *,
+        all_variables: bool = False,
+    ) -> bool:
+        """Whether ``expr`` surely holds trainable weights (or a collection of them).
+
+        ``all_variables`` also accepts ``model.variables``/``model.weights``, which hold
+        non-trainable state too: the caller passes it only for the sources of a loss's
+        gradient (see :meth:`is_loss`).
+        """
+        return _WeightProof(self, all_variables).holds(expr, scope, depth)
+
+    def is_loss(self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 0) -> bool:
+        """A gradient target that is a loss by its name or by what computed it: ``loss``,
+        ``batch_loss``, ``loss_info.loss``, ``-elbo_loss``, ``loss_fn(y, p)``, or a name
+        bound to one of these."""
+        if expr is None or depth > 3:
             return False
-        if isinstance(expr, cst.Attribute):
-            if expr.attr.value in self.vocabulary.trainable_attributes:
-                return True
-            return self._attribute_bound_to_weights(expr, scope, depth)
-        if isinstance(expr, cst.List | cst.Tuple):
-            return bool(expr.elements) and all(
-                self.is_weights(e.value, scope, depth + 1) for e in expr.elements
-            )
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
-            return self.is_weights(expr.left, scope, depth + 1) and self.is_weights(
+        word = self.vocabulary.loss_word
+        if isinstance(expr, cst.UnaryOperation):
+            return self.is_loss(expr.expression, scope, depth + 1)
+        if isinstance(expr, cst.BinaryOperation):
+            return self.is_loss(expr.left, scope, depth + 1) or self.is_loss(
                 expr.right, scope, depth + 1
             )
-        if isinstance(expr, cst.Subscript):
-            return self.is_weights(expr.value, scope, depth + 1)
-        if isinstance(expr, cst.ListComp | cst.GeneratorExp):
-            return self.is_weights(expr.for_in.iter, scope, depth + 1)
         if isinstance(expr, cst.Call):
-            if self.ctx.imports.is_tensorflow(expr.func, self.vocabulary.variable_class):
-                return True
             name = dotted_name(expr.func)
-            if name in {"list", "tuple"} and expr.args:
-                return self.is_weights(expr.args[0].value, scope, depth + 1)
-            return False
+            if name is not None and word.search(name.rsplit(".", 1)[-1]):
+                return True
+            return bool(self.vocabulary.loss_name.match((name or "").rsplit(".", 1)[-1]))
+        if isinstance(expr, cst.Attribute):
+            return bool(word.search(expr.attr.value))
+        if isinstance(expr, cst.Subscript):
+            return self.is_loss(expr.value, scope, depth + 1)
         if isinstance(expr, cst.Name):
+            if word.search(expr.value):
+                return True
             for s in scope.chain():
                 values = self.bindings.get(s, {}).get(expr.value)
                 if values:
-                    return any(self.is_weights(v, s, depth + 1) for v in values)
-            return False
+                    return any(self.is_loss(v, s, depth + 1) for v in values)
         return False
 
     def may_be_single_variable(self, expr: cst.BaseExpression | None, scope: Scope) -> bool:
@@ -119,23 +142,42 @@ class ModuleFacts:
                 )
         return False
 
-    def _attribute_bound_to_weights(self, expr: cst.Attribute, scope: Scope, depth: int) -> bool:
-        """``self.w`` where the class assigns ``self.w = tf.Variable(...)``."""
-        if dotted_name(expr.value) != "self":
-            return False
-        cls_scope = next((s for s in scope.chain() if s.class_node is not None), None)
-        if cls_scope is None:
-            return False
-        key = f"self.{expr.attr.value}"
-        for s in self.index.scopes:
-            if s.class_node is cls_scope.class_node:
-                for value in self.bindings.get(s, {}).get(key, []):
-                    if isinstance(value, cst.Call) and (
-                        self.ctx.imports.is_tensorflow(value.func, self.vocabulary.variable_class)
-                        or dotted_name(value.func) == self.vocabulary.weight_factory
-                    ):
-                        return True
-        return False
+    def class_scopes(self, scope: Scope) -> list[Scope]:
+        """The methods of the class around ``scope`` and of its base classes defined in the
+        same module, nearest class first (a base class in another module is out of sight)."""
+        cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
+        if cls is None:
+            return []
+        cached = self._class_scopes.get(cls)
+        if cached is not None:
+            return cached
+        order: list[cst.ClassDef] = []
+        pending = [cls]
+        while pending:
+            current = pending.pop(0)
+            if current in order:
+                continue
+            order.append(current)
+            for base in current.bases:
+                name = dotted_name(base.value)
+                found = self.classes.get(name or "")
+                if found is not None:
+                    pending.append(found)
+        for node in order:
+            self.ctx.require_whole_class(node)
+        rank = {node: i for i, node in enumerate(order)}
+        methods = [s for s in self.index.scopes if s.class_node in rank]
+        methods.sort(key=lambda s: rank[s.class_node])  # type: ignore[index]
+        self._class_scopes[cls] = methods
+        return methods
+
+    def returned_values(self, scope: Scope) -> list[cst.BaseExpression]:
+        cached = self._returns.get(scope)
+        if cached is None:
+            finder = _Returns()
+            walk_scope(scope, finder)
+            cached = self._returns[scope] = finder.values
+        return cached
 
     # ------------------------------------------------------------------ intent
     def is_optimizer_construction(self, expr: cst.BaseExpression) -> bool:
@@ -193,6 +235,30 @@ class ModuleFacts:
         self._optimizers[key] = result
         return result
 
+    @cached_property
+    def has_optimizer(self) -> bool:
+        """Whether any code of the module constructs, receives or names an optimizer."""
+        name = self.vocabulary.optimizer_name
+        for scope, values in self.bindings.items():
+            if any(name.search(p) for p in scope.params()):
+                return True
+            for key, bound in values.items():
+                if name.search(key.rsplit(".", 1)[-1]) or any(
+                    self.is_optimizer_construction(v) for v in bound
+                ):
+                    return True
+        return False
+
+    def is_demonstration(self, site: GradientSite) -> bool:
+        """An autodiff demo: no optimizer anywhere in the module (a notebook: in any cell)
+        and a target that is not a loss (``tape.gradient(y, x)`` in a loop that shows how
+        a rebound variable stops being watched). Its gradients are printed on purpose, and
+        the problems it shows are the lesson. Gradients that are applied (a manual
+        ``x.assign_sub(lr * g)``) are training, optimizer or not."""
+        if self.has_optimizer or self.is_loss(site.target, site.scope):
+            return False
+        return self.ctx.facts.fate(site).kind is not FateKind.APPLIED
+
     def training_intent(self, site: GradientSite) -> bool:
         scope = site.scope
         if any(not s.is_module and s.name.startswith("test") for s in scope.chain()):
@@ -203,12 +269,156 @@ class ModuleFacts:
             return False
         if self.optimizers_in_reach(site):
             return True
+        if self.is_demonstration(site):
+            return False
         for s in scope.chain():
             if not s.is_module and s.name == "train_step" and s.class_node is not None:
                 return True
             if not s.is_module and s.name in self.loop_references:
                 return True
         return _inside_loop(site.call, scope)
+
+
+class _WeightProof:
+    """One question "are these trainable weights?", with the expressions already on the way
+    (a name rebound to a function of itself, ``v = sorted(v)``, must not loop)."""
+
+    def __init__(self, module: ModuleFacts, all_variables: bool) -> None:
+        self.module = module
+        self.vocabulary = module.vocabulary
+        self.imports = module.ctx.imports
+        self.all_variables = all_variables
+        self.active: set[tuple[int, int]] = set()
+
+    def holds(self, expr: cst.BaseExpression | None, scope: Scope, depth: int) -> bool:
+        if expr is None or depth > ModuleFacts.MAX_WEIGHT_DEPTH:
+            return False
+        key = (id(expr), id(scope))
+        if key in self.active:
+            return False
+        self.active.add(key)
+        try:
+            return self._holds(expr, scope, depth + 1)
+        finally:
+            self.active.discard(key)
+
+    def _holds(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> bool:
+        vocabulary = self.vocabulary
+        if isinstance(expr, cst.Attribute):
+            attr = expr.attr.value
+            if attr in vocabulary.trainable_attributes:
+                return True
+            if self.all_variables and attr in vocabulary.all_variable_attributes:
+                return True
+            return self._attribute(expr, scope, depth)
+        if isinstance(expr, cst.List | cst.Tuple | cst.Set):
+            return bool(expr.elements) and all(
+                self.holds(e.value, scope, depth) for e in expr.elements
+            )
+        if isinstance(expr, cst.Dict):
+            return bool(expr.elements) and all(
+                isinstance(e, cst.DictElement) and self.holds(e.value, scope, depth)
+                for e in expr.elements
+            )
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            # ``a + b`` of lists: one side proven weights makes the sum a list of weights
+            # (nobody concatenates weights with something else to differentiate).
+            return self.holds(expr.left, scope, depth) or self.holds(expr.right, scope, depth)
+        if isinstance(expr, cst.Subscript):
+            return self.holds(expr.value, scope, depth)
+        if isinstance(expr, cst.ListComp | cst.SetComp | cst.GeneratorExp):
+            # ``[v for v in weights if ...]`` or ``[n.trainable_variables for n in nets]``.
+            return self.holds(expr.for_in.iter, scope, depth) or self.holds(expr.elt, scope, depth)
+        if isinstance(expr, cst.DictComp):
+            return self.holds(expr.value, scope, depth)
+        if isinstance(expr, cst.Call):
+            return self._call(expr, scope, depth)
+        if isinstance(expr, cst.Name):
+            for s in scope.chain():
+                values = self.module.bindings.get(s, {}).get(expr.value)
+                if values:
+                    return any(self.holds(v, s, depth) for v in values)
+            return False
+        return False
+
+    def _call(self, expr: cst.Call, scope: Scope, depth: int) -> bool:
+        vocabulary = self.vocabulary
+        func = expr.func
+        if self.imports.is_tensorflow(func, vocabulary.variable_class):
+            return True
+        first = expr.args[0].value if expr.args and not expr.args[0].keyword else None
+        name = dotted_name(func)
+        if isinstance(func, cst.Name) and func.value in WEIGHT_KEEPING_BUILTINS:
+            return self.holds(first, scope, depth)
+        if name is not None and name.rsplit(".", 1)[-1] in vocabulary.weight_keeping_classes:
+            return self.holds(first, scope, depth)
+        qualified = self.imports.qualify(func) if name is not None else None
+        if qualified in vocabulary.weight_keeping_functions:
+            return self.holds(first, scope, depth)
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method == vocabulary.watched_variables_method and not expr.args:
+                return self._is_tape(func.value, scope)
+            if method == "values" and not expr.args:
+                return self.holds(func.value, scope, depth)  # a dict of variables
+            if dotted_name(func.value) == "self":
+                return any(
+                    self._returns_weights(m, depth)
+                    for m in self.module.class_scopes(scope)
+                    if m.name == method
+                )
+        if isinstance(func, cst.Name):
+            helper = next(
+                (
+                    s
+                    for s in self.module.index.scopes
+                    if s.parent is not None
+                    and s.parent.is_module
+                    and s.class_node is None
+                    and s.name == func.value
+                ),
+                None,
+            )
+            if helper is not None and func.value not in self.imports.aliases:
+                return self._returns_weights(helper, depth)
+        return False
+
+    def _returns_weights(self, function: Scope, depth: int) -> bool:
+        values = self.module.returned_values(function)
+        return bool(values) and all(self.holds(v, function, depth) for v in values)
+
+    def _is_tape(self, expr: cst.BaseExpression, scope: Scope) -> bool:
+        if not isinstance(expr, cst.Name):
+            return False
+        return any(
+            tape.name == expr.value and any(s is tape.scope for s in scope.chain())
+            for tape in self.module.index.tapes
+        )
+
+    def _attribute(self, expr: cst.Attribute, scope: Scope, depth: int) -> bool:
+        """``self.w`` where the class (or a same-module base class) assigns weights to it:
+        ``self.w = tf.Variable(...)``, ``self.add_weight(...)``, ``self.params = [...]``."""
+        if dotted_name(expr.value) != "self":
+            return False
+        key = f"self.{expr.attr.value}"
+        for method in self.module.class_scopes(scope):
+            for value in self.module.bindings.get(method, {}).get(key, []):
+                if isinstance(value, cst.Call) and (
+                    dotted_name(value.func) == self.vocabulary.weight_factory
+                ):
+                    return True
+                if self.holds(value, method, depth):
+                    return True
+        return False
+
+
+class _Returns(ShallowVisitor):
+    def __init__(self) -> None:
+        self.values: list[cst.BaseExpression] = []
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self.values.append(node.value)
 
 
 def _delegates_to_super(scope: Scope) -> bool:
@@ -346,7 +556,11 @@ def unapplied_weight_gradients(ctx: ModuleContext, facts: Facts) -> list[Unappli
     if not candidates:
         return []
     module = facts.module
-    candidates = [s for s in candidates if module.is_weights(s.sources, s.scope)]
+    candidates = [
+        s
+        for s in candidates
+        if module.is_weights(s.sources, s.scope, all_variables=module.is_loss(s.target, s.scope))
+    ]
     problems = []
     for site in candidates:
         fate = facts.fate(site)

@@ -1,11 +1,14 @@
 """Recall harness: delete or comment out real weight updates and see whether gradlint notices.
 
 Precision is measured on correct code; recall needs bugs, and real ones are rare. So this
-harness makes them: for each real ``apply_gradients`` statement of a repository checkout it
-writes one mutant that removes the statement and one that comments it out, lints that one
-file in place (from the repository root, so that project-wide analysis can see its
-neighbours), and restores the original byte for byte. A mutant is caught when it has more
-GL001 findings (removed) or GL001+GL002 findings (commented out) than the original file.
+harness makes them: for each real update statement of a repository checkout (TensorFlow's
+``apply_gradients``; with ``--framework torch`` PyTorch's ``optimizer.step()``,
+``optimizer.step(closure)`` and ``scaler.step(optimizer)``) it writes one mutant that removes
+the statement and one that comments it out, lints that one file in place (from the
+repository root, so that project-wide analysis can see its neighbours), and restores the
+original byte for byte. A mutant is caught when it has more findings of its framework's
+"never applied" rule (GL001, GL101) than the original file, or, commented out, of that rule
+and its "commented-out update" rule together (GL001+GL002, GL101+GL102).
 
 Left out, because deleting them is not a bug gradlint can be asked to find: statements inside
 ``test*`` functions, and for the removed kind a statement in one branch of an ``if`` whose
@@ -36,7 +39,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 KINDS = ("removed", "commented")
+#: The frameworks whose updates can be mutated (``--framework``; "all" takes both).
+FRAMEWORKS = ("tensorflow", "torch")
+#: Per framework: the rule whose count rises when an update goes, and the commented-out rule.
+RULES = {"tensorflow": ("GL001", "GL002"), "torch": ("GL101", "GL102")}
+COUNTED = ("GL000", "GL001", "GL002", "GL101", "GL102")
 _TF_UPDATE = "apply_gradients"
+#: ``X.step()`` is an optimizer step when X is named like one (``opt``, ``optimizer_d``,
+#: ``self.optimizers()``, ``adam``); environments and schedulers step too and are not.
+_OPTIMIZER_NAME = re.compile(r"opt|adam|sgd|lbfgs|rmsprop|adagrad", re.IGNORECASE)
+_NOT_OPTIMIZER = re.compile(r"sched|env|warmup", re.IGNORECASE)
 _SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints", ".gradlint_cache"}
 #: IPython lines that are not Python; masked (same line count) before ``ast`` reads a cell.
 _MAGIC = re.compile(r"^\s*[%!?]")
@@ -52,6 +64,7 @@ class Site:
     per_branch: bool  # another branch of an enclosing ``if`` also applies
     function: str  # enclosing function (dotted with classes), or "" at module level
     text: str  # the statement's first line, stripped, for reports
+    framework: str = "tensorflow"  # whose update it is: picks the rules that must notice
 
 
 @dataclass
@@ -63,6 +76,7 @@ class Row:
     line: str  # "12", or "cell3:L5" in a notebook (cells counted from 0 over all cells)
     kind: str
     caught: bool
+    framework: str
     function: str
     statement: str
     original: dict[str, int] = field(default_factory=dict)
@@ -77,22 +91,25 @@ class HarnessError(Exception):
 # --- finding the statements ------------------------------------------------------------
 
 
-def _is_update_call(node: ast.AST, torch: bool) -> bool:
+def update_framework(node: ast.AST) -> str | None:
+    """Whose weight update the call ``node`` is ("tensorflow", "torch"), if it is one."""
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-        return False
+        return None
     if node.func.attr == _TF_UPDATE:
-        return True
-    # ``optimizer.step()``: the PyTorch update, by the receiver's name (``opt``, ``optim``).
-    return (
-        torch
-        and node.func.attr == "step"
-        and not node.args
-        and "opt" in ast.unparse(node.func.value).lower()
-    )
+        return "tensorflow"
+    if node.func.attr != "step":
+        return None
+    receiver = ast.unparse(node.func.value)
+    if "scaler" in receiver.lower():  # ``scaler.step(optimizer)``: AMP's step
+        return "torch" if node.args else None
+    if _NOT_OPTIMIZER.search(receiver) or not _OPTIMIZER_NAME.search(receiver):
+        return None
+    # ``optimizer.step()`` or ``optimizer.step(closure)``; more arguments are not torch's.
+    return "torch" if len(node.args) + len(node.keywords) <= 1 else None
 
 
-def _contains_update(nodes: Iterable[ast.AST], torch: bool) -> bool:
-    return any(_is_update_call(sub, torch) for node in nodes for sub in ast.walk(node))
+def _contains_update(nodes: Iterable[ast.AST], frameworks: frozenset[str]) -> bool:
+    return any(update_framework(sub) in frameworks for node in nodes for sub in ast.walk(node))
 
 
 def _own_calls(stmt: ast.stmt) -> Iterator[ast.AST]:
@@ -107,8 +124,16 @@ def _own_calls(stmt: ast.stmt) -> Iterator[ast.AST]:
 _SIMPLE = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return)
 
 
-def find_sites(source: str, torch: bool = False) -> list[Site]:
-    """Update statements of ``source`` outside ``test*`` functions (raises SyntaxError)."""
+def _frameworks(framework: str) -> frozenset[str]:
+    return frozenset(FRAMEWORKS if framework == "all" else (framework,))
+
+
+def find_sites(source: str, framework: str = "tensorflow") -> list[Site]:
+    """Update statements of ``source`` outside ``test*`` functions (raises SyntaxError).
+
+    ``framework`` is "tensorflow", "torch" or "all": whose updates are sites.
+    """
+    wanted = _frameworks(framework)
     tree = ast.parse(source)
     lines = source.splitlines()
     sites: list[Site] = []
@@ -127,7 +152,9 @@ def find_sites(source: str, torch: bool = False) -> list[Site]:
                 visit(stmt.orelse, scope, [*branches, stmt.body])
                 continue
             if isinstance(stmt, _SIMPLE):
-                if any(_is_update_call(n, torch) for n in _own_calls(stmt)):
+                found = [update_framework(n) for n in _own_calls(stmt)]
+                owner = next((f for f in found if f in wanted), None)
+                if owner is not None:
                     first = lines[stmt.lineno - 1]
                     if first[: stmt.col_offset].strip():
                         continue  # shares its line with another statement (``a; b``)
@@ -139,9 +166,13 @@ def find_sites(source: str, torch: bool = False) -> list[Site]:
                             start=stmt.lineno,
                             end=end,
                             only_child=len(body) == 1,
-                            per_branch=any(_contains_update(b, torch) for b in branches),
+                            # Only the same framework's update keeps the other path training.
+                            per_branch=any(
+                                _contains_update(b, frozenset((owner,))) for b in branches
+                            ),
                             function=".".join(scope),
                             text=first.strip(),
+                            framework=owner,
                         )
                     )
                 continue
@@ -256,21 +287,23 @@ def _write_unit(path: Path, notebook: dict | None, style: dict | None, unit: Uni
 
 
 def lint(gradlint: list[str], root: Path, relpath: str) -> dict[str, int]:
-    """GL001/GL002 counts for one file, linted from the repository root."""
+    """Counts of the ``COUNTED`` codes for one file, linted from the repository root."""
     command = [*gradlint, "--format", "json", "--no-cache", "--isolated", relpath]
     proc = subprocess.run(command, cwd=root, capture_output=True, text=True)
     if proc.returncode not in (0, 1):
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"gradlint exited {proc.returncode}: {tail}")
-    counts = {"GL000": 0, "GL001": 0, "GL002": 0}
+    counts = dict.fromkeys(COUNTED, 0)
     for finding in json.loads(proc.stdout or "[]"):
         if finding["code"] in counts:
             counts[finding["code"]] += 1
     return counts
 
 
-def _score(counts: dict[str, int], kind: str) -> int:
-    return counts["GL001"] + (counts["GL002"] if kind == "commented" else 0)
+def score(counts: dict[str, int], kind: str, framework: str) -> int:
+    """What a mutant of ``framework``'s update must raise to count as caught."""
+    missing, commented = RULES[framework]
+    return counts.get(missing, 0) + (counts.get(commented, 0) if kind == "commented" else 0)
 
 
 # --- one file, restored whatever happens ----------------------------------------------
@@ -313,7 +346,7 @@ def run_file(
     gradlint: list[str],
     originals: Originals,
     stop: threading.Event,
-    torch: bool = False,
+    framework: str = "tensorflow",
 ) -> list[Row]:
     """All mutants of one file, one after another (they share the file)."""
     path = root / relpath
@@ -321,11 +354,11 @@ def run_file(
     try:
         units, notebook, style = _units(path, raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return [Row(repo, relpath, "", "", False, "", "", error=f"unreadable: {exc}")]
+        return [Row(repo, relpath, "", "", False, "", "", "", error=f"unreadable: {exc}")]
     plan: list[tuple[Unit, Site]] = []
     for unit in units:
         try:
-            plan.extend((unit, site) for site in find_sites(unit.masked, torch))
+            plan.extend((unit, site) for site in find_sites(unit.masked, framework))
         except SyntaxError:
             continue  # a cell or file Python cannot parse holds no site we can mutate
     if not plan:
@@ -340,7 +373,10 @@ def run_file(
                 if kind == "removed" and site.per_branch:
                     continue
                 line = f"{unit.label}:L{site.start}" if unit.label else str(site.start)
-                row = Row(repo, relpath, line, kind, False, site.function, site.text, original)
+                row = Row(
+                    repo, relpath, line, kind, False, site.framework, site.function, site.text
+                )
+                row.original = original
                 new = mutate(unit.source, site, kind)
                 try:
                     ast.parse(mutate(unit.masked, site, kind))
@@ -355,10 +391,11 @@ def run_file(
                     row.error = str(exc)
                 finally:
                     originals.restore(path)
-                row.caught = not row.error and _score(row.mutant, kind) > _score(original, kind)
+                before = score(original, kind, site.framework)
+                row.caught = not row.error and score(row.mutant, kind, site.framework) > before
                 rows.append(row)
     except RuntimeError as exc:
-        rows.append(Row(repo, relpath, "", "", False, "", "", error=str(exc)))
+        rows.append(Row(repo, relpath, "", "", False, "", "", "", error=str(exc)))
     finally:
         originals.restore(path)
     return rows
@@ -382,9 +419,10 @@ def read_manifest(path: Path) -> dict[str, list[str]]:
         raise HarnessError(f"{path}: {exc.strerror}") from None
 
 
-def candidate_files(root: Path, listed: list[str] | None, torch: bool) -> list[str]:
+def candidate_files(root: Path, listed: list[str] | None, framework: str) -> list[str]:
     """Files of ``root`` that mention an update (the manifest's, if given), sorted."""
-    words = [_TF_UPDATE, ".step("] if torch else [_TF_UPDATE]
+    wanted = _frameworks(framework)
+    words = [w for f, w in (("tensorflow", _TF_UPDATE), ("torch", ".step(")) if f in wanted]
     if listed is None:
         found = []
         for folder, dirs, names in os.walk(root):
@@ -467,7 +505,13 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="manifest name of each checkout, in order (default: the folder's name)",
     )
-    parser.add_argument("--torch", action="store_true", help="also mutate optimizer.step()")
+    parser.add_argument(
+        "--framework",
+        choices=[*FRAMEWORKS, "all"],
+        default="tensorflow",
+        help="whose updates to mutate: apply_gradients (tensorflow, the default), "
+        "optimizer.step() / scaler.step(opt) (torch), or both (all)",
+    )
     parser.add_argument("--json", metavar="FILE", help="one row per mutant ('-' for stdout)")
     parser.add_argument("--list-misses", action="store_true", help="print every missed mutant")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="files linted in parallel")
@@ -487,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise HarnessError(f"{checkout}: '{name}' is not a repository of the manifest")
                 listed = manifest[name]
             root = checkout.resolve()
-            work.extend((name, root, f) for f in candidate_files(root, listed, args.torch))
+            work.extend((name, root, f) for f in candidate_files(root, listed, args.framework))
     except HarnessError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -501,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             futures = [
-                pool.submit(run_file, n, r, f, gradlint, originals, stop, args.torch)
+                pool.submit(run_file, n, r, f, gradlint, originals, stop, args.framework)
                 for n, r, f in work
             ]
             try:

@@ -4,7 +4,7 @@ Measures wall time and peak memory (the largest resident set of any process of t
 each tool, side by side in one run, on three scenarios:
 
 1. ``tree``: the ``tensorflow`` and ``keras`` packages as installed (``pip install
-   tf-gradlint[runtime]``), found without importing them;
+   gradlint-ml[tensorflow]``), found without importing them;
 2. ``generated``: a synthetic tree of 5,000 files (about 1M lines), 2% of them training code;
 3. ``single``: one changed file, as pre-commit passes it (without a tape, and the frozen
    example), next to ``python -c pass``.
@@ -340,7 +340,7 @@ def main() -> None:
                 bench.compare_all("tree", folders)
                 args.skip = skip
             else:
-                print("tree: tensorflow/keras not installed (pip install tf-gradlint[runtime])")
+                print("tree: tensorflow/keras not installed (pip install gradlint-ml[tensorflow])")
         if "generated" in scenarios:
             sys.path.insert(0, str(HERE))
             from generate import generate

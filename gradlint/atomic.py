@@ -74,6 +74,44 @@ def _check_unchanged(target: Path, before: os.stat_result | None, expected: byte
         raise ChangedMeanwhile("changed")
 
 
+class NotReplaced(Exception):
+    """A file edited in place was left as it was; the message says why, for the user."""
+
+
+class EditedMeanwhile(NotReplaced):
+    """The user saved the file after it was read: rerunning starts from their edit."""
+
+
+def replace_in_place(real_path: str | os.PathLike[str], old: bytes, new: bytes) -> None:
+    """Rewrite a user's source file (``--fix``, ``--add-noqa``) keeping what it is.
+
+    ``real_path`` is the resolved path, so that a symlink stays a link to the edited file.
+    Its mode and owner are kept; a read-only file is not written (its bits say "do not
+    edit", even to root); a hard-linked file is left alone, since a new file would split it
+    from its other names; and an edit saved since ``old`` was read is never overwritten
+    (the content is compared at the last moment before the rename).
+    """
+    try:
+        info = os.stat(real_path)
+    except OSError as exc:
+        raise NotReplaced(f"cannot read: {exc.strerror or exc}") from None
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise NotReplaced("the file is read-only")
+    if info.st_nlink > 1:
+        raise NotReplaced(
+            f"the file has {info.st_nlink} hard links, which a rewrite would split "
+            "(edit it by hand, or break the links)"
+        )
+    try:
+        write_bytes_atomic(real_path, new, keep_owner=True, expected=old)
+    except ChangedMeanwhile:
+        raise EditedMeanwhile("the file changed meanwhile; run again") from None
+    except PermissionError as exc:
+        raise NotReplaced(f"cannot keep its owner or write it: {exc.strerror or exc}") from None
+    except OSError as exc:
+        raise NotReplaced(f"cannot write: {exc.strerror or exc}") from None
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
     write_bytes_atomic(path, text.encode(encoding))
 

@@ -231,34 +231,14 @@ def _plan(
 
 
 def _write(plan: _Plan) -> None:
-    """Replace the file, keeping what it is: its mode and owner, its links (a hard-linked
-    file is left alone, since a new file would split it from its other names), a read-only
-    file unwritten, and an edit saved meanwhile (the content is compared at the last
-    moment)."""
-    import os
-    import stat
-
-    from gradlint.atomic import ChangedMeanwhile, write_bytes_atomic
+    from gradlint.atomic import EditedMeanwhile, NotReplaced, replace_in_place
 
     try:
-        info = os.stat(plan.real)
-    except OSError as exc:
-        raise FixError(f"cannot read: {exc.strerror or exc}") from None
-    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        raise FixError("the file is read-only")
-    if info.st_nlink > 1:
-        raise FixError(
-            f"the file has {info.st_nlink} hard links, which a fix would split "
-            "(fix it by hand, or break the links)"
-        )
-    try:
-        write_bytes_atomic(plan.real, plan.new_raw, keep_owner=True, expected=plan.raw)
-    except ChangedMeanwhile:
+        replace_in_place(plan.real, plan.raw, plan.new_raw)
+    except EditedMeanwhile:
         raise FixError("the file changed while it was being fixed; run --fix again") from None
-    except PermissionError as exc:
-        raise FixError(f"cannot keep its owner or write it: {exc.strerror or exc}") from None
-    except OSError as exc:
-        raise FixError(f"cannot write: {exc.strerror or exc}") from None
+    except NotReplaced as exc:
+        raise FixError(str(exc)) from None
 
 
 def _diff_lines(old: list[str], new: list[str], path: str):

@@ -3,7 +3,9 @@
 Each flagged line (the first line of a finding, where ``noqa`` is read) gets ``# noqa: CODE``;
 a line that already has a ``noqa`` with codes gets the new codes added to it, and a bare
 ``noqa`` already silences everything. Running it twice changes nothing the second time. A file
-is written atomically and only if it still compiles afterwards; its encoding, newlines and
+is written atomically and only if it still compiles afterwards, with ``--fix``'s care
+(through symlinks, mode and owner kept, read-only and hard-linked files and edits saved
+meanwhile left alone); its encoding, newlines and
 other bytes stay as they were. Notebooks are left alone (a comment added to a cell's JSON
 string is better added in the notebook editor), and so is a line that ends in a backslash
 continuation or inside a string, where a comment cannot go.
@@ -13,12 +15,18 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gradlint.analyzer.findings import Finding
+from gradlint.analyzer.sources import read_source_bytes
 from gradlint.analyzer.suppressions import UNUSED_NOQA
+from gradlint.atomic import NotReplaced, replace_in_place
+
+#: The compile check (a seam for tests that simulate an edit saved meanwhile).
+_check_compiles = compile
 
 
 @dataclass
@@ -60,8 +68,9 @@ def _annotate(path: Path, wanted: dict[int, set[str]]) -> int:
     from gradlint.analyzer.sources import SourceError, decode_python
     from gradlint.analyzer.suppressions import noqa_codes
 
+    real = os.path.realpath(path)
     try:
-        raw = path.read_bytes()
+        raw = read_source_bytes(real)
     except OSError as exc:
         raise _Skip(f"cannot read: {exc.strerror or exc}") from None
     unit = decode_python(raw, str(path))
@@ -90,18 +99,16 @@ def _annotate(path: Path, wanted: dict[int, set[str]]) -> int:
         return 0
     new_text = "".join(lines)
     try:
-        compile(new_text, str(path), "exec", flags=0x400, dont_inherit=True)
+        _check_compiles(new_text, str(path), "exec", flags=0x400, dont_inherit=True)
     except (SyntaxError, ValueError):
         raise _Skip("the annotated file would not compile") from None
     new_raw = new_text.encode(unit.encoding)
     if raw.startswith(codecs.BOM_UTF8) and not new_raw.startswith(codecs.BOM_UTF8):
         new_raw = codecs.BOM_UTF8 + new_raw
-    from gradlint.atomic import write_bytes_atomic
-
     try:
-        write_bytes_atomic(path, new_raw)
-    except OSError as exc:
-        raise _Skip(f"cannot write: {exc.strerror or exc}") from None
+        replace_in_place(real, raw, new_raw)
+    except NotReplaced as exc:
+        raise _Skip(str(exc)) from None
     return added
 
 

@@ -22,6 +22,10 @@ RULE_MODULES: dict[str, str] = {
     "GL006": "gradlint.rules.gl006_non_persistent_tape_reused:NonPersistentTapeReused",
     "GL007": "gradlint.rules.gl007_gradient_path_cut:GradientPathCut",
     "GL100": "gradlint.rules.gl100_unused_noqa:UnusedNoqa",
+    "GL101": "gradlint.rules.gl101_gradients_never_stepped:GradientsNeverStepped",
+    "GL102": "gradlint.rules.gl102_commented_out_step:CommentedOutStep",
+    "GL103": "gradlint.rules.gl103_forward_under_no_grad:ForwardUnderNoGrad",
+    "GL104": "gradlint.rules.gl104_loss_path_cut:LossPathCut",
 }
 #: Rules that only run when selected explicitly (``default_enabled = False``); kept here so
 #: selecting codes needs no rule module imported.

@@ -89,7 +89,7 @@ def _fail(message: str) -> None:
     metavar="LINE",
     help="Observe the tape.gradient call (PyTorch: the .backward() call) at this line "
     "(CELL:LINE in a notebook); repeatable. Default: the lines flagged by "
-    "GL001/GL003/GL007 (PyTorch: every backward call).",
+    "GL001/GL003/GL007 (PyTorch: the backward calls of GL101-GL104 findings).",
 )
 @click.option(
     "--all-sites",
@@ -141,7 +141,7 @@ def confirm_command(
     """Run SCRIPT and check whether its flagged weights really change.
 
     A script that imports torch and not tensorflow is run with PyTorch (see --framework);
-    its sites are backward calls, and without --site every one is observed.
+    its sites are backward calls.
 
     \b
     Arguments after `--` go to the script:
@@ -176,24 +176,24 @@ def confirm_command(
         target = targets.load_target(script)
         if framework == "auto":
             framework = targets.detect_framework(target)
-        # No static rule flags a PyTorch backward yet, so by default every one is observed.
-        flagged = targets.default_sites(target) if framework == "tensorflow" else []
+        flagged = targets.default_sites(target, framework)
         if all_sites:
             requested = None
         elif sites:
             lines = sorted({targets.parse_site(target, value, framework) for value in sites})
             requested = [targets.SiteRequest(line) for line in lines]
         else:
-            requested = flagged if framework == "tensorflow" else None
+            requested = flagged
     except runner.ConfirmError as exc:
         _fail(str(exc))
     if requested == []:
         from gradlint.runtime_check.report import ConfirmReport, render_json
 
+        call = "tape.gradient" if framework == "tensorflow" else "backward"
         click.echo(
             f"gradlint confirm: {script} has no frozen-weights finding "
-            f"({'/'.join(targets.FROZEN_CODES)}) to confirm; use --all-sites to watch "
-            "every tape.gradient call, or --site LINE",
+            f"({'/'.join(targets.frozen_codes(framework))}) to confirm; use --all-sites to "
+            f"watch every {call} call, or --site LINE",
             err=True,
         )
         if output_format == "json":
@@ -265,29 +265,53 @@ def confirm_findings(findings: list, options=None, *, to_stderr: bool = False) -
     from gradlint.runtime_check.report import render_text
 
     options = options or ConfirmOptions()
+    frozen = {*targets.FROZEN_CODES, *targets.TORCH_FROZEN_CODES}
     by_path: dict[str, list] = {}
     for finding in findings:
-        if finding.code in targets.FROZEN_CODES:
+        if finding.code in frozen:
             by_path.setdefault(finding.path, []).append(finding)
     exit_code = 0
+    missing: set[str] = set()  # frameworks found not installed: said once, then skipped
     for path, flagged in sorted(by_path.items()):
         if not targets.is_runnable(path):
             click.echo(f"gradlint confirm: {path}: skipped, not a runnable script", err=True)
             continue
+        framework = ""
         try:
             target = targets.load_target(path)
-            requested = targets.sites_from_findings(target, flagged)
-            request = _request(target, requested, options, [])
+            framework = _framework_of(target, flagged)
+            if framework in missing:
+                continue
+            requested = targets.sites_from_findings(target, flagged, framework)
+            if not requested:
+                click.echo(
+                    f"gradlint confirm: {path}: skipped, no {framework} site for its findings",
+                    err=True,
+                )
+                continue
+            request = _request(target, requested, options, [], framework)
             report = run_and_report(target, requested, request, options.devices, requested)
         except runner.ConfirmError as exc:
             click.echo(f"gradlint: error: {exc}", err=True)
             exit_code = max(exit_code, EXIT_USAGE)
-            if not runner.tensorflow_available():
-                break
+            if framework and not runner.framework_available(framework):
+                missing.add(framework)
             continue
         click.echo(render_text(report), nl=False, err=to_stderr)
         exit_code = max(exit_code, report.exit_code)
     return exit_code
+
+
+def _framework_of(target, findings: list) -> str:
+    """The framework whose rules flagged the file; the script's imports decide a tie."""
+    from gradlint.runtime_check import targets
+
+    codes = {finding.code for finding in findings}
+    if codes <= set(targets.TORCH_FROZEN_CODES):
+        return "torch"
+    if codes <= set(targets.FROZEN_CODES):
+        return "tensorflow"
+    return targets.detect_framework(target)
 
 
 def _is_tty(stream) -> bool:

@@ -317,14 +317,14 @@ class _Child:
 
 #: The frameworks the confirmer can run (their module names), with the name users know and
 #: the extra that installs them.
-FRAMEWORKS = {"tensorflow": ("TensorFlow", "runtime"), "torch": ("PyTorch", "torch")}
+FRAMEWORKS = {"tensorflow": ("TensorFlow", "tensorflow"), "torch": ("PyTorch", "torch")}
 
 
 def missing_framework_message(framework: str = "tensorflow") -> str:
     name, extra = FRAMEWORKS[framework]
     return (
         f"{name} is not installed for this Python; the confirmer needs it: "
-        f"pip install 'tf-gradlint[{extra}]'"
+        f"pip install 'gradlint-ml[{extra}]'"
     )
 
 

@@ -16,6 +16,16 @@ from gradlint.runtime_check.runner import ConfirmError
 
 #: Rules whose findings claim that weights stay frozen; their lines are the default sites.
 FROZEN_CODES = ("GL001", "GL003", "GL007")
+#: The same for PyTorch: gradients never stepped, the step commented out, the forward pass
+#: under ``no_grad``, the loss path cut. Their site is a backward call (see ``_backward_for``).
+TORCH_FROZEN_CODES = ("GL101", "GL102", "GL103", "GL104")
+#: Findings that sit after their backward call (the commented-out step): the site is the
+#: backward before them; the others sit on it or before it.
+_AFTER_BACKWARD = ("GL102",)
+
+
+def frozen_codes(framework: str) -> tuple[str, ...]:
+    return TORCH_FROZEN_CODES if framework == "torch" else FROZEN_CODES
 
 
 @dataclass
@@ -102,28 +112,88 @@ def _check_python(source: str | bytes, script: str, unit) -> None:
         raise ConfirmError(f"{script}: not a Python file: {exc}") from exc
 
 
-def default_sites(target: Target) -> list[SiteRequest]:
-    """The lines flagged by the frozen-weights rules, with their codes."""
+def default_sites(target: Target, framework: str = "tensorflow") -> list[SiteRequest]:
+    """The lines flagged by ``framework``'s frozen-weights rules, with their codes."""
     from gradlint import api
     from gradlint.settings import Settings
 
     settings = Settings(use_cache=False, jobs=1)  # never write a cache into the user's tree
     findings = api.lint_paths([str(target.path)], settings).findings
-    return sites_from_findings(target, findings)
+    return sites_from_findings(target, findings, framework)
 
 
-def sites_from_findings(target: Target, findings) -> list[SiteRequest]:
+def sites_from_findings(
+    target: Target, findings, framework: str = "tensorflow"
+) -> list[SiteRequest]:
+    """The sites to observe for ``findings``: TensorFlow findings sit on their
+    ``tape.gradient`` call; a PyTorch finding's site is the backward call it is about."""
+    codes = frozen_codes(framework)
+    calls = _scoped_site_calls(target, framework) if framework == "torch" else []
     by_line: dict[int, SiteRequest] = {}
     for finding in findings:
-        if finding.code not in FROZEN_CODES:
+        if finding.code not in codes:
             continue
         line = target.text_line(finding.cell, finding.line)
+        if line is not None and framework == "torch":
+            line = _backward_for(calls, line, finding.code in _AFTER_BACKWARD)
         if line is None:
             continue
         site = by_line.setdefault(line, SiteRequest(line))
         if finding.code not in site.codes:
             site.codes.append(finding.code)
     return [by_line[line] for line in sorted(by_line)]
+
+
+@dataclass(frozen=True)
+class _Call:
+    start: int
+    end: int
+    scope: tuple[int, int]  # the innermost enclosing function's lines, (0, 0) for the module
+
+
+def _scoped_site_calls(target: Target, framework: str) -> list[_Call]:
+    """Every site call of ``framework`` with the function it is in."""
+    methods = SITE_CALLS[framework][0]
+    calls: list[_Call] = []
+
+    def visit(node: ast.AST, scope: tuple[int, int]) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = scope
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                inner = (child.lineno, child.end_lineno or child.lineno)
+            elif (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Attribute)
+                and child.func.attr in methods
+            ):
+                calls.append(_Call(child.lineno, child.end_lineno or child.lineno, scope))
+            visit(child, inner)
+
+    visit(_tree(target), (0, 0))
+    return sorted(calls, key=lambda c: c.start)
+
+
+def _backward_for(calls: list[_Call], line: int, after: bool) -> int | None:
+    """The first line of the backward call a finding at ``line`` is about.
+
+    The call on that line; else, in the innermost function around the line (or among all
+    calls, when none is), the nearest call before it for a finding that follows its backward
+    (``after``), the nearest after it for one that precedes it (a forward pass under
+    ``no_grad``, a cut), then the other way round. A comment below a function's last
+    statement is outside the function's lines, so a scope without calls falls back to all.
+    """
+    for call in calls:
+        if call.start <= line <= call.end:
+            return call.start
+    scopes = [c.scope for c in calls if c.scope[0] <= line <= c.scope[1]]
+    innermost = max(scopes, default=None, key=lambda s: s[0])
+    pool = [c for c in calls if c.scope == innermost] if innermost else calls
+    before = [c.start for c in pool if c.end < line]
+    following = [c.start for c in pool if c.start > line]
+    nearest_before = before[-1] if before else None
+    nearest_after = following[0] if following else None
+    first, second = (nearest_before, nearest_after) if after else (nearest_after, nearest_before)
+    return first if first is not None else second
 
 
 def detect_framework(target: Target) -> str:

@@ -160,7 +160,7 @@ def test_paths_and_args_inputs(installed, tmp_path):
 
 def test_version_input_installs_from_the_package_index_by_name():
     script = ACTION["runs"]["steps"][0]["run"]
-    assert 'spec="tf-gradlint==$GRADLINT_VERSION"' in script
+    assert 'spec="gradlint-ml==$GRADLINT_VERSION"' in script
     assert ACTION["runs"]["steps"][0]["env"]["GRADLINT_VERSION"] == "${{ inputs.version }}"
 
 

@@ -21,7 +21,7 @@ from gradlint.runtime_check.report import DeviceResult
 
 if importlib.util.find_spec("torch") is None:  # same effect as importorskip, no import
     pytest.skip(
-        "PyTorch is not installed (pip install torch, or 'tf-gradlint[torch]')",
+        "PyTorch is not installed (pip install torch, or 'gradlint-ml[torch]')",
         allow_module_level=True,
     )
 
@@ -185,10 +185,11 @@ def test_gpu_child(cases):
 # ----------------------------------------------------------------- runs of their own
 
 
-def test_default_observes_every_backward_of_a_compiled_step_on_a_hidden_gpu(tmp_path):
+def test_all_sites_observes_every_backward_of_a_compiled_step_on_a_hidden_gpu(tmp_path):
     seen = tmp_path / "seen.txt"
     script = FIXTURES / "compiled_step.py"
-    result = invoke([str(script), "--steps", "2", "--devices", "cpu", "--", str(seen)])
+    args = [str(script), "--all-sites", "--steps", "2", "--devices", "cpu"]
+    result = invoke([*args, "--", str(seen)])
     assert result.exit_code == 0, result.output
     assert re.search(r"compiled_step\.py:23\s+cpu\s+updated\s+2\s+2/2", result.stdout)
     # The script set CUDA_VISIBLE_DEVICES=0 before importing torch; the CPU child still hid it.
@@ -197,7 +198,8 @@ def test_default_observes_every_backward_of_a_compiled_step_on_a_hidden_gpu(tmp_
 
 def test_eager_makes_torch_compile_a_no_op(tmp_path):
     script = FIXTURES / "compiled_step.py"
-    args = [str(script), "--steps", "2", "--devices", "cpu", "--eager", "--format", "json"]
+    args = [str(script), "--all-sites", "--steps", "2", "--devices", "cpu", "--eager"]
+    args += ["--format", "json"]
     result = invoke([*args, "--", str(tmp_path / "seen.txt")])
     assert result.exit_code == 0, result.output
     (site,) = json.loads(result.stdout)["sites"]
@@ -206,7 +208,7 @@ def test_eager_makes_torch_compile_a_no_op(tmp_path):
 
 
 def test_detached_loss_that_makes_backward_raise_is_no_gradient():
-    result = invoke([str(FIXTURES / "detached_raises.py"), "--devices", "cpu"])
+    result = invoke([str(FIXTURES / "detached_raises.py"), "--all-sites", "--devices", "cpu"])
     assert result.exit_code == 1, result.output
     assert re.search(
         r"detached_raises\.py:10: no-gradient on cpu: every gradient was None: the loss is not "

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from gradlint.analyzer.findings import Finding
 from gradlint.cli import main
 from gradlint.runtime_check import runner as runner_module
 from gradlint.runtime_check import targets
@@ -104,11 +105,11 @@ def test_framework_option_overrides_the_detection(tmp_path, monkeypatch):
 
 def test_missing_torch_in_this_python(tmp_path, monkeypatch):
     monkeypatch.setattr(runner_module, "framework_available", lambda framework: False)
-    result = invoke([str(write(tmp_path, TORCH_LOOP)), "--devices", "cpu"])
+    result = invoke([str(write(tmp_path, TORCH_LOOP)), "--all-sites", "--devices", "cpu"])
     assert result.exit_code == 2
     assert [line for line in result.output.splitlines() if line] == [
         "gradlint: error: PyTorch is not installed for this Python; the confirmer needs it: "
-        "pip install 'tf-gradlint[torch]'"
+        "pip install 'gradlint-ml[torch]'"
     ]
 
 
@@ -118,10 +119,10 @@ def test_torch_that_fails_to_import_in_the_child(tmp_path, monkeypatch):
     (fake / "__init__.py").write_text("raise ImportError('No module named torch')\n")
     monkeypatch.setenv("PYTHONPATH", str(fake.parent))
     monkeypatch.setattr(runner_module, "framework_available", lambda framework: True)
-    result = invoke([str(write(tmp_path, TORCH_LOOP)), "--devices", "cpu"])
+    result = invoke([str(write(tmp_path, TORCH_LOOP)), "--all-sites", "--devices", "cpu"])
     assert result.exit_code == 2
     assert "PyTorch is not installed" in result.output
-    assert "pip install 'tf-gradlint[torch]'" in result.output
+    assert "pip install 'gradlint-ml[torch]'" in result.output
     assert "Traceback" not in result.output
 
 
@@ -186,6 +187,8 @@ def test_ci_installs_torch_once_before_the_project():
     pinned = command.index("pip install torch==")
     project = command.index("pip install -e '.[")
     assert pinned < project
+    # PyTorch's CPU wheels: from the package index alone, Linux gets the CUDA build (GBs).
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in command[pinned:project]
     assert "torch" in command[project:].split("]")[0]
 
 
@@ -200,3 +203,107 @@ def test_the_command_imports_no_torch():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+# ------------------------------------------------------ sites from the PyTorch rules' findings
+
+GAN = """\
+import torch
+
+
+def train(g, d, opt_g, opt_d, data):
+    for real in data:
+        fake = g(torch.randn(4, 8))
+        d_loss = d(real).mean() - d(fake.detach()).mean()
+        d_loss.backward()
+        # opt_d.step()
+        with torch.no_grad():
+            frozen = g(real)
+        g_loss = -d(frozen).mean()
+        g_loss.backward()
+        opt_g.step()
+    # opt_g.step()
+
+
+def other(model, opt):
+    model(1).backward()
+    opt.step()
+"""
+
+
+def finding(code: str, line: int, path: str = "train.py") -> Finding:
+    return Finding(code, "message", path, line, 1, line, 2)
+
+
+def test_a_pytorch_finding_is_observed_at_its_backward_call(tmp_path):
+    target = targets.load_target(str(write(tmp_path, GAN)))
+    found = [
+        finding("GL101", 8),  # on the backward
+        finding("GL102", 9),  # the commented-out step: the backward before it
+        finding("GL103", 11),  # a forward under no_grad: the backward after it
+        finding("GL102", 15),  # below the function's last statement: still the one before
+        finding("GL001", 19),  # TensorFlow's rule: no site of a PyTorch script
+        finding("GL106", 19),  # a warning, not a freeze
+    ]
+    sites = targets.sites_from_findings(target, found, "torch")
+    assert [(s.line, s.codes) for s in sites] == [
+        (8, ["GL101", "GL102"]),
+        (13, ["GL103", "GL102"]),
+    ]
+    assert targets.sites_from_findings(target, found, "tensorflow")[0].line == 19
+    no_backward = targets.load_target(str(write(tmp_path, "import torch\nx = 1\n", "n.py")))
+    assert targets.sites_from_findings(no_backward, [finding("GL101", 2)], "torch") == []
+
+
+@pytest.fixture
+def torch_runs(monkeypatch):
+    """Stands in for the PyTorch children: records each request and answers 'frozen'."""
+    calls = []
+
+    def run_devices(request, devices, progress=None):
+        calls.append(request)
+        frozen = torch_facts(line=request.lines[0], end_line=request.lines[0], grad_norm=1.0)
+        return {d: DeviceRun(d, Outcome(FINISHED), [frozen]) for d in devices}
+
+    monkeypatch.setattr(runner_module, "run_devices", run_devices)
+    monkeypatch.setattr(runner_module, "framework_available", lambda framework: True)
+    return calls
+
+
+def test_lint_confirm_runs_pytorch_findings_with_the_pytorch_confirmer(
+    tmp_path, torch_runs, capsys
+):
+    from gradlint.runtime_check.cli import confirm_findings
+    from gradlint.runtime_check.options import ConfirmOptions
+
+    script = str(write(tmp_path, GAN + "\n\nif __name__ == '__main__':\n    train()\n"))
+    library = str(write(tmp_path, GAN, "library.py"))  # nothing runs it: skipped
+    found = [finding("GL102", 9, script), finding("GL101", 8, library)]
+    assert confirm_findings(found, ConfirmOptions(devices=["cpu"])) == 1
+    [request] = torch_runs
+    assert (request.framework, request.lines) == ("torch", [8])
+    out, err = capsys.readouterr()
+    assert "library.py: skipped, not a runnable script" in err
+    assert f"{script}:8: frozen on cpu" in out and "(confirms GL102)" in out
+
+
+def test_confirm_without_sites_observes_the_flagged_backward_calls(
+    tmp_path, torch_runs, monkeypatch
+):
+    script = str(write(tmp_path, GAN))
+    result = invoke([script, "--devices", "cpu", "--format", "json"])
+    # Without findings (a correct script), nothing to confirm, as for TensorFlow.
+    assert result.exit_code == 0 and torch_runs == []
+    assert "no frozen-weights finding (GL101/GL102/GL103/GL104) to confirm" in result.output
+    assert "watch every backward call" in result.output
+    flagged = [targets.SiteRequest(13, ["GL103"])]
+    monkeypatch.setattr(targets, "default_sites", lambda target, framework: flagged)
+    result = invoke([script, "--devices", "cpu", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    assert torch_runs[0].lines == [13]
+    (site,) = json.loads(result.stdout)["sites"]
+    assert (site["line"], site["codes"], site["devices"]["cpu"]["verdict"]) == (
+        13,
+        ["GL103"],
+        "frozen",
+    )

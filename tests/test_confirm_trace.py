@@ -21,7 +21,8 @@ from gradlint.cli import main
 
 if importlib.util.find_spec("tensorflow") is None:  # same effect as importorskip, no import
     pytest.skip(
-        "TensorFlow is not installed (pip install 'tf-gradlint[runtime]')", allow_module_level=True
+        "TensorFlow is not installed (pip install 'gradlint-ml[tensorflow]')",
+        allow_module_level=True,
     )
 
 SCRIPT = Path(__file__).resolve().parent / "fixtures" / "confirm" / "built_in_trace.py"

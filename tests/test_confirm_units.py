@@ -357,7 +357,7 @@ def test_missing_tensorflow_in_this_python(monkeypatch):
     lines = [line for line in result.output.splitlines() if line]
     assert lines == [
         "gradlint: error: TensorFlow is not installed for this Python; the "
-        "confirmer needs it: pip install 'tf-gradlint[runtime]'"
+        "confirmer needs it: pip install 'gradlint-ml[tensorflow]'"
     ]
 
 
@@ -370,7 +370,7 @@ def test_tensorflow_that_fails_to_import_in_the_child(tmp_path, monkeypatch):
     monkeypatch.setattr(runner_module, "tensorflow_available", lambda: True)
     result = invoke([str(EXAMPLES / "frozen_loop.py"), "--devices", "cpu"])
     assert result.exit_code == 2
-    assert "pip install 'tf-gradlint[runtime]'" in result.output
+    assert "pip install 'gradlint-ml[tensorflow]'" in result.output
 
 
 def test_importing_the_command_does_not_import_tensorflow():

@@ -189,3 +189,128 @@ def test_repeated_gradient_calls_on_a_non_persistent_tape(facts_of):
     assert facts.repeated_gradient_calls == [(first, second)]
     persistent = facts_of(text.replace("GradientTape()", "GradientTape(persistent=True)"))
     assert persistent.repeated_gradient_calls == []
+
+
+MODULE_LOOP = (
+    "import tensorflow as tf\n\n"
+    "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n"
+    "optimizer = tf.keras.optimizers.Adam()\n"
+    "for x in data:\n"
+    "    with tf.GradientTape() as tape:\n"
+    "        loss = tf.reduce_mean(model(x))\n"
+    "    grads = tape.gradient(loss, model.trainable_variables)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("tail", "used"),
+    [
+        # Regression (handson-ml2 18_reinforcement_learning cell 63): a later function's own
+        # local ``grads`` is not the module's.
+        (
+            "def step():\n    grads = compute()\n"
+            "    optimizer.apply_gradients(zip(grads, model.trainable_variables))\n",
+            False,
+        ),
+        ("def step(grads):\n    optimizer.apply_gradients(grads)\n", False),
+        ("def step():\n    for grads in batches:\n        apply(grads)\n", False),
+        ("def step():\n    import grads\n    apply(grads)\n", False),
+        ("def step():\n    optimizer.apply_gradients(zip(grads, v))\n", True),
+        ("def step():\n    global grads\n    grads = clip(grads)\n    apply(grads)\n", True),
+        ("def step(g=grads):\n    apply(g)\n", True),
+        ("def step():\n    def inner():\n        apply(grads)\n    inner()\n", True),
+        ("def step():\n    grads = 1\n    def inner():\n        apply(grads)\n", False),
+        ("apply_later = lambda grads: optimizer.apply_gradients(grads)\n", False),
+        ("apply_later = lambda: optimizer.apply_gradients(grads)\n", True),
+        ("print([apply(grads) for grads in other])\n", False),
+        ("print([lambda: apply(g) for g in grads])\n", True),
+        ("class Step:\n    def run(self):\n        grads = 1\n        apply(grads)\n", False),
+        ("class Step:\n    def run(self):\n        apply(grads)\n", True),
+        ("def step():\n    self.grads.apply()\n    step(grads=1)\n", False),
+    ],
+)
+def test_a_nested_scope_uses_only_the_names_it_reads_from_outside(facts_of, tail, used):
+    fate = _only_fate(facts_of(MODULE_LOOP + tail))
+    assert fate.reaches_use is used, fate
+
+
+@pytest.mark.parametrize(
+    ("binding", "sources", "target", "weights"),
+    [
+        ("", "tape.watched_variables()", "loss", True),
+        ("", "model.variables", "loss", True),
+        ("", "model.variables", "predictions", False),  # a sensitivity, not a step
+        ("", "sorted(model.trainable_variables, key=str)", "loss", True),
+        ("", "tf.nest.flatten([n.trainable_variables for n in nets])", "loss", True),
+        ("", "model.trainable_variables + extra", "loss", True),
+        ("", "list(extra)", "loss", False),
+        ("    v = {'w': tf.Variable(1.0)}\n", "list(v.values())", "loss", True),
+        ("    v = model.trainable_variables\n    v = sorted(v)\n", "v", "loss", True),
+        ("", "unknown.vars", "loss", False),
+    ],
+)
+def test_which_gradient_sources_are_proven_weights(facts_of, binding, sources, target, weights):
+    text = (
+        "import tensorflow as tf\n\ndef step(model, nets, extra, unknown, x):\n"
+        + binding
+        + "    with tf.GradientTape() as tape:\n"
+        "        predictions = model(x)\n        loss = tf.reduce_mean(predictions)\n"
+        f"    g = tape.gradient({target}, {sources})\n"
+    )
+    facts = facts_of(text)
+    (site,) = facts.tapes.sites
+    module = facts.module
+    proven = module.is_weights(
+        site.sources, site.scope, all_variables=module.is_loss(site.target, site.scope)
+    )
+    assert proven is weights
+
+
+@pytest.mark.parametrize(
+    ("tail", "kind"),
+    [
+        ("    self.norms.append([tf.norm(g).numpy() for g in grads])\n", FateKind.DROPPED),
+        ("    return [float(tf.norm(g)) for g in grads]\n", FateKind.DROPPED),
+        ("    return [g * 0.5 for g in grads]\n", FateKind.RETURNED),
+        ("    return [tf.clip_by_norm(g, 1.0) for g in grads]\n", FateKind.RETURNED),
+        ("    return [g for g in grads if g is not None]\n", FateKind.RETURNED),
+    ],
+)
+def test_values_derived_from_gradients_in_a_comprehension(facts_of, tail, kind):
+    assert _only_fate(facts_of(HEAD + tail)).kind is kind
+
+
+DEMO = (
+    "import numpy as np\nimport tensorflow as tf\n\nx = tf.Variable([[1.0, 2.0]])\n"
+    "for epoch in range(2):\n"
+    "    with tf.GradientTape() as tape:\n"
+    "        y = tf.reduce_mean(np.mean(x**2, axis=0))\n"
+    "    print(tape.gradient({target}, x))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "demo"),
+    [
+        (DEMO.format(target="y"), True),
+        # The tensorflow/docs autodiff guide's own cells: quiet (regression, cells 60 and 62).
+        (DEMO.format(target="y").replace("print(", "x.assign_sub(0.1 * "), False),
+        (DEMO.format(target="y") + "opt = tf.keras.optimizers.SGD()\n", False),
+        (DEMO.format(target="y").replace("y =", "loss =").replace("(y,", "(loss,"), False),
+    ],
+)
+def test_an_autodiff_demo_without_an_optimizer_is_not_training(facts_of, lint, text, demo):
+    facts = facts_of(text)
+    (site,) = facts.tapes.sites
+    assert facts.module.is_demonstration(site) is demo
+    if demo:
+        assert lint(text, ["GL001", "GL007"]) == []
+
+
+def test_an_assertion_about_values_derived_from_the_gradients_checks_them(facts_of):
+    """Regression (tensorflow/probability surrogate_posteriors_test.py:116)."""
+    for tail in (
+        "    self.assertTrue(all(g is not None for g in grads))\n",
+        "    assert all(g is not None for g in grads)\n",
+    ):
+        assert _only_fate(facts_of(HEAD + tail)).kind is FateKind.ASSERTED

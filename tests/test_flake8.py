@@ -43,7 +43,7 @@ def test_plugin_is_registered():
     result = subprocess.run(
         [sys.executable, "-m", "flake8", "--version"], capture_output=True, text=True, timeout=60
     )
-    assert "tf-gradlint" in result.stdout, (
+    assert "gradlint-ml" in result.stdout, (
         "flake8 does not list the gradlint plugin; reinstall the project (pip install -e .) "
         "so the flake8.extension entry point is registered"
     )

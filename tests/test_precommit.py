@@ -131,7 +131,7 @@ def test_manifest_hooks():
     assert confirm["entry"] == "gradlint --force-exclude --confirm"
     assert confirm["stages"] == ["manual"]
     assert any(
-        dep.startswith(("tensorflow", "tf-gradlint[runtime]"))
+        dep.startswith(("tensorflow", "gradlint-ml[tensorflow]"))
         for dep in confirm["additional_dependencies"]
     )
 
@@ -194,7 +194,7 @@ def test_installed_hook_blocks_a_commit_and_stays_static(hook_repo, tmp_path):
     )
     listed = run([str(python), "-m", "pip", "list", "--format=json"], work, env)
     names = {d["name"].lower().replace("_", "-") for d in json.loads(listed.stdout)}
-    assert {"tf-gradlint", "libcst", "click"} <= names
+    assert {"gradlint-ml", "libcst", "click"} <= names
     assert not names & {"tensorflow", "tensorflow-cpu", "keras", "numpy"}
 
 

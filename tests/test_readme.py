@@ -55,7 +55,7 @@ def test_readme_promises_no_unpublished_package_or_missing_tags() -> None:
     for line in README.splitlines():
         for match in re.finditer(r"pip install ([^`\n]*)", line):
             spec = match.group(1)
-            if "tf-gradlint" in spec:
+            if "gradlint-ml" in spec:
                 assert "git+https://" in spec, line
     assert not re.search(r"rev: v\d", README)
     assert not re.search(r"gradlint/gradlint@v\d", README)

@@ -165,12 +165,101 @@ def test_notebook_mutant_changes_only_the_cell(tmp_path: Path) -> None:
     assert json.dumps(mutant, indent=1, sort_keys=True, ensure_ascii=False) + "\n" == raw
 
 
-def test_torch_flag_adds_optimizer_step_only() -> None:
+TORCH = """\
+import torch
+
+
+def train(model, optimizer, scaler, scheduler, env, loader, amp):
+    for x, y in loader:
+        loss = model(x).sub(y).square().mean()
+        if amp:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
+        scheduler.step()
+        env.step(0)
+        optimizer.zero_grad()
+
+
+def lbfgs(model, optimizer, closure):
+    optimizer.step(closure)
+    optimizer.step(closure=closure)
+
+
+def test_train(model, opt):
+    model(1).backward()
+    opt.step()
+"""
+
+
+def test_torch_sites_are_optimizer_and_scaler_steps_only() -> None:
     source = (
         "def train(optimizer, env, a):\n    env.step(a)\n    optimizer.step()\n    sched.step()\n"
     )
     assert recall.find_sites(source) == []
-    assert [s.start for s in recall.find_sites(source, torch=True)] == [3]
+    assert [s.start for s in recall.find_sites(source, "torch")] == [3]
+    sites = recall.find_sites(TORCH, "torch")
+    assert [(s.start, s.text, s.per_branch, s.framework) for s in sites] == [
+        (9, "scaler.step(optimizer)", True, "torch"),
+        (13, "optimizer.step()", True, "torch"),
+        (20, "optimizer.step(closure)", False, "torch"),
+        (21, "optimizer.step(closure=closure)", False, "torch"),
+    ]  # the scheduler, the environment and the test function's step are left out
+    mixed = TRAIN + "\n\ndef torch_step(opt):\n    opt.step()\n"
+    assert [s.framework for s in recall.find_sites(mixed, "all")] == ["tensorflow", "torch"]
+    # Another framework's update in the other branch does not keep this path training.
+    other = "if tf:\n    opt.apply_gradients(pairs)\nelse:\n    opt.step()\n"
+    assert [s.per_branch for s in recall.find_sites(other, "all")] == [False, False]
+
+
+def test_torch_mutants_are_scored_by_gl101_and_gl102(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "train.py").write_text(TORCH)
+    zeros = {"GL001": 0, "GL101": 0, "GL102": 0}
+
+    def lint(gradlint, root, relpath):
+        # A removed step raises GL101, a commented one GL102; the mutants of line 20 raise
+        # only GL001, which is no catch for a PyTorch step.
+        lines = (root / relpath).read_text().splitlines()
+        if lines == TORCH.splitlines():
+            return dict(zeros)
+        if "    optimizer.step(closure)" not in lines:
+            return {**zeros, "GL001": 1}
+        commented = any(line.lstrip().startswith("# ") for line in lines)
+        return {**zeros, "GL102" if commented else "GL101": 1}
+
+    monkeypatch.setattr(recall, "lint", lint)
+    rows = recall.run_file(
+        "proj", root, "train.py", [], recall.Originals(), recall.threading.Event(), "torch"
+    )
+    assert (root / "train.py").read_text() == TORCH
+    got = [(r.line, r.kind, r.caught, r.framework) for r in rows]
+    assert got == [
+        ("9", "commented", True, "torch"),  # per-branch: no removed mutant
+        ("13", "commented", True, "torch"),
+        ("20", "removed", False, "torch"),  # only GL001 rose
+        ("20", "commented", False, "torch"),
+        ("21", "removed", True, "torch"),
+        ("21", "commented", True, "torch"),
+    ]
+    assert recall.score({"GL101": 2, "GL102": 1, "GL001": 5}, "removed", "torch") == 2
+    assert recall.score({"GL101": 2, "GL102": 1, "GL001": 5}, "commented", "torch") == 3
+    assert recall.score({"GL001": 1, "GL002": 1, "GL101": 4}, "commented", "tensorflow") == 2
+
+
+def test_framework_option_picks_files(tmp_path: Path) -> None:
+    (tmp_path / "tf.py").write_text(TRAIN)
+    (tmp_path / "pt.py").write_text(TORCH)
+    assert recall.candidate_files(tmp_path, None, "tensorflow") == ["tf.py"]
+    assert recall.candidate_files(tmp_path, None, "torch") == ["pt.py"]
+    assert recall.candidate_files(tmp_path, None, "all") == ["pt.py", "tf.py"]
+    with pytest.raises(SystemExit) as exit_info:
+        recall.main([str(tmp_path), "--framework", "jax"])
+    assert exit_info.value.code == 2
 
 
 def test_manifest_limits_files_and_bad_input_is_one_line(
@@ -180,9 +269,8 @@ def test_manifest_limits_files_and_bad_input_is_one_line(
     manifest.write_text(
         "repo\tcommit\tpath\nproj\tabc\ttrain.py\nproj\tabc\tgone.py\nother\tabc\tx.py\n"
     )
-    assert recall.candidate_files(project, recall.read_manifest(manifest)["proj"], False) == [
-        "train.py"
-    ]
+    listed = recall.read_manifest(manifest)["proj"]
+    assert recall.candidate_files(project, listed, "tensorflow") == ["train.py"]
     assert "proj/gone.py: in the manifest, not in the checkout" in capsys.readouterr().err
     assert recall.main([str(project), "--manifest", str(tmp_path / "nope.tsv")]) == 2
     assert recall.main([str(project), "--manifest", str(manifest), "--repo-name", "unknown"]) == 2
@@ -191,3 +279,26 @@ def test_manifest_limits_files_and_bad_input_is_one_line(
     errors = capsys.readouterr().err.splitlines()
     assert len(errors) == 3 and all(line.startswith("error: ") for line in errors)
     assert "nope.tsv" in errors[0] and "'unknown' is not a repository" in errors[1]
+
+
+def test_torch_manifest_counts_backward_calls_and_step_sites(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "torch_corpus", HARNESS.with_name("torch_corpus.py")
+    )
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    root = tmp_path / "owner+name"
+    (root / "tests").mkdir(parents=True)
+    (root / "train.py").write_text(TORCH)
+    (root / "tests" / "test_x.py").write_text("def f(loss):\n    loss.backward()\n")
+    (root / "run.py").write_text("if __name__ == '__main__':\n    opt.step()\n")
+    (root / "plain.py").write_text("print('no training')\n")
+    out = tmp_path / "m.tsv"
+    assert corpus.main([str(root), "--commit", "abc", "-o", str(out)]) == 0
+    assert out.read_text().splitlines() == [
+        "repo\tcommit\tpath\tkind\tbackward\tstep",
+        "owner+name\tabc\trun.py\tscript\t0\t1",
+        "owner+name\tabc\ttests/test_x.py\ttest\t1\t0",
+        "owner+name\tabc\ttrain.py\tmodule\t3\t4",  # the test function's step is no site
+    ]
+    assert recall.read_manifest(out) == {"owner+name": ["run.py", "tests/test_x.py", "train.py"]}

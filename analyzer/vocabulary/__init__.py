@@ -95,8 +95,58 @@ class Vocabulary:
     loss_name: re.Pattern[str]
     loss_class: re.Pattern[str]
     loss_package: str
+    #: Attributes that hold *all* of an owner's variables, non-trainable state included
+    #: (``model.variables``): weights for GL001 only when the gradient is of a loss, since a
+    #: norm, a checkpoint or a sensitivity check also differentiates with respect to them.
+    all_variable_attributes: frozenset[str] = frozenset()
+    #: The tape method that returns the variables it recorded (``tape.watched_variables()``).
+    watched_variables_method: str | None = None
+    #: Functions (qualified) and classes (by their last name) whose result holds the weights
+    #: passed in: ``tf.nest.flatten(weights)``, ``ObjectIdentitySet(weights)``.
+    weight_keeping_functions: frozenset[str] = frozenset()
+    weight_keeping_classes: frozenset[str] = frozenset()
+    #: The method name that ends a loss's name or a loss method's (``loss``, ``compute_loss``).
+    loss_word: re.Pattern[str] = re.compile(r"(^|_)(loss|losses|cost|objective)(_|$|\d)", re.I)
+    #: How the framework computes gradients into ``.grad`` by side effect (PyTorch's
+    #: ``loss.backward()``), for the step facts (:mod:`gradlint.analyzer.steps`). Empty for
+    #: TensorFlow, whose gradients are values (``tape.gradient``) and flow through the
+    #: value-flow analysis instead.
+    backward_method: str = ""
+    #: Receivers whose ``.backward(loss)`` backpropagates ``loss`` (``accelerator``,
+    #: ``fabric``, a DeepSpeed engine): the method form with the loss as an argument.
+    backward_owners: re.Pattern[str] | None = None
+    #: Functions (qualified) that backpropagate their first argument.
+    backward_functions: tuple[str, ...] = ()
+    #: Methods of ``self`` that backpropagate their argument (Lightning ``manual_backward``).
+    self_backward_methods: frozenset[str] = frozenset()
+    #: The method that updates the weights from ``.grad`` (``optimizer.step()``).
+    step_method: str = ""
+    #: Calls that step the optimizer passed as their argument (``scaler.step(opt)``,
+    #: ``xm.optimizer_step(opt)``), by their last name.
+    stepping_functions: frozenset[str] = frozenset()
+    #: Receivers whose ``.step()`` updates weights whatever they are called (a DeepSpeed
+    #: engine): they hold their own optimizer.
+    stepping_owners: re.Pattern[str] | None = None
+    #: Names of things with a ``.step()`` that is no weight update (schedulers, environments).
+    non_optimizer_step: re.Pattern[str] | None = None
+    #: Calls that take an optimizer and never step it (schedulers, ``unscale_``, ``prepare``,
+    #: saving): an optimizer passed to any other unknown call may be stepped there.
+    optimizer_readers: re.Pattern[str] | None = None
+    #: Model methods that return the weights an optimizer is built over.
+    parameter_methods: frozenset[str] = frozenset()
+    #: Methods that cut a value from the autograd graph (``.detach()``, ``.item()``).
+    detach_methods: frozenset[str] = frozenset()
+    #: Functions and methods that read ``.grad`` only to look at it (norms, logging).
+    grad_observers: frozenset[str] = frozenset()
+    #: In-place tensor methods: ``p.data.add_(...)`` with a ``.grad`` is a manual update.
+    inplace_update_methods: frozenset[str] = frozenset()
+    #: Steps a commented-out line may hold for GL102 (``# optimizer.step()``).
+    commented_step_methods: tuple[str, ...] = ()
 
 
+#: Builtins whose result holds the elements of their first argument: a list, a sorted copy
+#: or a set of weights is still those weights.
+WEIGHT_KEEPING_BUILTINS = frozenset({"list", "tuple", "sorted", "set", "frozenset", "reversed"})
 #: Builtins whose result is not a gradient value: they look at their argument.
 OBSERVER_BUILTINS = frozenset(
     {

@@ -155,4 +155,8 @@ TENSORFLOW = Vocabulary(
         r"(Loss|Crossentropy|CrossEntropy|Error|Divergence|Hinge|Poisson|Similarity|LogCosh)$"
     ),
     loss_package=".losses.",
+    all_variable_attributes=frozenset({"variables", "weights"}),
+    watched_variables_method="watched_variables",
+    weight_keeping_functions=frozenset({"tensorflow.nest.flatten"}),
+    weight_keeping_classes=frozenset({"ObjectIdentitySet"}),
 )

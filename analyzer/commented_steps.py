@@ -1,0 +1,122 @@
+"""Commented-out optimizer steps: ``# optimizer.step()`` after a backward nothing steps.
+
+The comments are read exactly as for TensorFlow's commented-out updates (the collector, the
+statement parser and the uncomment fix of :mod:`gradlint.analyzer.comments`); only what
+counts as an update and which code it must serve differ: a step (``opt.step()``,
+``scaler.step(opt)``) in the scope of a backward whose ``.grad`` no step consumes
+(:mod:`gradlint.analyzer.steps`). A commented step next to a live one is an old variant.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from gradlint.analyzer.comments import (
+    MAX_LINES,
+    _CommentCollector,
+    _parse_statement,
+    _uncomment_edit,
+    _uncommented,
+)
+from gradlint.analyzer.findings import Edit
+from gradlint.analyzer.scopes import Scope
+
+if TYPE_CHECKING:
+    from gradlint.analyzer.context import ModuleContext
+    from gradlint.analyzer.facts import Facts
+    from gradlint.analyzer.steps import BackwardSite, StepIndex
+
+#: Cheap text test before any tree walk: a comment holding a ``.step(`` call.
+_CANDIDATE = re.compile(r"#[^\n]*\.step\s*\(")
+
+
+@dataclass
+class CommentedStep:
+    #: The comment nodes holding the statement, first to last.
+    comments: list[cst.Comment]
+    statement: str
+    scope: Scope
+    site: BackwardSite
+    #: Replacement edit (uncommented lines), or None when the indentation is ambiguous.
+    edit: Edit | None
+
+
+def find_commented_steps(ctx: ModuleContext, facts: Facts) -> list[CommentedStep]:
+    """Read once per file through :attr:`gradlint.analyzer.facts.Facts.commented_steps`."""
+    if not _CANDIDATE.search(ctx.unit.text):
+        return []
+    index = facts.torch_steps
+    unstepped: dict[Scope, BackwardSite] = {}
+    for site in index.backward_sites:
+        consumption = index.consumption(site)
+        if consumption.intent and not consumption.consumed:
+            unstepped.setdefault(site.scope, site)
+    found: list[CommentedStep] = []
+    for scope, site in unstepped.items():
+        collector = _CommentCollector()
+        if scope.is_module:
+            module = scope.node
+            assert isinstance(module, cst.Module)
+            collector.lines(module.header, None)
+            for stmt in module.body:
+                collector.statement(stmt)
+            collector.lines(module.footer, None)
+        else:
+            assert isinstance(scope.node, cst.FunctionDef)
+            collector.block(scope.node.body)
+        for group in collector.groups:
+            if any(_CANDIDATE.search(c.value) for c, _ in group):
+                found.extend(_steps_in(ctx, index, scope, site, group))
+    if found and ctx.line_map is not None:
+        from gradlint.analyzer.context import NeedsWholeFile
+
+        raise NeedsWholeFile("commented step")  # the caller that steps may be sliced away
+    return found
+
+
+def _steps_in(ctx, index: StepIndex, scope: Scope, site: BackwardSite, group) -> list:
+    found = []
+    i = 0
+    while i < len(group):
+        first = _uncommented(group[i][0].value)
+        lead = first[: len(first) - len(first.lstrip())]
+        matched = None
+        if "(" in first:
+            body: list[str] = []
+            for j in range(i, min(len(group), i + MAX_LINES)):
+                text = _uncommented(group[j][0].value)
+                body.append(text[len(lead) :] if text.startswith(lead) else text.lstrip())
+                stmt = _parse_statement("\n".join(body))
+                if stmt is not None:
+                    matched = (j, stmt, body)
+                    break
+        if matched is None:
+            i += 1
+            continue
+        j, stmt, body = matched
+        if _is_step(index, stmt):
+            comments = [c for c, _ in group[i : j + 1]]
+            edit = _uncomment_edit(ctx, comments, group[i][1], body)
+            found.append(CommentedStep(comments, body[0].strip(), scope, site, edit))
+        i = j + 1
+    return found
+
+
+def _is_step(index: StepIndex, stmt: ast.stmt) -> bool:
+    """``optimizer.step()``, ``opt.step(closure)``, ``scaler.step(optimizer)``."""
+    value = stmt.value if isinstance(stmt, ast.Expr) else None
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+        return False
+    if value.func.attr != index.vocabulary.step_method:
+        return False
+    receiver = ast.unparse(value.func.value)
+    last = receiver.rsplit(".", 1)[-1]
+    if last.endswith("scaler"):
+        return bool(value.args)
+    pattern = index.vocabulary.non_optimizer_step
+    return index.is_optimizer_text(receiver) and not (pattern and pattern.search(last))

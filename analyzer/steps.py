@@ -1,0 +1,779 @@
+"""PyTorch's training steps: backward sites, optimizer steps, and whether a step consumes
+the ``.grad`` each backward fills.
+
+In PyTorch gradients are not values that flow: ``loss.backward()`` writes every parameter's
+``.grad`` and ``optimizer.step()`` reads them. So the question "does the gradient reach an
+update?" becomes "does a step of an optimizer over these parameters run on a path after the
+backward?", answered on the same scopes and execution layouts (:mod:`gradlint.analyzer.layout`)
+as the TensorFlow facts: a step later in the scope, anywhere in a loop around the backward
+(the next iteration, or every k-th: gradient accumulation), in a same-module function called
+after it, in the callers of the function that holds the backward, or in an LBFGS closure's
+``opt.step(closure)``. An optimizer handed to a call gradlint cannot see may be stepped there,
+and ``.grad`` read by the code itself (saliency, manual updates, gradients returned) is
+consumed: a missed bug beats a false alarm.
+
+Per optimizer: a loss computed from a model that has its own optimizer needs *that*
+optimizer's step (the forgotten discriminator step of a GAN, where only the generator's
+optimizer steps after ``d_loss.backward()``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from gradlint.analyzer.layout import Where
+from gradlint.analyzer.names import dotted_name
+from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
+from gradlint.analyzer.vocabulary import Vocabulary
+
+if TYPE_CHECKING:
+    from gradlint.analyzer.context import ModuleContext
+    from gradlint.analyzer.facts import Facts
+
+#: How deep callers and callees are followed within the module.
+MAX_DEPTH = 4
+#: Bases whose subclasses are plain models or objects (anything else may be a framework
+#: class whose own loop steps the optimizer: a Hugging Face ``Trainer``).
+_PLAIN_BASES = frozenset({"object", "Module", "nn.Module", "torch.nn.Module"})
+
+
+@dataclass(frozen=True, eq=False)
+class BackwardSite:
+    """A call that fills ``.grad`` by backpropagating a loss."""
+
+    call: cst.Call
+    scope: Scope
+    #: "method" (``loss.backward()``), "owner" (``accelerator.backward(loss)``), "function"
+    #: (``torch.autograd.backward(loss)``) or "manual_backward" (Lightning).
+    form: str
+    loss: cst.BaseExpression | None
+    loss_text: str
+    #: Dotted names the loss was computed from (models called, tensors), cut at ``.detach()``.
+    models: frozenset[str]
+
+
+@dataclass(frozen=True, eq=False)
+class TorchOptimizer:
+    """An optimizer built and bound to a name: ``opt = torch.optim.Adam(model.parameters())``."""
+
+    key: str
+    construction: cst.Call
+    scope: Scope
+    class_name: str
+    params: cst.BaseExpression | None
+    #: Models whose parameters it holds (``netD``, ``self.model``); empty when unknown.
+    owners: frozenset[str]
+
+
+@dataclass(frozen=True, eq=False)
+class OptimizerStep:
+    """Something that updates weights from ``.grad``."""
+
+    node: cst.CSTNode
+    scope: Scope
+    #: The dotted text of the optimizer stepped (None for manual updates and engines).
+    optimizer: str | None
+    #: "step", "closure", "scaler", "function", "engine" or "manual".
+    form: str
+
+
+@dataclass(frozen=True, eq=False)
+class Consumption:
+    """Whether some step consumes a backward's ``.grad``, and why gradlint thinks so."""
+
+    site: BackwardSite
+    consumed: bool
+    evidence: str
+    #: The site is in a training step: an optimizer is in reach and it is not a test.
+    intent: bool
+    #: The optimizers over the models the loss was computed from.
+    needed: tuple[TorchOptimizer, ...] = ()
+    #: Steps after the backward that do not step ``needed`` (other optimizers').
+    stepped: tuple[OptimizerStep, ...] = ()
+
+
+@dataclass(eq=False)
+class _ScopeInfo:
+    """What one scope's own code does, read in one shallow walk."""
+
+    scope: Scope
+    backwards: list[BackwardSite] = field(default_factory=list)
+    steps: list[OptimizerStep] = field(default_factory=list)
+    #: Calls to other code, with what they may resolve to (callee name, receiver text).
+    calls: list[tuple[cst.Call, str, str | None]] = field(default_factory=list)
+    #: Calls that take an optimizer and are not known to leave it alone.
+    optimizer_handoffs: list[cst.Call] = field(default_factory=list)
+    #: ``x.grad`` reads that do more than look at the gradient.
+    grad_reads: list[cst.CSTNode] = field(default_factory=list)
+    #: Names of optimizers mentioned (parameters, names, attributes, ``zero_grad`` receivers).
+    optimizer_mentions: set[str] = field(default_factory=set)
+    #: Names used as values, not called (a closure handed to ``opt.step(closure)``).
+    value_names: dict[str, cst.CSTNode] = field(default_factory=dict)
+    returns_value: bool = False
+
+
+class StepIndex:
+    """Every backward, step and optimizer of one file; see the module docstring."""
+
+    def __init__(self, ctx: ModuleContext, facts: Facts, vocabulary: Vocabulary) -> None:
+        self.ctx = ctx
+        self.facts = facts
+        self.vocabulary = vocabulary
+        self.scopes = facts.tapes.scopes
+        self.info: dict[Scope, _ScopeInfo] = {}
+        self.optimizers: list[TorchOptimizer] = []
+        for scope in self.scopes:
+            self.info[scope] = self._read(scope)
+        self.backward_sites = [b for s in self.scopes for b in self.info[s].backwards]
+        self.steps = [st for s in self.scopes for st in self.info[s].steps]
+        self._functions: dict[str, list[Scope]] = {}
+        self._methods: dict[tuple[cst.ClassDef, str], Scope] = {}
+        for scope in self.scopes:
+            if scope.is_module:
+                continue
+            if scope.class_node is not None:
+                self._methods[(scope.class_node, scope.name)] = scope
+            else:
+                self._functions.setdefault(scope.name, []).append(scope)
+        self._consumption: dict[BackwardSite, Consumption] = {}
+        self._callers: dict[Scope, list[tuple[Scope, cst.Call]]] | None = None
+
+    # ------------------------------------------------------------------ reading
+    def _read(self, scope: Scope) -> _ScopeInfo:
+        info = _ScopeInfo(scope)
+        reader = _ScopeReader(self, info)
+        walk_scope(scope, reader)
+        for name in scope.params():
+            if self.vocabulary.optimizer_name.search(name):
+                info.optimizer_mentions.add(name)
+        return info
+
+    def optimizers_named(self, key: str) -> list[TorchOptimizer]:
+        return [o for o in self.optimizers if o.key == key]
+
+    def is_optimizer_class(self, func: cst.BaseExpression) -> str | None:
+        """The class name when ``func`` names a PyTorch (or well-known) optimizer class."""
+        name = dotted_name(func)
+        if name is None:
+            return None
+        qualified = self.ctx.imports.qualify(func) or name
+        last = qualified.rsplit(".", 1)[-1]
+        if last in self.vocabulary.optimizer_classes:
+            return last
+        if (
+            qualified.startswith("torch.optim.")
+            and last[:1].isupper()
+            and not last.endswith(("LR", "Scheduler"))
+            and ".lr_scheduler." not in qualified
+        ):
+            return last
+        return None
+
+    def is_optimizer_text(self, text: str) -> bool:
+        last = text.rsplit(".", 1)[-1]
+        return bool(self.vocabulary.optimizer_name.search(last)) or bool(
+            self.optimizers_named(text)
+        )
+
+    # ------------------------------------------------------------------ consumption
+    def consumption(self, site: BackwardSite) -> Consumption:
+        result = self._consumption.get(site)
+        if result is None:
+            result = self._consumption[site] = self._consume(site)
+        return result
+
+    def needed(self, site: BackwardSite) -> tuple[TorchOptimizer, ...]:
+        if not site.models:
+            return ()
+        return tuple(
+            o for o in self.optimizers if any(_related(owner, site.models) for owner in o.owners)
+        )
+
+    def _consume(self, site: BackwardSite) -> Consumption:
+        needed = self.needed(site)
+        intent = self._intent(site.scope, 0, set())
+        info = self.info[site.scope]
+        where = self.facts.layout(site.scope).calls.get(site.call)
+        skipped: list[OptimizerStep] = []
+        found = self._after(site.scope, where, needed, skipped, 0, set())
+        if found is None and site.scope.name in ("backward", "_backward"):
+            # A loss wrapper's own ``backward()`` (Opacus): its caller steps, as after any
+            # ``loss.backward()``.
+            found = "a backward() wrapper: its caller steps"
+        if found is None and info.grad_reads:
+            found = "its .grad is read by the code"
+        if found is None:
+            found = self._through_callers(site.scope, needed, skipped, 0, {site.scope})
+        if found is None and site.scope.class_node is not None:
+            found = self._other_methods_step(site.scope, needed, skipped)
+        if found is None and site.form != "manual_backward" and self._framework_hook(site.scope):
+            found = "returned to a framework's loop that steps"
+        return Consumption(
+            site, found is not None, found or "", intent, needed, tuple(dict.fromkeys(skipped))
+        )
+
+    def _compatible(self, step: OptimizerStep, needed: tuple[TorchOptimizer, ...]) -> bool:
+        if not needed or step.optimizer is None:
+            return True
+        named = self.optimizers_named(step.optimizer)
+        if not named:
+            return True  # an optimizer gradlint did not see built: it may hold these weights
+        return any(o in needed for o in named)
+
+    def _after(
+        self,
+        scope: Scope,
+        where: Where | None,
+        needed: tuple[TorchOptimizer, ...],
+        skipped: list[OptimizerStep],
+        depth: int,
+        seen: set[Scope],
+    ) -> str | None:
+        """Why a step consumes the gradients after ``where`` in ``scope`` (None: none does)."""
+        info = self.info[scope]
+        layout = self.facts.layout(scope)
+        for step in info.steps:
+            if not self._follows(layout, where, step.node):
+                continue
+            if self._compatible(step, needed):
+                return f"stepped by {self.ctx.short_text(step.node, 40)}"
+            skipped.append(step)
+        resolved = {
+            call: self._resolve(scope, name, receiver) for call, name, receiver in info.calls
+        }
+        for call in info.optimizer_handoffs:
+            if not resolved.get(call) and self._follows(layout, where, call):
+                return f"optimizer passed to {self.ctx.short_text(call.func, 40)}"
+        if depth >= MAX_DEPTH:
+            return None
+        for call, _name, _receiver in info.calls:
+            if not self._follows(layout, where, call):
+                continue
+            for callee in resolved[call]:
+                if callee in seen:
+                    continue
+                why = self._after(callee, None, needed, skipped, depth + 1, seen | {callee})
+                if why is not None:
+                    return f"{why} in {callee.name}()"
+        return None
+
+    def _follows(self, layout, where: Where | None, node: cst.CSTNode) -> bool:
+        """Whether ``node`` may run after ``where`` (None: anywhere in the scope)."""
+        if where is None:
+            return True
+        other = layout.calls.get(node) if isinstance(node, cst.Call) else None
+        if other is None:
+            other = _statement_where(layout, node)
+        if other is None:
+            return True
+        if where.before(other):
+            return True
+        loops = {n for n, label in where.chain if label == "body" and _is_loop(n)}
+        return any(n in loops for n, label in other.chain if label == "body")
+
+    def _resolve(self, scope: Scope, name: str, receiver: str | None) -> list[Scope]:
+        if receiver in ("self", "cls", "super()"):
+            cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
+            if cls is not None:
+                method = self._methods.get((cls, name))
+                return [method] if method is not None else []
+            return []
+        if receiver is None:
+            return self._nested(scope, name) or self._functions.get(name, [])
+        return []
+
+    def _nested(self, scope: Scope, name: str) -> list[Scope]:
+        return [s for s in self.scopes if s.parent is scope and s.name == name]
+
+    @property
+    def callers(self) -> dict[Scope, list[tuple[Scope, cst.Call]]]:
+        if self._callers is None:
+            self._callers = {}
+            for scope in self.scopes:
+                for call, name, receiver in self.info[scope].calls:
+                    for callee in self._resolve(scope, name, receiver):
+                        self._callers.setdefault(callee, []).append((scope, call))
+        return self._callers
+
+    def _through_callers(
+        self,
+        scope: Scope,
+        needed: tuple[TorchOptimizer, ...],
+        skipped: list[OptimizerStep],
+        depth: int,
+        seen: set[Scope],
+    ) -> str | None:
+        if depth >= MAX_DEPTH:
+            return None
+        if not scope.is_module:
+            for other in self.scopes:
+                node = self.info[other].value_names.get(scope.name)
+                if node is not None and (scope.parent is other or scope.parent.is_module):
+                    return f"{scope.name} is handed on as a value (line {self._line(node)})"
+        for caller, call in self.callers.get(scope, []):
+            if caller in seen:
+                continue
+            where = self.facts.layout(caller).calls.get(call)
+            why = self._after(caller, where, needed, skipped, depth, seen | {caller})
+            if why is None:
+                why = self._through_callers(caller, needed, skipped, depth + 1, seen | {caller})
+            if why is not None:
+                return f"{why} (after {scope.name}() returns)"
+        return None
+
+    def _line(self, node: cst.CSTNode) -> int:
+        return self.ctx.position(node).start.line
+
+    def _other_methods_step(
+        self, scope: Scope, needed: tuple[TorchOptimizer, ...], skipped: list[OptimizerStep]
+    ) -> str | None:
+        """A method whose class steps in another method: the order they run in is the
+        caller's (a trainer's ``backward()`` and ``optimizer_step()`` hooks)."""
+        cls = scope.class_node
+        for (owner, name), method in self._methods.items():
+            if owner is not cls or method is scope:
+                continue
+            for step in self.info[method].steps:
+                if self._compatible(step, needed):
+                    return f"stepped by {self.ctx.short_text(step.node, 40)} in {name}()"
+                skipped.append(step)
+            if self.info[method].optimizer_handoffs:
+                return f"optimizer handed on in {name}()"
+        return None
+
+    def _framework_hook(self, scope: Scope) -> bool:
+        """A method of a class built on another framework's base (``Trainer``,
+        ``LightningModule``) that returns a value: that framework's loop steps."""
+        cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
+        if cls is None or not any(self.info[s].returns_value for s in scope.chain()):
+            return False
+        bases = {dotted_name(arg.value) or "" for arg in cls.bases}
+        local = {s.class_node.name.value for s in self.scopes if s.class_node is not None}
+        return any(b and b not in _PLAIN_BASES and b not in local for b in bases)
+
+    # ------------------------------------------------------------------ intent
+    def _intent(self, scope: Scope, depth: int, seen: set[Scope]) -> bool:
+        """A training step: an optimizer is in reach of the scope or of one of its callers,
+        and the code is not a test."""
+        if self._is_test(scope):
+            return False
+        if self._reaches_optimizer(scope):
+            return True
+        if depth >= MAX_DEPTH:
+            return False
+        seen = seen | {scope}
+        return any(
+            self._intent(caller, depth + 1, seen)
+            for caller, _ in self.callers.get(scope, [])
+            if caller not in seen
+        )
+
+    def _is_test(self, scope: Scope) -> bool:
+        for s in scope.chain():
+            if s.is_module:
+                break
+            if s.name.startswith("test") or (
+                s.class_node is not None and s.class_node.name.value.startswith("Test")
+            ):
+                return True
+        return False
+
+    def _reaches_optimizer(self, scope: Scope) -> bool:
+        for s in scope.chain():
+            if self.info[s].optimizer_mentions:
+                return True
+        cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
+        if cls is not None:
+            if any(o.scope.class_node is cls for o in self.optimizers):
+                return True
+            for (owner, _), method in self._methods.items():
+                if owner is cls and any(
+                    m.startswith("self.") for m in self.info[method].optimizer_mentions
+                ):
+                    self.ctx.require_whole_class(cls)
+                    return True
+        return any(o.scope.is_module for o in self.optimizers)
+
+
+def _statement_where(layout, node: cst.CSTNode) -> Where | None:
+    for bindings in layout.bindings.values():
+        for binding in bindings:
+            if binding.where.statement is node:
+                return binding.where
+    return None
+
+
+def _is_loop(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.For | cst.While)
+
+
+def _related(owner: str, models: frozenset[str]) -> bool:
+    """``model`` and ``model.encoder`` name related weights (either holds the other)."""
+    return any(owner == m or owner.startswith(m + ".") or m.startswith(owner + ".") for m in models)
+
+
+class _ScopeReader(ShallowVisitor):
+    """One shallow walk of a scope's code: backwards, steps, optimizers, calls."""
+
+    def __init__(self, index: StepIndex, info: _ScopeInfo) -> None:
+        self.index = index
+        self.info = info
+        self.vocabulary = index.vocabulary
+        self.imports = index.ctx.imports
+        self.no_grad_depth = 0
+        self._called: set[cst.CSTNode] = set()
+        self._observed: set[cst.CSTNode] = set()
+
+    # -------------------------------------------------------------- statements
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self.info.returns_value = True
+
+    def visit_With(self, node: cst.With) -> None:
+        if any(self._is_no_grad(item.item) for item in node.items):
+            self.no_grad_depth += 1
+
+    def leave_With(self, original_node: cst.With) -> None:
+        if any(self._is_no_grad(item.item) for item in original_node.items):
+            self.no_grad_depth -= 1
+
+    def _is_no_grad(self, expr: cst.BaseExpression) -> bool:
+        func = expr.func if isinstance(expr, cst.Call) else expr
+        name = dotted_name(func) or ""
+        return name.rsplit(".", 1)[-1] in ("no_grad", "inference_mode")
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        # ``if p.grad is not None``: looking, not consuming.
+        self._observe(node.left)
+        for target in node.comparisons:
+            self._observe(target.comparator)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._observe(target.target)
+            self._bind(target.target, node.value, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, node.value, node)
+
+    def _bind(
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression,
+        statement: cst.CSTNode | None = None,
+    ) -> None:
+        key = dotted_name(target)
+        if key is None:
+            if isinstance(target, cst.Tuple | cst.List):
+                for element in target.elements:
+                    name = dotted_name(element.value)
+                    if name and self.index.is_optimizer_text(name):
+                        self.info.optimizer_mentions.add(name)
+            return
+        if isinstance(target, cst.Attribute) and target.attr.value == "data":
+            if _uses_grad(value, self.vocabulary.grad_observers):
+                self._manual(statement or target)
+            return
+        if isinstance(value, cst.Call):
+            class_name = self.index.is_optimizer_class(value.func)
+            if class_name is not None:
+                params = _params_argument(value)
+                owners = _parameter_owners(params, self.info.scope, self.index)
+                self.index.optimizers.append(
+                    TorchOptimizer(key, value, self.info.scope, class_name, params, owners)
+                )
+                self.info.optimizer_mentions.add(key)
+                return
+        if self.index.is_optimizer_text(key):
+            self.info.optimizer_mentions.add(key)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.operator, cst.SubtractAssign | cst.AddAssign) and _uses_grad(
+            node.value, self.vocabulary.grad_observers
+        ):
+            target = dotted_name(node.target) or ""
+            if not target.endswith(".grad"):
+                self._manual(node)
+
+    def _manual(self, node: cst.CSTNode) -> None:
+        self.info.steps.append(OptimizerStep(node, self.info.scope, None, "manual"))
+
+    # -------------------------------------------------------------- expressions
+    def visit_Name(self, node: cst.Name) -> None:
+        if node in self._called:
+            return
+        if self.vocabulary.optimizer_name.search(node.value):
+            self.info.optimizer_mentions.add(node.value)
+        self.info.value_names.setdefault(node.value, node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        name = dotted_name(node)
+        if name is None:
+            self.walk(node.value)  # ``f(x).backward``: the attribute's name is no value
+            return False
+        if (".grad." in name + "." or ".grad_sample" in name) and node not in self._observed:
+            self.info.grad_reads.append(node)
+        elif self.vocabulary.optimizer_name.search(node.attr.value) and node not in self._called:
+            self.info.optimizer_mentions.add(name)
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        self._called.add(func)
+        vocabulary = self.vocabulary
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        receiver = dotted_name(func.value) if isinstance(func, cst.Attribute) else None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            inner = func.value.func
+            if isinstance(inner, cst.Name) and inner.value == "super":
+                receiver = "super()"
+        qualified = self.imports.qualify(func) or ""
+        if qualified in vocabulary.backward_functions:
+            if node.args:
+                self._add_backward(node, "function", node.args[0].value)
+        elif method == vocabulary.backward_method and receiver not in ("self", "cls", "super()"):
+            self._backward(node, func)  # type: ignore[arg-type]
+        elif method in vocabulary.self_backward_methods and receiver == "self" and node.args:
+            self._add_backward(node, "manual_backward", node.args[0].value)
+        if method == vocabulary.step_method:
+            self._step(node, receiver)
+        last = method or (func.value if isinstance(func, cst.Name) else "")
+        if last in vocabulary.stepping_functions and node.args:
+            target = dotted_name(node.args[0].value)
+            self.info.steps.append(OptimizerStep(node, self.info.scope, target, "function"))
+        elif (
+            method in vocabulary.inplace_update_methods
+            and receiver is not None
+            and ".grad." not in receiver + "."
+            and any(_mentions_grad(arg.value) for arg in node.args)
+        ):
+            self._manual(node)
+        if (
+            method is not None
+            and receiver is not None
+            and ".grad." in receiver + "."
+            and (method.endswith("_") or method in vocabulary.grad_observers)
+        ):
+            # ``p.grad.data.clamp_(-1, 1)``, ``p.grad.zero_()``: the gradient is changed or
+            # looked at in place; only a step (or other code) consumes it.
+            self._observe(func.value)  # type: ignore[union-attr]
+        if method == "zero_grad" and receiver is not None:
+            self.info.optimizer_mentions.add(receiver)
+        if last in vocabulary.grad_observers or (last or "").startswith(("log", "print")):
+            for arg in node.args:
+                self._observe(arg.value)
+        name = method or (func.value if isinstance(func, cst.Name) else None)
+        if name is not None and method != vocabulary.step_method:
+            self.info.calls.append((node, name, receiver))
+            if self._hands_on_optimizer(node, name):
+                self.info.optimizer_handoffs.append(node)
+
+    def _observe(self, expr: cst.BaseExpression) -> None:
+        """``p.grad.norm()``, ``print(p.grad)``: the gradient is only looked at."""
+        node = expr
+        while isinstance(node, cst.Attribute | cst.Subscript | cst.Call):
+            if isinstance(node, cst.Attribute):
+                self._observed.add(node)
+            node = node.func if isinstance(node, cst.Call) else node.value
+
+    def _hands_on_optimizer(self, node: cst.Call, name: str) -> bool:
+        readers = self.vocabulary.optimizer_readers
+        assert readers is not None
+        func_text = dotted_name(node.func) or name
+        if readers.search(name) or readers.search(func_text):
+            return False
+        for arg in node.args:
+            text = dotted_name(arg.value)
+            if text is not None and self.index.is_optimizer_text(text):
+                return True
+        return False
+
+    def _step(self, node: cst.Call, receiver: str | None) -> None:
+        vocabulary = self.vocabulary
+        if receiver is None:
+            return
+        last = receiver.rsplit(".", 1)[-1]
+        assert vocabulary.non_optimizer_step is not None
+        assert vocabulary.stepping_owners is not None
+        if receiver.endswith("scaler") or last.endswith("scaler"):
+            target = dotted_name(node.args[0].value) if node.args else None
+            self.info.steps.append(OptimizerStep(node, self.info.scope, target, "scaler"))
+        elif self.index.is_optimizer_text(receiver) and not vocabulary.non_optimizer_step.search(
+            last
+        ):
+            form = "closure" if node.args else "step"
+            self.info.steps.append(OptimizerStep(node, self.info.scope, receiver, form))
+        elif (
+            receiver in self.info.scope.params()
+            and not node.args
+            and not vocabulary.non_optimizer_step.search(last)
+            and receiver not in ("self", "cls")
+        ):
+            # ``def update(o): o.step()``: whatever the caller hands in is stepped.
+            self.info.steps.append(OptimizerStep(node, self.info.scope, receiver, "step"))
+        elif vocabulary.stepping_owners.search(receiver):
+            self.info.steps.append(OptimizerStep(node, self.info.scope, None, "engine"))
+
+    def _backward(self, node: cst.Call, func: cst.Attribute) -> None:
+        owners = self.vocabulary.backward_owners
+        receiver = dotted_name(func.value)
+        if receiver is not None and owners is not None and owners.search(receiver):
+            if node.args:
+                self._add_backward(node, "owner", node.args[0].value)
+            return
+        if (
+            node.args
+            and node.args[0].keyword is None
+            and receiver is not None
+            and not _looks_like_tensor(receiver)
+        ):
+            # ``x.backward(grad_output)`` is a tensor's backward with a seed gradient; a
+            # ``something.backward(loss)`` receiver we do not know is not a loss.
+            return
+        self._add_backward(node, "method", func.value)
+
+    def _add_backward(self, node: cst.Call, form: str, loss: cst.BaseExpression) -> None:
+        models = _dependencies(loss, self.info.scope, self.index)
+        text = self.index.ctx.short_text(loss, 40)
+        self.info.backwards.append(BackwardSite(node, self.info.scope, form, loss, text, models))
+
+
+def _looks_like_tensor(receiver: str) -> bool:
+    last = receiver.rsplit(".", 1)[-1].lower()
+    return "loss" in last or last in ("out", "output", "outputs", "y", "l", "total", "obj")
+
+
+def _mentions_grad(node: cst.CSTNode) -> bool:
+    found = False
+
+    class _Grad(ShallowVisitor):
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            nonlocal found
+            if attribute.attr.value == "grad":
+                found = True
+
+    _Grad().walk(node)
+    return found
+
+
+def _uses_grad(node: cst.CSTNode, observers: frozenset[str]) -> bool:
+    """A ``.grad`` whose value is used, not only looked at (``p.grad.norm()``)."""
+    found = False
+
+    class _Grad(ShallowVisitor):
+        def visit_Call(self, call: cst.Call) -> bool:
+            func = call.func
+            last = func.attr.value if isinstance(func, cst.Attribute) else dotted_name(func)
+            return last not in observers
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            nonlocal found
+            if attribute.attr.value == "grad":
+                found = True
+
+    _Grad().walk(node)
+    return found
+
+
+def _params_argument(call: cst.Call) -> cst.BaseExpression | None:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == "params":
+            return arg.value
+    for arg in call.args:
+        if arg.keyword is None and arg.star == "":
+            return arg.value
+    return None
+
+
+def _parameter_owners(
+    params: cst.BaseExpression | None, scope: Scope, index: StepIndex, depth: int = 0
+) -> frozenset[str]:
+    """The models whose ``.parameters()`` an optimizer's ``params`` argument reads,
+    following local names (``params = list(model.parameters())``). Empty: unknown."""
+    if params is None or depth > 3:
+        return frozenset()
+    owners: set[str] = set()
+    names: set[str] = set()
+    methods = index.vocabulary.parameter_methods
+
+    class _Owners(ShallowVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in methods:
+                owner = dotted_name(func.value)
+                if owner is not None:
+                    owners.add(owner)
+
+        def visit_Name(self, node: cst.Name) -> None:
+            names.add(node.value)
+
+    _Owners().walk(params)
+    if owners:
+        return frozenset(owners)
+    layout = index.facts.layout(scope)
+    for name in names:
+        for binding in layout.bindings.get(name, []):
+            value = binding.value or binding.unpacked_from
+            if value is not None and value is not params:
+                owners |= _parameter_owners(value, scope, index, depth + 1)
+    return frozenset(owners)
+
+
+def _dependencies(loss: cst.BaseExpression, scope: Scope, index: StepIndex) -> frozenset[str]:
+    """Dotted names the loss is computed from, following the scope's local bindings, cut
+    at ``.detach()``/``.item()`` (a detached input is no path to its model)."""
+    detach = index.vocabulary.detach_methods
+    layout = index.facts.layout(scope)
+    found: set[str] = set()
+    pending: list[str] = []
+    seen_names: set[str] = set()
+
+    class _Refs(ShallowVisitor):
+        def visit_Call(self, node: cst.Call) -> bool:
+            func = node.func
+            return not (isinstance(func, cst.Attribute) and func.attr.value in detach)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            name = dotted_name(node)
+            if name is None:
+                self.walk(node.value)
+                return False
+            found.add(name)
+            self._follow(name.split(".", 1)[0])
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+            self._follow(node.value)
+
+        def _follow(self, name: str) -> None:
+            if name not in seen_names:
+                seen_names.add(name)
+                pending.append(name)
+
+    _Refs().walk(loss)
+    steps = 0
+    while pending and steps < 200:
+        steps += 1
+        for binding in layout.bindings.get(pending.pop(), []):
+            value = binding.value or binding.unpacked_from
+            if value is not None:
+                _Refs().walk(value)
+    return frozenset(n for n in found if n not in ("self", "cls"))
+
+
+def build_step_index(ctx: ModuleContext, facts: Facts) -> StepIndex:
+    """Read once per file through :attr:`gradlint.analyzer.facts.Facts.torch_steps`."""
+    from gradlint.analyzer.vocabulary.torch import TORCH
+
+    return StepIndex(ctx, facts, TORCH)

@@ -1,0 +1,15 @@
+import torch
+
+
+class Trainer:
+    def __init__(self, model):
+        self.model = model
+        self.optimizer = torch.optim.Adam(model.parameters())
+        self.criterion = torch.nn.MSELoss()
+
+    def step(self, x, y):
+        self.optimizer.zero_grad()
+        prediction = self.model(x).detach()  # GL104
+        loss = self.criterion(prediction, y)
+        loss.backward()
+        self.optimizer.step()

@@ -1,0 +1,89 @@
+"""GL101: a PyTorch backward fills ``.grad`` that no optimizer step consumes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from gradlint.rules.base import ExampleFiles, Rule
+
+if TYPE_CHECKING:
+    from gradlint.analyzer.context import ModuleContext
+    from gradlint.analyzer.findings import Finding
+    from gradlint.analyzer.steps import Consumption
+
+
+class GradientsNeverStepped(Rule):
+    code = "GL101"
+    name = "gradients-never-stepped"
+    summary = "A backward pass fills `.grad`, but no optimizer step ever consumes it."
+    what_it_does = """
+Flags a PyTorch backward pass (`loss.backward()`, `accelerator.backward(loss)`,
+`scaler.scale(loss).backward()`, `torch.autograd.backward(loss)`, Lightning's
+`self.manual_backward(loss)`) in a training step whose gradients no update consumes: no
+`optimizer.step()`, `scaler.step(optimizer)`, `optimizer.step(closure)`, engine step or manual
+`p -= lr * p.grad` on any path after it (later in the function, anywhere in the loop around it,
+in a helper it calls, or in its callers after it returns).
+
+It checks each optimizer: when the loss comes from a model that has its own optimizer, that
+optimizer must step. The forgotten discriminator step of a GAN (`d_loss.backward()` while only
+the generator's optimizer steps) is reported too.
+
+It stays quiet where something else may step: an optimizer handed to another function, a
+method of a framework class (a Hugging Face `Trainer`, whose loop steps), an LBFGS closure,
+code that reads `.grad` itself (saliency maps, gradients returned to a caller), unit tests,
+and code with no optimizer in reach.
+"""
+    why_bad = """
+Nothing fails. `backward()` fills `.grad` on every iteration, the loss is printed, and the
+weights stay exactly where they were initialised. PyTorch never raises an error for this (there
+is no "No gradients provided" as in TensorFlow), so the bug is found by a flat loss curve, if
+at all: "the weight never gets updated", "the discriminator never learns".
+"""
+    example = """
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = criterion(model(x), y)
+    accelerator.backward(loss)
+"""
+    use_instead = """
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = criterion(model(x), y)
+    accelerator.backward(loss)
+    optimizer.step()
+"""
+    required_text = ("backward",)
+
+    #: rules/examples/gl101/valid/*.py and invalid/*.py, one program per file.
+    VALID = ExampleFiles("valid")
+    INVALID = ExampleFiles("invalid")
+
+    def check(self, ctx: ModuleContext) -> Iterator[Finding]:
+        for problem in ctx.facts.unstepped_backwards:
+            yield ctx.finding(
+                self.code, problem.site.call, message(problem), severity=self.severity
+            )
+
+
+def message(problem: Consumption) -> str:
+    """Names the optimizer that should step, and the step to add."""
+    site = problem.site
+    subject = f"backward of '{site.loss_text}'"
+    if problem.needed:
+        keys = list(dict.fromkeys(o.key for o in problem.needed))
+        owners = sorted({owner for o in problem.needed for owner in o.owners})
+        over = f" (over {', '.join(owners)}.parameters())" if owners else ""
+        if problem.stepped:
+            return (
+                f"{subject} fills .grad of the weights of '{keys[0]}'{over}, which never steps "
+                f"after it; only other optimizers do (add {keys[0]}.step())"
+            )
+        return (
+            f"{subject} fills .grad that no optimizer step consumes; the weights stay frozen "
+            f"(add {keys[0]}.step() after it)"
+        )
+    return (
+        f"{subject} fills .grad that no optimizer step consumes; the weights stay frozen "
+        f"(add optimizer.step() after it)"
+    )

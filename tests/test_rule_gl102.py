@@ -1,0 +1,38 @@
+"""GL102's fix uncomments the step, in place, and a second pass changes nothing."""
+
+from __future__ import annotations
+
+from gradlint.analyzer.sources import SourceUnit
+from gradlint.engine import analyze_unit
+from gradlint.fixing import fix_text
+
+HEAD = (
+    "import torch\n\n"
+    "model = torch.nn.Linear(4, 1)\n"
+    "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n\n\n"
+    "def train(loader):\n"
+    "    for x, y in loader:\n"
+    "        loss = torch.nn.functional.mse_loss(model(x), y)\n"
+    "        loss.backward()\n"
+)
+
+
+def _findings(text):
+    return analyze_unit(SourceUnit("train.py", text), ["GL101", "GL102"])
+
+
+def test_uncommenting_the_step_fixes_both_rules():
+    text = HEAD + "        # optimizer.step()  # restore me\n        print(loss)\n"
+    found = _findings(text)
+    assert sorted(f.code for f in found) == ["GL101", "GL102"]
+    (commented,) = [f for f in found if f.code == "GL102"]
+    assert commented.line == 11 and "backward at line 10" in commented.message
+    fixed = fix_text(text, [commented])
+    assert fixed == HEAD + "        optimizer.step()  # restore me\n        print(loss)\n"
+    assert _findings(fixed) == []
+
+
+def test_a_step_commented_at_column_zero_gets_the_block_indentation():
+    text = HEAD + "#        optimizer.step()\n        print(loss)\n"
+    (commented,) = [f for f in _findings(text) if f.code == "GL102"]
+    assert fix_text(text, [commented]) == HEAD + "        optimizer.step()\n        print(loss)\n"
