@@ -21,6 +21,7 @@ from gradlint.analyzer.sources import LINE_BREAK, SourceUnit
 
 if TYPE_CHECKING:
     from gradlint.analyzer.facts import Facts
+    from gradlint.analyzer.summaries import ProjectModule
 
 
 class NeedsWholeFile(Exception):
@@ -28,6 +29,10 @@ class NeedsWholeFile(Exception):
 
 
 class ModuleContext:
+    #: The project seen from this module (:mod:`gradlint.analyzer.summaries`); None when the
+    #: file is analyzed in isolation (``--no-project``, or no file on disk to place it).
+    project: ProjectModule | None = None
+
     def __init__(
         self,
         unit: SourceUnit,

@@ -21,12 +21,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, body_statements
+from gradlint.analyzer.summaries import KNOWN_OBSERVERS, KNOWN_PURE
 from gradlint.analyzer.vocabulary import (
     CONTAINER_MUTATORS,
     LOG_METHODS,
@@ -37,6 +39,10 @@ from gradlint.analyzer.vocabulary import (
     VALUE_METHODS,
 )
 from gradlint.analyzer.walk import FastVisitor
+
+if TYPE_CHECKING:
+    from gradlint.analyzer.project import Target
+    from gradlint.analyzer.summaries import FunctionSummary, ProjectModule
 
 Sites = frozenset[int]
 EMPTY: Sites = frozenset()
@@ -542,14 +548,19 @@ class FlowAnalysis:
                 return "observe", name
             if name in VALUE_BUILTINS and name not in self.assigned:
                 return "pure", name
-            return self._classify_qualified(qualified, name)
+            kind, label = self._classify_qualified(qualified, name)
+            if kind == "unknown" and name not in self.assigned and self.helpers.foreign(name):
+                return "helper", name
+            return kind, label
         if isinstance(func, cst.Attribute):
             method = func.attr.value
+            owner = dotted_name(func.value)
+            # A helper of the class is read before its name is trusted: a
+            # ``self._apply_gradients(...)`` whose update was deleted applies nothing.
+            if owner == "self" and self.helpers.resolve(f"self.{method}", self.scope):
+                return "helper", f"self.{method}"
             if self.vocabulary.update_method.match(method):
                 return "update", method
-            owner = dotted_name(func.value)
-            if owner == "self" and method in self.helpers.methods_of(self.scope):
-                return "helper", f"self.{method}"
             if method.startswith("assert") or method in {"fail", "expectEqual"}:
                 return "assert", method
             if owner and (owner.startswith("np.testing") or owner.endswith(".testing")):
@@ -564,6 +575,9 @@ class FlowAnalysis:
                     kind, label = self._classify_qualified(qualified, method)
                     if kind != "unknown":
                         return kind, label
+                dotted = f"{owner}.{method}"
+                if owner.split(".")[0] not in self.assigned and self.helpers.foreign(dotted):
+                    return "helper", dotted
                 if LOGGER_NAME.search(owner) and method in LOG_METHODS:
                     return "observe", f"{owner}.{method}"
                 if owner in self.helpers.classes_or_modules_logging:
@@ -581,6 +595,10 @@ class FlowAnalysis:
         root = vocabulary.root_module + "."
         if qualified.startswith("logging.") or qualified.startswith("absl.logging."):
             return "observe", qualified
+        if qualified in KNOWN_OBSERVERS:
+            return "observe", qualified
+        if qualified in KNOWN_PURE:
+            return "pure", short
         if qualified.startswith(root):
             spelled = qualified.replace(root, vocabulary.short_name + ".", 1)
             if qualified in vocabulary.observers or qualified.startswith(
@@ -605,12 +623,28 @@ class FlowAnalysis:
 
     def _helper_call(self, call: cst.Call, label: str, args: list[Val], state: State) -> Val:
         helper = self.helpers.resolve(label, self.scope)
+        summary: dict[str, str] | None = None
+        params: list[str] = []
         if helper is None or self.depth >= self.MAX_HELPER_DEPTH or helper in self.helpers.active:
+            pass
+        elif isinstance(helper, Scope):
+            summary = self.helpers.summary(self.ctx, helper, self.depth + 1)
+            params = helper.params()
+        else:
+            foreign = self.helpers.foreign_summary(helper, self.depth + 1)
+            if foreign is not None:
+                summary, params = foreign.effects, list(foreign.params)
+        if summary is None:
             self._use(self._union(args), f"passed to {label}()", FateKind.PASSED)
             return NOTHING
-        summary = self.helpers.summary(self.ctx, helper, self.depth + 1)
-        params = helper.params()
-        if params and params[0] in {"self", "cls"} and label.startswith("self."):
+        if (
+            params
+            and params[0] in {"self", "cls"}
+            and (
+                label.startswith("self.")
+                or (not isinstance(helper, Scope) and helper.kind == "method")
+            )
+        ):
             params = params[1:]
         result_sites: set[int] = set()
         positional = [(a, v) for a, v in zip(call.args, args, strict=True) if a.keyword is None]
@@ -644,11 +678,15 @@ class FlowAnalysis:
 
 
 class HelperIndex:
-    """Same-module functions and methods, and what each does with its parameters."""
+    """Same-module functions and methods, and what each does with its parameters; with a
+    ``project``, also the project's functions this module imports and its base classes'
+    methods in other modules (:mod:`gradlint.analyzer.summaries`)."""
 
-    def __init__(self, scopes: list[Scope]) -> None:
+    def __init__(self, scopes: list[Scope], project: ProjectModule | None = None) -> None:
+        self.project = project
         self.functions: dict[str, Scope] = {}
         self.methods: dict[cst.ClassDef, dict[str, Scope]] = {}
+        self.classes: dict[str, cst.ClassDef] = {}
         self.active: set[Scope] = set()
         self._summaries: dict[Scope, dict[str, str]] = {}
         self.classes_or_modules_logging: set[str] = set()
@@ -659,6 +697,8 @@ class HelperIndex:
                 self.functions.setdefault(scope.name, scope)
             elif scope.class_node is not None:
                 self.methods.setdefault(scope.class_node, {}).setdefault(scope.name, scope)
+                if scope.parent is not None and scope.parent.is_module:
+                    self.classes.setdefault(scope.class_node.name.value, scope.class_node)
 
     def _class_of(self, scope: Scope) -> cst.ClassDef | None:
         for s in scope.chain():
@@ -670,10 +710,47 @@ class HelperIndex:
         cls = self._class_of(scope)
         return self.methods.get(cls, {}) if cls is not None else {}
 
-    def resolve(self, label: str, scope: Scope) -> Scope | None:
+    def resolve(self, label: str, scope: Scope) -> Scope | Target | None:
+        """The helper a call label names: a scope of this module, a project function of
+        another module (a :class:`~gradlint.analyzer.project.Target`), or None."""
         if label.startswith("self."):
-            return self.methods_of(scope).get(label[5:])
-        return self.functions.get(label)
+            method = label[5:]
+            cls = self._class_of(scope)
+            if cls is None:
+                return None
+            return self._method(cls, method, 0)
+        local = self.functions.get(label)
+        return local if local is not None else self.foreign(label)
+
+    def _method(self, cls: cst.ClassDef, method: str, depth: int) -> Scope | Target | None:
+        """``method`` of ``cls`` or of a base class, in this module or another one."""
+        own = self.methods.get(cls, {}).get(method)
+        if own is not None or depth > 8:
+            return own
+        for base in cls.bases:
+            name = dotted_name(base.value)
+            local = self.classes.get(name or "")
+            if local is not None and local is not cls:
+                found = self._method(local, method, depth + 1)
+                if found is not None:
+                    return found
+        if self.project is not None:
+            return self.project.inherited(cls.name.value, method)
+        return None
+
+    def foreign(self, dotted: str) -> Target | None:
+        """The project function that ``dotted`` (a name or ``module.function`` as spelled
+        here) imports from another module."""
+        if self.project is None:
+            return None
+        target = self.project.function(dotted)
+        if target is None or target.path == self.project.index.path:
+            return None
+        return target
+
+    def foreign_summary(self, target: Target, depth: int) -> FunctionSummary | None:
+        assert self.project is not None
+        return self.project.summary(target, depth)
 
     def summary(self, ctx: ModuleContext, helper: Scope, depth: int) -> dict[str, str]:
         """param -> "observed" | "returned" | "<why it is used>" for a same-module helper."""

@@ -116,7 +116,7 @@ class Facts:
     def helpers(self) -> HelperIndex:
         from gradlint.analyzer.dataflow import HelperIndex
 
-        return HelperIndex(self.tapes.scopes)
+        return HelperIndex(self.tapes.scopes, project=self.ctx.project)
 
     def flow(self, scope: Scope) -> FlowResult:
         """Where the gradient values computed in ``scope`` go (one run per scope)."""

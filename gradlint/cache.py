@@ -106,6 +106,8 @@ class Cache:
         return self.entries / key[:2] / f"{key}.json"
 
     def get(self, key: str, path: str) -> list[Finding] | None:
+        """The findings stored under ``key``, unless one of the other files they were
+        computed from (the project's modules a file imports) has changed since."""
         if not _ENTRY_NAME.fullmatch(f"{key}.json"):
             self.misses += 1
             return None
@@ -115,6 +117,8 @@ class Cache:
             if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
                 raise ValueError("not an entry")
             findings = [_finding(item, path) for item in data["findings"]]
+            if not _dependencies_unchanged(data.get("deps", {})):
+                raise ValueError("a dependency changed")
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             self.misses += 1
             return None
@@ -123,15 +127,25 @@ class Cache:
         self.hits += 1
         return findings
 
-    def put(self, key: str, findings: list[Finding]) -> None:
+    def put(
+        self, key: str, findings: list[Finding], dependencies: dict[str, str] | None = None
+    ) -> None:
+        record: dict = {"findings": [_record(f) for f in findings]}
+        if dependencies:
+            record["deps"] = dependencies
         try:
-            data = json.dumps({"findings": [_record(f) for f in findings]}).encode()
+            data = json.dumps(record).encode()
         except (TypeError, ValueError):
             return  # not JSON (cannot happen with str/int fields): not worth caching
         entry = self._path(key)
         with contextlib.suppress(OSError):
             entry.parent.mkdir(parents=True, exist_ok=True)
             _write_atomic(entry, data)
+
+    def summaries(self) -> SummaryCache:
+        """The same folder as a store of function summaries (see
+        :mod:`gradlint.analyzer.summaries`)."""
+        return SummaryCache(self)
 
     def prune(self, now: float | None = None) -> int:
         """Delete entries unused for longer than :data:`MAX_AGE_SECONDS`; returns how many.
@@ -176,6 +190,49 @@ class Cache:
                 except OSError:
                     continue  # another run removed or replaced it
         return removed
+
+
+class SummaryCache:
+    """Function summaries of the project model, kept as entries beside the findings (same
+    addressing, same pruning): pre-commit on one file reads the summaries of the modules it
+    imports instead of parsing them."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    def get_summary(self, key: str) -> dict | None:
+        address = self.cache.key("summary", key.encode("utf-8", "replace"))
+        try:
+            data = json.loads(read_private(self.cache._path(address)))
+        except (OSError, ValueError, RecursionError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def put_summary(self, key: str, value: dict) -> None:
+        address = self.cache.key("summary", key.encode("utf-8", "replace"))
+        entry = self.cache._path(address)
+        with contextlib.suppress(OSError, TypeError, ValueError):
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(entry, json.dumps(value).encode())
+
+
+def _dependencies_unchanged(dependencies: object) -> bool:
+    """Whether every file a result was computed from still has the recorded content (for
+    a project-wide search for callers, whether the project's files are all unchanged)."""
+    from gradlint.analyzer.project import TREE_DEPENDENCY, current_digest, tree_fingerprint
+
+    if not isinstance(dependencies, dict):
+        return False
+    for name, digest in dependencies.items():
+        if not isinstance(name, str) or not isinstance(digest, str):
+            return False
+        if name.startswith(TREE_DEPENDENCY):
+            now = tree_fingerprint(Path(name[len(TREE_DEPENDENCY) :]))
+        else:
+            now = current_digest(name)
+        if now != digest:
+            return False
+    return True
 
 
 #: Files modified or changed this recently (nanoseconds) are not indexed: a change within

@@ -50,7 +50,7 @@ HELP_SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "Fixes": ("fix", "diff", "add_noqa"),
     "Adopting": ("baseline", "write_baseline"),
-    "Run": ("config_file", "isolated", "jobs", "no_cache"),
+    "Run": ("config_file", "isolated", "jobs", "no_cache", "no_project"),
     "Confirm": (
         "confirm",
         "confirm_steps",
@@ -294,6 +294,11 @@ def _format_choices() -> list[str]:
     help="Worker processes (default: number of CPUs).",
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write .gradlint_cache/.")
+@click.option(
+    "--no-project",
+    is_flag=True,
+    help="Analyze each file in isolation: do not read the project's other modules.",
+)
 @click.option(
     "--confirm",
     is_flag=True,

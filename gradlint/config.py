@@ -290,6 +290,7 @@ _BOOL_KEYS = {
     "force-exclude": "force_exclude",
     "respect-gitignore": "respect_gitignore",
     "check-syntax": "check_syntax",
+    "project": "project",
 }
 
 _KEYS: dict[str, Callable[[Settings, object, Path, str], None]] = {

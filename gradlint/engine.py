@@ -82,23 +82,97 @@ def analyze_file(
     return analyze_unit(loaded, codes, slicing=slicing)
 
 
+class AnalysisResult(list):
+    """A file's findings, with the other files they were computed from (absolute path ->
+    content digest, see :mod:`gradlint.analyzer.project`): a cached result is stale when one
+    of them changes."""
+
+    dependencies: dict[str, str]
+
+    def __init__(self, findings=(), dependencies: dict[str, str] | None = None) -> None:
+        super().__init__(findings)
+        self.dependencies = dependencies or {}
+
+
+#: The project model of this process (every file a worker analyzes shares it).
+_PROCESS_MODEL: Any = None
+
+
+def process_project_model() -> Any:
+    """This process's :class:`~gradlint.analyzer.summaries.ProjectModel`."""
+    global _PROCESS_MODEL
+    if _PROCESS_MODEL is None:
+        from gradlint.analyzer.summaries import ProjectModel
+
+        _PROCESS_MODEL = ProjectModel(backend=_summary_backend)
+    return _PROCESS_MODEL
+
+
+#: Set by the runner: where summaries persist (None: memory only).
+_summary_backend: Any = None
+
+
+def set_summary_backend(backend: Any) -> None:
+    global _summary_backend, _PROCESS_MODEL
+    _summary_backend = backend
+    if _PROCESS_MODEL is not None:
+        _PROCESS_MODEL = None
+
+
 def analyze_unit(
-    unit: SourceUnit, codes: list[str], *, slicing: bool | None = None
-) -> list[Finding]:
+    unit: SourceUnit,
+    codes: list[str],
+    *,
+    slicing: bool | None = None,
+    project: Any = True,
+) -> AnalysisResult:
     """All findings of ``codes`` in ``unit``, suppressions applied, sorted by position.
 
     ``slicing=False`` parses the whole file with LibCST (default: :data:`SLICING`); the
-    findings are the same, only slower (tests compare the two).
+    findings are the same, only slower (tests compare the two). ``project``: True reads the
+    project the file belongs to (this process's model), False analyzes the file in
+    isolation, and a :class:`~gradlint.analyzer.summaries.ProjectModel` (with in-memory
+    sources, for editors) is used as given. A file that is not on disk (and not one of the
+    model's overrides) is always analyzed in isolation.
     """
+    model = process_project_model() if project is True else project or None
+    store = _store(model, unit)
+    if store is None:
+        model = None
+    else:
+        store.project.consulted = {}
     with _collector_paused():
-        findings = _analyze_unit(unit, codes, slicing)
+        findings = _analyze_unit(unit, codes, slicing, model)
     if unit.cell_errors and PARSE_ERROR in codes:
         # A notebook cell that does not parse is blank in the text the rules saw.
         findings = sorted(
             findings + [error_finding(error) for error in unit.cell_errors],
             key=lambda f: f.sort_key,
         )
-    return findings
+    if store is None:
+        return AnalysisResult(findings)
+    own = Path(os.path.abspath(unit.path))
+    dependencies = {str(p): d for p, d in store.project.consulted.items() if p != own}
+    return AnalysisResult(findings, dependencies)
+
+
+def _store(model: Any, unit: SourceUnit) -> Any:
+    """The summary store of ``unit``'s project, when the file is placed in one."""
+    if model is None:
+        return None
+    path = Path(os.path.abspath(unit.path))
+    if path not in model.overrides and not path.is_file():
+        return None
+    return model.store_for(path)
+
+
+def _project_view(model: Any, unit: SourceUnit) -> Any:
+    if model is None:
+        return None
+    try:
+        return model.view(os.path.abspath(unit.path), unit.text)
+    except (OSError, ValueError, RecursionError):
+        return None
 
 
 @contextlib.contextmanager
@@ -115,7 +189,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _analyze_unit(unit: SourceUnit, codes: list[str], slicing: bool | None) -> list[Finding]:
+def _analyze_unit(
+    unit: SourceUnit, codes: list[str], slicing: bool | None, model: Any = None
+) -> list[Finding]:
     from gradlint.analyzer.suppressions import filter_noqa, is_skip_file
 
     if is_skip_file(unit.text):
@@ -140,6 +216,7 @@ def _analyze_unit(unit: SourceUnit, codes: list[str], slicing: bool | None) -> l
         ctx = ModuleContext(
             unit, parsed, sliced.import_facts, sliced.line_map, sliced.optimizer_classes
         )
+    ctx.project = _project_view(model, unit)
     findings: list[Finding] = []
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, RECURSION_LIMIT))
@@ -159,7 +236,7 @@ def _analyze_unit(unit: SourceUnit, codes: list[str], slicing: bool | None) -> l
         ctx.forget_facts()
     if whole_file:
         del ctx, parsed
-        return _analyze_unit(unit, codes, slicing=False)
+        return _analyze_unit(unit, codes, slicing=False, model=model)
     findings = filter_noqa(unit, findings) + _unused_noqa(unit, findings, codes)
     return sorted(findings, key=lambda f: f.sort_key)
 

@@ -161,6 +161,8 @@ def build_settings(options: dict[str, Any]) -> Settings:
         settings.jobs = options["jobs"]
     if options["no_cache"]:
         settings.use_cache = False
+    if options.get("no_project"):
+        settings.project = False
     return settings
 
 

@@ -108,11 +108,17 @@ def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[F
                 return None
         return (key, str(file.fs_path), st), loaded
 
-    results = analyze_units(to_analyze(), codes, settings.jobs)
+    if settings.project:
+        from gradlint.engine import set_summary_backend
+
+        set_summary_backend(cache.summaries() if cache is not None else None)
+    results = analyze_units(
+        to_analyze(), codes if settings.project else _Isolated(codes), settings.jobs
+    )
     for (key, name, st), result in zip(pending, results, strict=True):
         findings.extend(result)
         if cache is not None and key is not None and not _crashed(result):
-            cache.put(key, result)
+            cache.put(key, result, getattr(result, "dependencies", None))
             if index is not None and st is not None:
                 index.record(name, st, key)
     if cache is not None:
@@ -172,10 +178,15 @@ def analyze_units(
     return _in_pool(itertools.chain(head, iterator), codes, min(workers, len(head)))
 
 
+class _Isolated(list):
+    """The enabled codes of a ``--no-project`` run: every file is analyzed on its own (the
+    flag travels with the codes, which every path to a worker already carries)."""
+
+
 def safe_analyze(unit: SourceUnit, codes: list[str]) -> list[Finding]:
     """:func:`analyze_unit`, with a crash turned into a ``GL000`` finding for the file."""
     try:
-        return analyze_unit(unit, codes)
+        return analyze_unit(unit, codes, project=not isinstance(codes, _Isolated))
     except MemoryError:
         return [_too_complex(unit, f"needs more than {_memory_limit_text()} of memory")]
     except Exception as exc:  # noqa: BLE001 - one file's crash must not end the run

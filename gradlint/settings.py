@@ -30,6 +30,9 @@ class Settings:
     respect_gitignore: bool = True
     #: Also report syntax errors (GL000) in files the prefilter would not parse.
     check_syntax: bool = False
+    #: Read the project each file belongs to (imported helpers, callers); False (the
+    #: ``--no-project`` flag, ``project = false``) analyzes every file in isolation.
+    project: bool = True
     jobs: int | None = None
     use_cache: bool = True
     cache_dir: Path = Path(".gradlint_cache")
@@ -61,6 +64,7 @@ class Settings:
                 sorted(self.extend_ignore),
                 sorted(self.per_file_ignores.items()),
                 self.check_syntax,
+                self.project,
                 # Slicing never changes findings; a run that turns it off to check exactly
                 # that must not be answered from the other mode's cache.
                 os.environ.get("GRADLINT_SLICING", "1") != "0",

@@ -1,0 +1,182 @@
+"""The project model: root finding, first-party import resolution, cross-module summaries."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from gradlint.analyzer.project import Project, find_root
+from gradlint.analyzer.sources import SourceUnit
+from gradlint.analyzer.summaries import ProjectModel
+from gradlint.engine import analyze_unit
+
+STEP = """\
+import tensorflow as tf
+
+{imports}
+
+
+def train_step(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((model(x) - y) ** 2)
+    grads = tape.gradient(loss, model.trainable_variables)
+    {call}
+    return loss
+"""
+
+UTILS = """\
+import tensorflow as tf
+
+
+def log_grads(grads):
+    tf.print(tf.linalg.global_norm(grads))
+
+
+def apply(optimizer, grads, variables):
+    optimizer.apply_gradients(zip(grads, variables))
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def lint(path: Path, project=True) -> list[str]:
+    unit = SourceUnit(path=str(path), text=path.read_text())
+    return [f.code for f in analyze_unit(unit, ["GL001"], project=project)]
+
+
+def make_project(tmp_path: Path, imports: str, call: str) -> Path:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "pkg/__init__.py": "from .utils import log_grads\n",
+            "pkg/utils.py": UTILS,
+            "pkg/train.py": STEP.format(imports=imports, call=call),
+        },
+    )
+    return tmp_path / "pkg" / "train.py"
+
+
+def test_root_is_the_nearest_marker_else_the_top_of_the_package(tmp_path):
+    write(tmp_path, {"a/setup.cfg": "", "a/pkg/__init__.py": "", "a/pkg/m.py": ""})
+    assert find_root(tmp_path / "a/pkg/m.py") == tmp_path / "a"
+    write(tmp_path, {"b/top/__init__.py": "", "b/top/sub/__init__.py": "", "b/top/sub/m.py": ""})
+    assert find_root(tmp_path / "b/top/sub/m.py") == tmp_path / "b"
+
+
+def test_imports_resolve_absolute_relative_and_through_reexports(tmp_path):
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "pkg/__init__.py": "from .core import helper\n",
+            "pkg/core.py": "def helper(g):\n    return g\n",
+            "pkg/sub/__init__.py": "",
+            "pkg/sub/user.py": "from .. import helper\nimport pkg.core as c\n",
+            "pkg/cycle_a.py": "from pkg.cycle_b import f\n",
+            "pkg/cycle_b.py": "from pkg.cycle_a import f\n",
+        },
+    )
+    project = Project(tmp_path)
+    index = project.index(tmp_path / "pkg/sub/user.py")
+    assert index is not None
+    core = tmp_path / "pkg/core.py"
+    assert project.resolve_local(index, "helper").path == core
+    assert project.resolve_local(index, "c.helper").qualname == "helper"
+    assert project.resolve("pkg.cycle_a.f") is None  # a cycle of re-exports ends
+    assert project.resolve("numpy.mean") is None  # third party
+    assert set(project.dependents(core)) == {
+        tmp_path / "pkg/__init__.py",
+        tmp_path / "pkg/sub/user.py",
+    }
+
+
+def test_imported_helper_that_only_observes_is_a_finding(tmp_path):
+    train = make_project(tmp_path, "from pkg import utils", "utils.log_grads(grads)")
+    assert lint(train) == ["GL001"]
+    assert lint(train, project=False) == []  # --no-project: the old, isolated verdict
+
+
+def test_reexported_helper_that_only_observes_is_a_finding(tmp_path):
+    train = make_project(tmp_path, "from pkg import log_grads", "log_grads(grads)")
+    assert lint(train) == ["GL001"]
+
+
+def test_imported_helper_that_applies_is_quiet(tmp_path):
+    train = make_project(
+        tmp_path,
+        "from .utils import apply",
+        "apply(optimizer, grads, model.trainable_variables)",
+    )
+    assert lint(train) == []
+
+
+def test_same_class_helper_named_like_an_update_is_read_first(tmp_path):
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "base.py": "class Agent:\n    def _apply_gradients(self, grads, variables):\n"
+            "        print(len(grads))\n",
+            "agent.py": """\
+                import tensorflow as tf
+                from base import Agent
+
+
+                class DDPG(Agent):
+                    def train(self, x):
+                        with tf.GradientTape() as tape:
+                            loss = self.model(x)
+                        grads = tape.gradient(loss, self.model.trainable_variables)
+                        self._apply_gradients(grads, self.model.trainable_variables)
+                        self.optimizer.minimize
+                        return loss
+            """,
+        },
+    )
+    assert lint(tmp_path / "agent.py") == ["GL001"]
+
+
+def test_in_memory_sources_replace_the_disk(tmp_path):
+    train = make_project(tmp_path, "from pkg import utils", "utils.log_grads(grads)")
+    edited = UTILS.replace("tf.print(", "store.append(grads)\n    tf.print(")
+    model = ProjectModel(overrides={str(tmp_path / "pkg/utils.py"): edited})
+    unit = SourceUnit(path=str(train), text=train.read_text())
+    assert [f.code for f in analyze_unit(unit, ["GL001"], project=model)] == []
+    assert set(model.dependents(tmp_path / "pkg/utils.py")) == {
+        tmp_path / "pkg/__init__.py",
+        train,
+    }
+
+
+def test_cache_is_reused_and_a_changed_helper_invalidates_its_dependents(tmp_path, monkeypatch):
+    from gradlint.api import lint_paths
+    from gradlint.settings import Settings
+
+    train = make_project(tmp_path, "from pkg import utils", "utils.log_grads(grads)")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(root=tmp_path, jobs=1)
+    assert [f.code for f in lint_paths(["pkg"], settings).findings] == ["GL001"]
+    calls = []
+    import gradlint.runner as runner
+
+    original = runner.analyze_units
+
+    def counted(units, codes, jobs=None):
+        units = list(units)
+        calls.extend(u.path for u in units)
+        return original(units, codes, jobs)
+
+    monkeypatch.setattr(runner, "analyze_units", counted)
+    assert [f.code for f in lint_paths(["pkg"], settings).findings] == ["GL001"]
+    assert calls == []  # nothing re-analyzed
+    utils = tmp_path / "pkg/utils.py"
+    utils.write_text(utils.read_text().replace("tf.print(", "store.append(grads)\n    tf.print("))
+    assert lint_paths(["pkg"], settings).findings == []
+    assert str(Path("pkg/train.py")) in calls  # the dependent was analyzed again
+    assert train.exists()
