@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from gradlint.analyzer.names import dotted_name as dotted
+
 #: Context managers / decorators that switch grad mode off, and the ones that switch it on.
 _NO_GRAD = frozenset({"no_grad", "inference_mode"})
 _ENABLE_GRAD = frozenset({"enable_grad"})
@@ -130,15 +132,6 @@ class CutLoss:
     #: True: the whole loss carries no gradient; False: one additive term is cut.
     whole: bool
     blockers: tuple[Blocker, ...]
-
-
-def dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 
 def grad_switch(node: cst.BaseExpression) -> bool | None:
