@@ -509,6 +509,17 @@ class _ScopeReader(ShallowVisitor):
         self.info.steps.append(OptimizerStep(node, self.info.scope, None, "manual"))
 
     # -------------------------------------------------------------- expressions
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        # ``datasets.MNIST(..., train=True)``: a keyword is no use of the function ``train``
+        # as a value (only its name may still say an optimizer is in reach).
+        keyword = node.keyword
+        if keyword is None:
+            return True
+        if self.vocabulary.optimizer_name.search(keyword.value):
+            self.info.optimizer_mentions.add(keyword.value)
+        self.walk(node.value)
+        return False
+
     def visit_Name(self, node: cst.Name) -> None:
         if node in self._called:
             return

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from gradlint.analyzer.names import dotted_name as dotted
+from gradlint.analyzer.walk import FastVisitor, children
 
 #: Context managers / decorators that switch grad mode off, and the ones that switch it on.
 _NO_GRAD = frozenset({"no_grad", "inference_mode"})
@@ -184,7 +185,7 @@ def _target_names(target: cst.BaseExpression) -> Iterator[str]:
         yield from _target_names(target.value)
 
 
-class _Recorder(cst.CSTVisitor):
+class _Recorder(FastVisitor):
     """One scope's bindings and backward calls, each with the grad mode it ran under."""
 
     def __init__(self, record: _ScopeRecord, grad: bool, context: cst.CSTNode | None) -> None:
@@ -263,7 +264,7 @@ def _scopes(module: cst.Module) -> Iterator[tuple[cst.CSTNode, bool, cst.CSTNode
     stack: list[cst.CSTNode] = [module]
     while stack:
         node = stack.pop()
-        for child in node.children:
+        for child in children(node):
             if isinstance(child, cst.FunctionDef):
                 grad, context = _decorator_mode(child)
                 yield child, grad, context
@@ -460,10 +461,10 @@ def cut_losses(module: cst.Module) -> list[CutLoss]:
         record = _ScopeRecord()
         recorder = _Recorder(record, grad, context)
         if isinstance(scope, cst.FunctionDef):
-            scope.body.visit(recorder)
+            recorder.walk(scope.body)
         else:
             for statement in scope.body:
-                statement.visit(recorder)
+                recorder.walk(statement)
         for call, loss, site_grad, site_context in record.backwards:
             evaluator = _Evaluator(record)
             carry, blockers = evaluator.carries(loss, site_grad, site_context)
