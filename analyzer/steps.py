@@ -654,7 +654,7 @@ class _ScopeReader(ShallowVisitor):
         self._add_backward(node, "method", func.value)
 
     def _add_backward(self, node: cst.Call, form: str, loss: cst.BaseExpression) -> None:
-        models = _dependencies(loss, self.info.scope, self.index)
+        models = _dependencies(loss, self.info.scope, self.index, node)
         text = self.index.ctx.short_text(loss, 40)
         self.info.backwards.append(BackwardSite(node, self.info.scope, form, loss, text, models))
 
@@ -740,11 +740,19 @@ def _parameter_owners(
     return frozenset(owners)
 
 
-def _dependencies(loss: cst.BaseExpression, scope: Scope, index: StepIndex) -> frozenset[str]:
+def _dependencies(
+    loss: cst.BaseExpression, scope: Scope, index: StepIndex, backward: cst.Call | None = None
+) -> frozenset[str]:
     """Dotted names the loss is computed from, following the scope's local bindings, cut
-    at ``.detach()``/``.item()`` (a detached input is no path to its model)."""
+    at ``.detach()``/``.item()`` (a detached input is no path to its model).
+
+    A name bound before the backward is read from those bindings only: a GAN script binds
+    ``output`` from the discriminator for its loss, then again from the generator's fake
+    for the generator's, and only the first reaches the discriminator's backward (a name
+    bound only later, in a loop, reaches it from the previous iteration)."""
     detach = index.vocabulary.detach_methods
     layout = index.facts.layout(scope)
+    at = layout.calls.get(backward) if backward is not None else None
     found: set[str] = set()
     pending: list[str] = []
     seen_names: set[str] = set()
@@ -776,7 +784,11 @@ def _dependencies(loss: cst.BaseExpression, scope: Scope, index: StepIndex) -> f
     steps = 0
     while pending and steps < 200:
         steps += 1
-        for binding in layout.bindings.get(pending.pop(), []):
+        bindings = layout.bindings.get(pending.pop(), [])
+        if at is not None:
+            before = [b for b in bindings if b.where.before(at)]
+            bindings = before or bindings
+        for binding in bindings:
             value = binding.value or binding.unpacked_from
             if value is not None:
                 _Refs().walk(value)
