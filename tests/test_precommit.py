@@ -134,6 +134,13 @@ def test_manifest_hooks():
         dep.startswith(("tensorflow", "gradlint-ml[tensorflow]"))
         for dep in confirm["additional_dependencies"]
     )
+    # PyTorch's confirmation: the same command, with torch (not TensorFlow) in its environment.
+    torch_confirm = hooks["gradlint-confirm-torch"]
+    assert torch_confirm["entry"] == confirm["entry"]
+    assert torch_confirm["stages"] == ["manual"]
+    deps = torch_confirm["additional_dependencies"]
+    assert any(dep.startswith(("torch", "gradlint-ml[torch]")) for dep in deps)
+    assert not any(dep.startswith(("tensorflow", "gradlint-ml[tensorflow]")) for dep in deps)
 
 
 def test_try_repo_blocks_the_frozen_loop(hook_repo, tmp_path):
@@ -220,6 +227,7 @@ def test_readme_snippet_is_a_valid_config_using_our_hooks(tmp_path):
     used = {h["id"] for repo in yaml.safe_load(snippet)["repos"] for h in repo["hooks"]}
     assert used <= ids
     assert "- id: gradlint-confirm" in doc and "--hook-stage manual gradlint-confirm" in doc
+    assert "--hook-stage manual gradlint-confirm-torch" in doc
 
 
 def _config_for(project: Path, head: str) -> str:
