@@ -7,7 +7,10 @@ each tool, side by side in one run, on three scenarios:
    gradlint-ml[tensorflow]``), found without importing them;
 2. ``generated``: a synthetic tree of 5,000 files (about 1M lines), 2% of them training code;
 3. ``single``: one changed file, as pre-commit passes it (without a tape, and the frozen
-   example), next to ``python -c pass``.
+   example), next to ``python -c pass``;
+4. ``frameworks``: two generated trees of the same shape (same filler, same seed), one whose
+   training files are TensorFlow loops and one whose are PyTorch loops, linted cold one after
+   the other: the cost per file of PyTorch code next to TensorFlow code's.
 
 Then prints the ratios the speed issue sets as targets. See benchmarks/README.md.
 """
@@ -249,6 +252,16 @@ def report(bench: Bench) -> list[str]:
     target("single frozen example, wall", frozen.wall if frozen else None, 0.5, " s")
     cold = g("generated", "gradlint cold")
     target("generated tree, peak memory", cold.peak_mb if cold else None, 300, " MB")
+    files = bench.args.files
+    for label in ("tensorflow", "torch"):
+        r = g("frameworks", f"gradlint cold {label}")
+        if r is not None and r.walls:
+            lines.append(f"- {label} tree: {1000 * r.wall / files:.2f} ms per file ({files} files)")
+    target(
+        "per file, PyTorch tree / TensorFlow tree",
+        _ratio(g("frameworks", "gradlint cold torch"), g("frameworks", "gradlint cold tensorflow")),
+        1.0,
+    )
     extra = [
         (
             "tree, cold, gradlint / LibCST parse-only",
@@ -295,7 +308,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--scenarios", default="tree,generated,single")
+    parser.add_argument("--scenarios", default="tree,generated,single,frameworks")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--jobs", type=int, default=None, help="gradlint -j (default: CPUs)")
     parser.add_argument("--files", type=int, default=5000, help="files in the generated tree")
@@ -349,6 +362,20 @@ def main() -> None:
             lines = generate(root, files=args.files)
             print(f"generated: {args.files} files, {lines} lines")
             bench.compare_all("generated", [str(root)])
+        if "frameworks" in scenarios:
+            sys.path.insert(0, str(HERE))
+            from generate import generate
+
+            jobs = ["-j", str(args.jobs)] if args.jobs else []
+            for framework in ("tensorflow", "torch"):
+                root = work / f"generated-{framework}"
+                generate(root, files=args.files, framework=framework)
+                bench.run(
+                    "frameworks",
+                    f"gradlint cold {framework}",
+                    [*bench.gradlint, "--no-cache", "--format", "json", *jobs, str(root)],
+                    count=_json_len,
+                )
         if "single" in scenarios:
             plain = work / "changed.py"
             sys.path.insert(0, str(HERE))
