@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from gradlint.analyzer.accumulators import buffer_store
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, body_statements
@@ -510,6 +511,13 @@ class FlowAnalysis:
                 self._use(mentioned, "asserted", FateKind.ASSERTED)
             return NOTHING
         kind, label = self._classify(call)
+        if kind == "update" and label in self.vocabulary.buffer_methods:
+            buffer = buffer_store(self.ctx, call, self.scope)
+            if buffer is not None:
+                # A copy into a gradient buffer is a use only if the buffer is read again.
+                if buffer.read_elsewhere:
+                    self._use(arg_val, f"stored in buffer '{buffer.name}'", FateKind.STORED)
+                return NOTHING
         if kind == "update":
             self._use(arg_val, f"applied by {label}", FateKind.APPLIED)
             self._use(receiver, f"applied by {label}", FateKind.APPLIED)
