@@ -71,7 +71,9 @@ def message(problem: UnappliedSite) -> str:
     subject = f"gradients '{grads}'" if grads else "the result of tape.gradient"
     grads_expr = names[0] if len(names) == 1 else f"[{grads}]" if names else "grads"
     sources = problem.sources_text
-    if len(names) <= 1 and sources.isidentifier() and problem.single_variable:
+    if problem.pairs:
+        pairs = grads_expr
+    elif len(names) <= 1 and sources.isidentifier() and problem.single_variable:
         pairs = f"[({grads_expr}, {sources})]"
     else:
         pairs = f"zip({grads_expr}, {sources})"
