@@ -350,9 +350,6 @@ def _trained_after(
             return True
         if any(callee in training for callee in callees.get(call, [])):
             return True
-    if scope.is_module:
-        # A script's globals: its functions train them whenever they are called.
-        return any(not s.scope.is_module for s in index.backward_sites)
     if owner.startswith("self.") and scope.class_node is not None:
         # Built in ``__init__``: the class's other methods train it, in an order its user picks.
         cls = scope.class_node

@@ -25,3 +25,7 @@ def train(loader):
         loss = nn.functional.cross_entropy(model(x), y)
         loss.backward()
         optimizer.step()
+
+
+if __name__ == "__main__":
+    train([(torch.randn(4, 8, device=device), torch.tensor([0, 1, 0, 1], device=device))])
