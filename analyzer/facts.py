@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         TorchOptimizer,
     )
     from gradlint.analyzer.tapes import GradientSite, TapeIndex
+    from gradlint.analyzer.torch_clearing import UnclearedLoop
     from gradlint.analyzer.torch_grad_flow import CutLoss
     from gradlint.analyzer.torch_optimizer_params import StaleOptimizer
     from gradlint.analyzer.training import ModuleFacts, UnappliedSite
@@ -276,4 +277,19 @@ class Facts:
             from gradlint.analyzer.context import NeedsWholeFile
 
             raise NeedsWholeFile("stale optimizer")
+        return found
+
+    @cached_property
+    def uncleared_loops(self) -> list[UnclearedLoop]:
+        """Loops that backpropagate and step but never clear ``.grad``
+        (:mod:`gradlint.analyzer.torch_clearing`)."""
+        if not self.backward_sites:
+            return []
+        from gradlint.analyzer.torch_clearing import uncleared_loops
+
+        found = uncleared_loops(self)
+        if found and self.ctx.line_map is not None:
+            from gradlint.analyzer.context import NeedsWholeFile
+
+            raise NeedsWholeFile("uncleared loop")
         return found
