@@ -10,6 +10,7 @@ from gradlint.rules.base import ExampleFiles, Rule
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
     from gradlint.analyzer.findings import Finding
+    from gradlint.analyzer.returned_gradients import DroppedByCaller
     from gradlint.analyzer.training import UnappliedSite
 
 
@@ -62,6 +63,10 @@ def train_step(x, y):
             yield ctx.finding(
                 self.code, problem.site.call, message(problem), severity=self.severity
             )
+        for dropped in ctx.facts.gradients_dropped_by_callers:
+            yield ctx.finding(
+                self.code, dropped.site.call, caller_message(dropped), severity=self.severity
+            )
 
 
 def message(problem: UnappliedSite) -> str:
@@ -86,4 +91,20 @@ def message(problem: UnappliedSite) -> str:
     action = f"add {fix}" if grads else f"assign it, grads = tape.gradient(...), and add {fix}"
     return (
         f"{subject} of '{sources}' {verb} an optimizer update; the weights stay frozen ({action})"
+    )
+
+
+def caller_message(problem: DroppedByCaller) -> str:
+    """Names the caller that drops returned gradients, and the update it needs there."""
+    *through, last = problem.chain
+    route = "".join(f"{ref.describe()}, then to " for ref in through) + last.describe()
+    held = last.holders[-1] if last.holders else None
+    fix = (
+        f"{problem.optimizer_text}.apply_gradients(zip({held or 'grads'}, {problem.sources_text}))"
+    )
+    where = f"'{last.name}'" if last.name else "that code"
+    kept = f" as '{held}'" if held else ""
+    return (
+        f"gradients of '{problem.sources_text}' are returned to {route}{kept} and never "
+        f"reach an optimizer update there; the weights stay frozen (add {fix} in {where})"
     )
