@@ -38,6 +38,7 @@ findings cache.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -141,15 +142,14 @@ class _Module:
         project = self.ctx.project
         name = str(self.path)
         if project is not None and self.path is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 name = self.path.relative_to(project.project.root).as_posix()
-            except ValueError:
-                pass
         return f"{name}:{line}"
 
 
 def dropped_by_callers(ctx: ModuleContext, facts: Facts) -> list[DroppedByCaller]:
-    """Read once per file through :attr:`gradlint.analyzer.facts.Facts.gradients_dropped_by_callers`."""
+    """Read once per file through
+    :attr:`gradlint.analyzer.facts.Facts.gradients_dropped_by_callers`."""
     module = facts.module
     by_scope: dict[Scope, list[GradientSite]] = {}
     for site in facts.tapes.sites:
@@ -532,9 +532,12 @@ def _label(call: cst.Call) -> str | None:
     func = call.func
     if isinstance(func, cst.Name):
         return func.value
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-        if func.value.value == "self":
-            return f"self.{func.attr.value}"
+    if (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value == "self"
+    ):
+        return f"self.{func.attr.value}"
     return None
 
 
