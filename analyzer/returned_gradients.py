@@ -10,24 +10,26 @@ holding the gradients at the positions the callee returns them (``loss, grads = 
 unpacks them; ``grad(...)[1]`` indexes them), and a caller that returns them again is
 followed further up.
 
-The policy, leaning towards silence where the code cannot be seen:
+The policy: a caller is judged like the same code written inline.
 
 - A caller *reaches* an update when it applies, stores, yields or passes them to anything
-  that may apply (an unknown or third-party call), or returns them to callers of its own of
-  which one reaches, or none is visible.
-- The gradients are reported, at the ``tape.gradient`` call, only when at least one visible
-  caller drops them and none reaches. One caller that applies is enough: a helper whose
-  training loop applies its gradients may also feed an evaluation loop that only reads the
-  loss.
+  that may apply (an unknown or third-party call), or returns them to callers of its own
+  that reach, or of which none is visible.
+- A caller that binds the gradients to a name and then drops them is reported, at the
+  ``tape.gradient`` call, naming that caller, even when another caller applies: the
+  tutorial's one-step demo cell applies, and the training loop below it that lost its
+  ``apply_gradients`` trains nothing (inline, GL001 reports exactly that loop). A caller
+  that discards them on purpose (``loss, _ = grad(...)``, ``grad(...)[0]``) is no dropper.
 - Callers in tests (``test*`` functions, ``Test*`` classes, ``test_*.py``/``*_test.py``) do
-  not count either way: a test that checks the gradients of a helper says nothing about the
-  training loop that drops them.
-- A function with no visible caller is an API (its callers are outside the project), and so
-  is one exported or registered by a decorator (``@tf.function(input_signature=...)``: a
-  TFLite or SavedModel signature) or mentioned as a value (``tf.function(grad)``,
-  ``strategy.run(step, ...)``, ``model.step.get_concrete_function()``): callers out of sight
-  may apply, so it stays quiet. So does a method called on another object
-  (``agent.compute_gradients(x)``): gradlint does not know that object's class.
+  not count either way: a test that checks the gradients of a helper says nothing about
+  the training loop that drops them, and a test that only reads the loss is no bug.
+- A function with no visible caller is an API (its callers are outside the project), and
+  so is one exported or registered by a decorator (``@tf.function(input_signature=...)``:
+  a TFLite or SavedModel signature): it stays quiet. Calls gradlint cannot tie to the
+  function (``agent.compute_gradients(x)`` on an object of unknown class, a lambda, a
+  ``tf.function(grad)`` wrapper) are not seen, so they neither report nor excuse.
+- The site must show training intent (GL001's usual test), or the caller that drops must
+  call it in a loop: a helper module without an optimizer still trains its callers' models.
 
 Other modules are searched through the project model's reverse imports
 (:meth:`gradlint.analyzer.project.Project.dependents`, a text filter then ``ast``): a module is
@@ -255,6 +257,8 @@ class _CallerSearch:
             self._modules[path] = self.own
         #: Caller that drops gradients -> whether it calls in a loop.
         self._loops: dict[CallerRef, bool] = {}
+        #: The lines of the analyzed file its slice keeps (computed when first needed).
+        self._kept: set[int] | None = None
 
     # ------------------------------------------------------------------ following
     def follow(
@@ -266,11 +270,8 @@ class _CallerSearch:
         if key in seen or depth > MAX_CALLER_DEPTH or not _plain_callee(scope):
             return {i: Outcome(Verdict.REACHES) for i in ids}
         seen = seen | {key}
-        callers, hidden = self.callers(module, scope)
-        if hidden:
-            return {i: Outcome(Verdict.REACHES) for i in ids}
         verdicts: dict[int, list[Outcome]] = {i: [] for i in ids}
-        for caller_module, caller, calls in callers:
+        for caller_module, caller, calls in self.callers(module, scope):
             if _is_test(caller_module, caller):
                 continue
             if self.budget <= 0:
@@ -282,11 +283,13 @@ class _CallerSearch:
                 verdicts[i].append(outcome)
         result = {}
         for i, outcomes in verdicts.items():
-            if any(o.verdict is Verdict.REACHES for o in outcomes):
+            dropped = [o for o in outcomes if o.verdict is Verdict.DROPPED]
+            if dropped:
+                result[i] = dropped[0]
+            elif any(o.verdict is Verdict.REACHES for o in outcomes):
                 result[i] = Outcome(Verdict.REACHES)
             else:
-                dropped = [o for o in outcomes if o.verdict is Verdict.DROPPED]
-                result[i] = dropped[0] if dropped else Outcome(Verdict.UNKNOWN)
+                result[i] = Outcome(Verdict.UNKNOWN)
         return result
 
     def _caller(
@@ -309,7 +312,10 @@ class _CallerSearch:
         for i in _all_sites(returned):
             uses = flow.uses.get(i)
             ref = CallerRef(name, where, tuple(flow.holders.get(i, ())))
-            if not uses:
+            if not uses and not any(not h.startswith("_") for h in ref.holders):
+                # ``loss, _ = grad(...)``, ``grad(...)[0]``: discarded on purpose.
+                result[i] = Outcome(Verdict.UNKNOWN)
+            elif not uses:
                 result[i] = Outcome(Verdict.DROPPED, (ref,))
                 self._note_loop(caller, calls, ref)
             elif uses == {(FateKind.RETURNED, RETURN_REASON)} and not caller.is_module:
@@ -341,24 +347,16 @@ class _CallerSearch:
         return bool(outcome.chain) and self._loops.get(outcome.chain[-1], False)
 
     # ------------------------------------------------------------------ finding callers
-    def callers(
-        self, module: _Module, scope: Scope
-    ) -> tuple[list[tuple[_Module, Scope, list[cst.Call]]], bool]:
-        """The visible calls of ``scope`` grouped by calling scope, and whether it may also
-        be called out of sight (referenced as a value, called on another object)."""
-        found, hidden = self._local_callers(module, scope)
-        if hidden:
-            return [], True
+    def callers(self, module: _Module, scope: Scope) -> list[tuple[_Module, Scope, list[cst.Call]]]:
+        """The visible calls of ``scope``, grouped by calling scope."""
+        found = self._local_callers(module, scope)
         if module.path is not None and _is_module_function(scope):
-            more, hidden = self._foreign_callers(module, scope)
-            if hidden:
-                return [], True
-            found += more
-        return found, False
+            found += self._foreign_callers(module, scope)
+        return found
 
     def _local_callers(
         self, module: _Module, callee: Scope
-    ) -> tuple[list[tuple[_Module, Scope, list[cst.Call]]], bool]:
+    ) -> list[tuple[_Module, Scope, list[cst.Call]]]:
         """Calls of ``callee`` in its own module: ``f(...)`` of a module-level function,
         ``self.f(...)`` of a method of the class (or of a subclass in the module)."""
         name = callee.name
@@ -366,55 +364,61 @@ class _CallerSearch:
         if module.analyzed:
             self._require_whole_file(name)
         helpers = module.helpers
+        rivals = [] if method else _definitions(module.ctx.module, name)
         groups: list[tuple[_Module, Scope, list[cst.Call]]] = []
         for scope in helpers.scopes:
-            finder = _References(name)
+            finder = _Calls(name)
             walk_scope(scope, finder)
-            if finder.hidden:
-                return [], True
+            if not finder.calls:
+                continue
             local = assigned_names(scope) if not scope.is_module else set()
-            if method and finder.attributes:
-                return [], True  # ``self.step`` as a value: ``tf.function(self.step)``
-            if not method and any(n not in local for n in finder.names):
-                return [], True  # ``tf.function(grad)``, ``strategy.run(grad, ...)``
             calls = []
             for call in finder.calls:
                 label = _label(call)
-                if method != (label or "").startswith("self."):
-                    if method:
-                        return [], True  # ``agent.compute_gradients(x)``: out of sight
-                    continue  # ``obj.grad(...)``: not the module-level function
-                if label in local:
-                    continue  # a local of the same name
-                if helpers.resolve(label, scope) is callee:
+                if label is None or method != label.startswith("self.") or label in local:
+                    continue  # ``agent.step(x)``, ``obj.grad(...)``, a local of that name
+                if len(rivals) > 1:
+                    # Redefined (a notebook's later cell): module-level code calls the
+                    # definition last run before it; inside a function it is unclear.
+                    seen = _latest(rivals, module.ctx.module, finder.statement[call])
+                    if scope.is_module and seen is callee.node:
+                        calls.append(call)
+                elif helpers.resolve(label, scope) is callee:
                     calls.append(call)
-                elif method:
-                    return [], True  # a method of the same name that may be this one
             if calls:
                 groups.append((module, scope, calls))
-        return groups, False
+        return groups
 
     def _require_whole_file(self, name: str) -> None:
-        """A slice lacks the statements no rule looks at, and so may lack callers: when the
-        name is on a line the slice dropped, the whole file is analyzed instead."""
+        """A slice lacks the statements no rule looks at, and so may lack callers or a
+        redefinition: when the name is on a line the slice dropped, the whole file is
+        analyzed instead."""
         line_map = self.ctx.line_map
         if line_map is None:
             return
-        kept = set(line_map)
-        word = re.compile(rf"(?<![\w.]){re.escape(name)}\b|\.{re.escape(name)}\b")
+        if self._kept is None:
+            # A dropped run of lines is one empty line of the slice, mapped to the run's
+            # first line: a line is kept when the slice holds it with its own text.
+            sliced = self.ctx.module.code.splitlines()
+            self._kept = {
+                number
+                for text, number in zip(sliced, line_map, strict=False)
+                if text == self.ctx.text_lines[number - 1]
+            }
+        word = re.compile(rf"\b{re.escape(name)}\b")
         for number, line in enumerate(self.ctx.text_lines, start=1):
-            if name in line and number not in kept and word.search(line):
+            if name in line and number not in self._kept and word.search(line):
                 from gradlint.analyzer.context import NeedsWholeFile
 
                 raise NeedsWholeFile(f"callers of {name}")
 
     def _foreign_callers(
         self, module: _Module, callee: Scope
-    ) -> tuple[list[tuple[_Module, Scope, list[cst.Call]]], bool]:
+    ) -> list[tuple[_Module, Scope, list[cst.Call]]]:
         """Calls of a module-level function from the other modules of the project."""
         view = module.ctx.project
         if view is None or module.path is None:
-            return [], False
+            return []
         project = view.project
         from gradlint.analyzer.project import TREE_DEPENDENCY, tree_fingerprint
 
@@ -436,28 +440,20 @@ class _CallerSearch:
             if other is None:
                 continue
             for scope in other.helpers.scopes:
-                finder = _References(name)
+                finder = _Calls(name)
                 walk_scope(scope, finder)
-                if finder.hidden:
-                    return [], True
                 local = assigned_names(scope) if not scope.is_module else set()
                 calls = []
                 for call in finder.calls:
                     spelled = dotted_name(call.func) or ""
-                    if spelled.split(".")[0] in local:
+                    if not spelled or spelled.split(".")[0] in local:
                         continue
                     target = other.helpers.foreign(spelled)
                     if target is not None and _is_target(target, module.path, name):
                         calls.append(call)
-                for ref in (*finder.names, *finder.attributes):
-                    if ref.split(".")[0] in local:
-                        continue
-                    target = other.helpers.foreign(ref)
-                    if target is not None and _is_target(target, module.path, name):
-                        return [], True
                 if calls:
                     groups.append((other, scope, calls))
-        return groups, False
+        return groups
 
     def _module(self, path: Path) -> _Module | None:
         if path in self._modules:
@@ -541,52 +537,55 @@ def _label(call: cst.Call) -> str | None:
     return None
 
 
-class _References(ShallowVisitor):
-    """In one scope: calls whose callee is or ends in ``name``, and every other mention of
-    it (``names``: bare names, ``attributes``: dotted), values that may be called out of
-    sight."""
+class _Calls(ShallowVisitor):
+    """In one scope: the calls whose callee is or ends in ``name`` (a lambda's calls are
+    out of sight: when it runs is unknown), with the statement of the scope each is in."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.calls: list[cst.Call] = []
-        self.names: list[str] = []
-        self.attributes: list[str] = []
-        #: Mentioned in a lambda, whose calls are out of sight.
-        self.hidden = False
+        self.statement: dict[cst.Call, cst.CSTNode] = {}
+        self._current: cst.CSTNode | None = None
 
-    def visit_Call(self, node: cst.Call) -> bool:
+    def walk(self, node: cst.CSTNode) -> None:
+        if self._current is None:
+            self._current = node
+            try:
+                super().walk(node)
+            finally:
+                self._current = None
+        else:
+            super().walk(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if (isinstance(func, cst.Name) and func.value == self.name) or (
             isinstance(func, cst.Attribute) and func.attr.value == self.name
         ):
             self.calls.append(node)
-            if isinstance(func, cst.Attribute):
-                self.walk(func.value)
-            for arg in node.args:
-                self.walk(arg.value)
-            return False
-        return True
+            assert self._current is not None
+            self.statement[node] = self._current
 
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name:
-            self.names.append(node.value)
 
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        if node.attr.value == self.name:
-            self.attributes.append(dotted_name(node) or node.attr.value)
-        self.walk(node.value)
-        return False
+def _definitions(module: cst.Module, name: str) -> list[tuple[int, cst.FunctionDef]]:
+    """Top-level ``def name`` statements, with their position in the module's body."""
+    return [
+        (i, stmt)
+        for i, stmt in enumerate(module.body)
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name
+    ]
 
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        self.walk(node.value)
-        return False
 
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        inner = _References(self.name)
-        inner.walk(node.body)
-        if inner.calls or inner.names or inner.attributes:
-            self.hidden = True
-        return False
+def _latest(
+    definitions: list[tuple[int, cst.FunctionDef]], module: cst.Module, statement: cst.CSTNode
+) -> cst.FunctionDef | None:
+    """The definition that module-level ``statement`` sees: the last one before it."""
+    position = next((i for i, stmt in enumerate(module.body) if stmt is statement), -1)
+    latest = None
+    for where, node in definitions:
+        if where < position:
+            latest = node
+    return latest
 
 
 class _LoopCalls(ShallowVisitor):
