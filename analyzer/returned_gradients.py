@@ -281,16 +281,7 @@ class _CallerSearch:
                 caller_module, caller, calls, returned, depth, seen
             ).items():
                 verdicts[i].append(outcome)
-        result = {}
-        for i, outcomes in verdicts.items():
-            dropped = [o for o in outcomes if o.verdict is Verdict.DROPPED]
-            if dropped:
-                result[i] = dropped[0]
-            elif any(o.verdict is Verdict.REACHES for o in outcomes):
-                result[i] = Outcome(Verdict.REACHES)
-            else:
-                result[i] = Outcome(Verdict.UNKNOWN)
-        return result
+        return {i: _combine(found) for i, found in verdicts.items()}
 
     def _caller(
         self,
@@ -301,40 +292,53 @@ class _CallerSearch:
         depth: int,
         seen: frozenset,
     ) -> dict[int, Outcome]:
+        """Each call's result gets ids of its own: a loop that applies what one call
+        returns does not excuse another call of the same scope that drops it."""
         table = SiteTable(recording=module.recording)
+        labels: list[tuple[cst.Call, dict[int, int]]] = []
         for call in calls:
-            table.results[call] = returned
+            mapping = {i: self._fresh() for i in _all_sites(returned)}
+            table.results[call] = _relabel(returned, mapping)
+            labels.append((call, mapping))
         flow = FlowAnalysis(module.ctx, caller, table, module.helpers).run()
         name = _qualname(caller)
-        where = module.where(calls[0])
-        result: dict[int, Outcome] = {}
+        outcomes: dict[int, list[Outcome]] = {i: [] for i in _all_sites(returned)}
         further: dict[int, int] = {}
-        for i in _all_sites(returned):
-            uses = flow.uses.get(i)
-            ref = CallerRef(name, where, tuple(flow.holders.get(i, ())))
-            if not uses and not any(not h.startswith("_") for h in ref.holders):
-                # ``loss, _ = grad(...)``, ``grad(...)[0]``: discarded on purpose.
-                result[i] = Outcome(Verdict.UNKNOWN)
-            elif not uses:
-                result[i] = Outcome(Verdict.DROPPED, (ref,))
-                self._note_loop(caller, calls, ref)
-            elif uses == {(FateKind.RETURNED, RETURN_REASON)} and not caller.is_module:
-                self._next_id += 1
-                further[i] = self._next_id
-            else:
-                result[i] = Outcome(Verdict.REACHES)
+        refs: dict[int, CallerRef] = {}
+        for call, mapping in labels:
+            for i, label in mapping.items():
+                uses = flow.uses.get(label)
+                ref = CallerRef(name, module.where(call), tuple(flow.holders.get(label, ())))
+                if not uses and not any(not h.startswith("_") for h in ref.holders):
+                    # ``loss, _ = grad(...)``, ``grad(...)[0]``: discarded on purpose.
+                    outcomes[i].append(Outcome(Verdict.UNKNOWN))
+                elif not uses:
+                    outcomes[i].append(Outcome(Verdict.DROPPED, (ref,)))
+                    self._note_loop(caller, [call], ref)
+                elif uses == {(FateKind.RETURNED, RETURN_REASON)} and not caller.is_module:
+                    further[label] = self._fresh()
+                    refs[label] = ref
+                else:
+                    outcomes[i].append(Outcome(Verdict.REACHES))
         if further:
             up = _returned(flow, further)
-            outcomes = self.follow(module, caller, up, depth + 1, seen) if up is not None else {}
-            for i, new in further.items():
-                outcome = outcomes.get(new, Outcome(Verdict.REACHES))
-                if outcome.verdict is Verdict.DROPPED:
-                    ref = CallerRef(name, where, tuple(flow.holders.get(i, ())))
-                    result[i] = Outcome(Verdict.DROPPED, (ref, *outcome.chain))
-                else:
-                    # Returned to callers out of sight (or that reach): they decide.
-                    result[i] = Outcome(Verdict.REACHES)
-        return result
+            above = self.follow(module, caller, up, depth + 1, seen) if up is not None else {}
+            for _call, mapping in labels:
+                for i, label in mapping.items():
+                    if label not in further:
+                        continue
+                    outcome = above.get(further[label], Outcome(Verdict.REACHES))
+                    if outcome.verdict is Verdict.DROPPED:
+                        chain = (refs[label], *outcome.chain)
+                        outcomes[i].append(Outcome(Verdict.DROPPED, chain))
+                    else:
+                        # Returned to callers out of sight (or that reach): they decide.
+                        outcomes[i].append(Outcome(Verdict.REACHES))
+        return {i: _combine(found) for i, found in outcomes.items()}
+
+    def _fresh(self) -> int:
+        self._next_id += 1
+        return self._next_id
 
     def _note_loop(self, caller: Scope, calls: list[cst.Call], ref: CallerRef) -> None:
         finder = _LoopCalls(set(calls))
@@ -463,6 +467,16 @@ class _CallerSearch:
         result = None if parsed is None else _Module(parsed[0], parsed[1], path, analyzed=False)
         self._modules[path] = result
         return result
+
+
+def _combine(outcomes: list[Outcome]) -> Outcome:
+    """One caller that drops is reported; else one that reaches keeps them used."""
+    dropped = [o for o in outcomes if o.verdict is Verdict.DROPPED]
+    if dropped:
+        return dropped[0]
+    if any(o.verdict is Verdict.REACHES for o in outcomes):
+        return Outcome(Verdict.REACHES)
+    return Outcome(Verdict.UNKNOWN)
 
 
 def _leads_to(project, index, local: str, path: Path, name: str) -> bool:
