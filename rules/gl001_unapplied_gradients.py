@@ -28,6 +28,14 @@ and the code is a training step: an optimizer is in reach, the step runs in a lo
 called from one), or it is a Keras `Model.train_step` override.
 
 Printing, logging, `tf.summary`, norms and `len` only observe the gradients; they do not count.
+
+A function that only returns its gradients (`return loss, tape.gradient(...)`, as in
+TensorFlow's custom-training tutorial, or a `compute_gradients` method) hands them to its
+callers: gradlint follows them into every caller it can see (same module, later notebook
+cells, `self.` calls of the class, other modules of the project) and reports the
+`tape.gradient` call, naming the caller, when a caller binds them and never applies them.
+A function without a visible caller, a caller inside a test, and an exported
+`@tf.function(input_signature=...)` signature stay quiet.
 """
     why_bad = """
 Nothing fails. The script runs, prints a loss every step, and the weights stay bit-for-bit at
