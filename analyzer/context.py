@@ -40,9 +40,13 @@ class ModuleContext:
         import_facts: ImportFacts | None = None,
         line_map: tuple[int, ...] | None = None,
         optimizer_classes: frozenset[str] = frozenset(),
+        parsed_text: str | None = None,
     ) -> None:
         self.unit = unit
         self.module = module
+        #: The text ``module`` was parsed from (a slice's own text), when it is known: it
+        #: tells where the top-level statements start without generating their code.
+        self.parsed_text = parsed_text
         #: The whole file's imports when ``module`` is a slice of it.
         self.import_facts = import_facts
         #: When ``module`` is a slice: the line of ``unit.text`` each of its lines is.
@@ -88,7 +92,7 @@ class ModuleContext:
     @cached_property
     def _positions(self) -> LazyPositions:
         """Computed per top-level statement, for the statements a position is asked in."""
-        return LazyPositions(self.module)
+        return LazyPositions(self.module, self.parsed_text)
 
     def position(self, node: cst.CSTNode) -> CodeRange:
         """Where ``node`` is in ``unit.text`` (a slice's lines mapped back to the file's)."""

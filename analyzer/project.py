@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-import warnings
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +52,10 @@ SKIPPED_FOLDERS = frozenset(
 MAX_PROJECT_FILES = 20_000
 #: Files larger than this are not indexed (generated code; it stays unknown).
 MAX_MODULE_BYTES = 2_000_000
+
+
+#: An identifier (what ``words`` holds).
+_WORD = re.compile(r"[^\W\d]\w*")
 
 
 def find_root(path: Path) -> Path:
@@ -88,7 +92,8 @@ class ModuleIndex:
     imports: Mapping[str, str]
     functions: frozenset[str]
     classes: Mapping[str, ClassInfo]
-    #: Every name the module mentions as a whole word (a cheap "could it call X?" test).
+    #: Every word of the module's text (a cheap "could it call X?" test: names in strings
+    #: and comments count too, which only makes it answer "maybe" more often).
     words: frozenset[str]
 
     @property
@@ -175,12 +180,11 @@ class Project:
         return result
 
     def _build_index(self, path: Path, text: str) -> ModuleIndex | None:
+        from gradlint.analyzer.python_ast import parse_python
+
         digest = text_digest(text)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
+        tree = parse_python(text)  # the analyzed file's tree is the slicer's
+        if tree is None:
             return None
         is_package = path.name == "__init__.py"
         name = self.module_name(path)
@@ -217,9 +221,8 @@ class Project:
                 bases = tuple(b for b in (_dotted(base) for base in node.bases) if b)
                 classes[node.name] = ClassInfo(bases, methods)
                 imports.pop(node.name, None)
-        words = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name)) | frozenset(
-            n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
-        )
+        # Read from the text: two walks of the tree cost as much as parsing it.
+        words = frozenset(_WORD.findall(text))
         return ModuleIndex(
             path,
             name,

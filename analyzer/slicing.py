@@ -41,7 +41,6 @@ import bisect
 import itertools
 import re
 import unicodedata
-import warnings
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -219,12 +218,9 @@ def _import_facts(statement_lists: Iterable[list[ast.stmt]]) -> ImportFacts:
 
 
 def _parse(text: str) -> ast.Module | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None
+    from gradlint.analyzer.python_ast import parse_python
+
+    return parse_python(text)
 
 
 class _Where:

@@ -39,6 +39,7 @@ import re
 import stat
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from gradlint import __version__
@@ -108,6 +109,15 @@ class Cache:
     def get(self, key: str, path: str) -> list[Finding] | None:
         """The findings stored under ``key``, unless one of the other files they were
         computed from (the project's modules a file imports) has changed since."""
+        entry = self.get_entry(key, path)
+        return None if entry is None else entry[0]
+
+    def get_entry(
+        self, key: str, path: str, overrides: Mapping[str, str] | None = None
+    ) -> tuple[list[Finding], dict[str, str]] | None:
+        """The findings stored under ``key`` and the other files they depend on (path ->
+        digest). ``overrides`` (absolute path -> text: an editor's unsaved buffers) stand
+        for those files' contents on disk."""
         if not _ENTRY_NAME.fullmatch(f"{key}.json"):
             self.misses += 1
             return None
@@ -117,7 +127,8 @@ class Cache:
             if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
                 raise ValueError("not an entry")
             findings = [_finding(item, path) for item in data["findings"]]
-            if not _dependencies_unchanged(data.get("deps", {})):
+            dependencies = data.get("deps", {})
+            if not dependencies_unchanged(dependencies, overrides):
                 raise ValueError("a dependency changed")
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             self.misses += 1
@@ -125,7 +136,7 @@ class Cache:
         with contextlib.suppress(OSError, NotImplementedError):
             os.utime(entry, follow_symlinks=False)
         self.hits += 1
-        return findings
+        return findings, dict(dependencies)
 
     def put(
         self, key: str, findings: list[Finding], dependencies: dict[str, str] | None = None
@@ -216,18 +227,38 @@ class SummaryCache:
             _write_atomic(entry, json.dumps(value).encode())
 
 
-def _dependencies_unchanged(dependencies: object) -> bool:
+def dependencies_unchanged(
+    dependencies: object, overrides: Mapping[str, str] | None = None
+) -> bool:
     """Whether every file a result was computed from still has the recorded content (for
-    a project-wide search for callers, whether the project's files are all unchanged)."""
-    from gradlint.analyzer.project import TREE_DEPENDENCY, current_digest, tree_fingerprint
+    a project-wide search for callers, whether the project's files are all unchanged).
+
+    ``overrides``: absolute path -> the text that stands for that file (an unsaved editor
+    buffer); a project-wide result is stale when any buffer in its tree differs from disk.
+    """
+    from gradlint.analyzer.project import (
+        TREE_DEPENDENCY,
+        current_digest,
+        text_digest,
+        tree_fingerprint,
+    )
 
     if not isinstance(dependencies, dict):
         return False
+    overrides = overrides or {}
     for name, digest in dependencies.items():
         if not isinstance(name, str) or not isinstance(digest, str):
             return False
         if name.startswith(TREE_DEPENDENCY):
-            now = tree_fingerprint(Path(name[len(TREE_DEPENDENCY) :]))
+            root = Path(name[len(TREE_DEPENDENCY) :])
+            now = tree_fingerprint(root)
+            if any(
+                Path(path).is_relative_to(root) and text_digest(text) != current_digest(path)
+                for path, text in overrides.items()
+            ):
+                return False
+        elif name in overrides:
+            now = text_digest(overrides[name])
         else:
             now = current_digest(name)
         if now != digest:

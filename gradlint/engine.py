@@ -211,10 +211,15 @@ def _analyze_unit(
     from gradlint.analyzer.context import ModuleContext, NeedsWholeFile
 
     if sliced is None:
-        ctx = ModuleContext(unit, parsed)
+        ctx = ModuleContext(unit, parsed, parsed_text=unit.text)
     else:
         ctx = ModuleContext(
-            unit, parsed, sliced.import_facts, sliced.line_map, sliced.optimizer_classes
+            unit,
+            parsed,
+            sliced.import_facts,
+            sliced.line_map,
+            sliced.optimizer_classes,
+            parsed_text=sliced.text,
         )
     ctx.project = _project_view(model, unit)
     findings: list[Finding] = []

@@ -57,8 +57,9 @@ def _all_nodes(module: cst.Module) -> list[cst.CSTNode]:
     return nodes
 
 
+@pytest.mark.parametrize("read_ast", [False, True], ids=["counted", "from-ast"])
 @pytest.mark.parametrize(("name", "text"), _sources(), ids=[name for name, _ in _sources()])
-def test_every_node_has_libcst_position_in_any_order_of_questions(name, text):
+def test_every_node_has_libcst_position_in_any_order_of_questions(name, text, read_ast):
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError:
@@ -72,7 +73,7 @@ def test_every_node_has_libcst_position_in_any_order_of_questions(name, text):
             asked.reverse()
         elif order == "shuffled":
             random.Random(len(text)).shuffle(asked)
-        positions = LazyPositions(module)
+        positions = LazyPositions(module, text if read_ast else None)
         for node in asked:
             assert positions[node] == expected[node], (order, type(node).__name__)
 
@@ -87,8 +88,9 @@ def test_only_the_statement_asked_about_gets_positions():
     assert module.body[10] not in positions._ranges
 
 
+@pytest.mark.parametrize("read_ast", [False, True], ids=["counted", "from-ast"])
 @pytest.mark.parametrize(("name", "text"), _sources(), ids=[name for name, _ in _sources()])
-def test_where_top_level_statements_start_is_libcst_position(name, text):
+def test_where_top_level_statements_start_is_libcst_position(name, text, read_ast):
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError:
@@ -96,6 +98,38 @@ def test_where_top_level_statements_start_is_libcst_position(name, text):
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     openers = [node for stmt in module.body for node in (stmt, *getattr(stmt, "decorators", ()))]
     for asked in (openers, openers[::-1]):
-        positions = LazyPositions(module)
+        positions = LazyPositions(module, text if read_ast else None)
         for node in asked:
             assert positions.start(node) == expected[node].start, type(node).__name__
+
+
+def test_with_the_text_no_statement_above_is_generated_to_find_where_one_starts():
+    text = "".join(f"@tf.function\ndef f{i}(x):\n    # {i}\n    return x\n\n" for i in range(50))
+    module = cst.parse_module(text)
+    positions = LazyPositions(module, text)
+    assert positions.start(module.body[40].decorators[0]).line == 201
+    assert positions[module.body[30].body.body[0]].start.line == 154
+    # Only the statement asked about and where the next one starts are known.
+    assert set(positions._starts) == {0, 30, 31, 40}
+
+
+def test_a_table_that_disagrees_with_the_code_falls_back_to_counting():
+    text = "x = 1\n\ny = 2\n\n\ndef f():\n    return y\n# end\n"
+    module = cst.parse_module(text)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    for wrong in ([1, 3, 7], [1, 4, 6], [2, 3, 6]):
+        positions = LazyPositions(module, text)
+        assert positions._statement_lines() == [1, 3, 6]
+        positions._first_lines = wrong  # as if ast had counted one statement differently
+        for node in _all_nodes(module)[::-1]:
+            assert positions[node] == expected[node], wrong
+
+
+def test_the_ast_table_joins_statements_on_one_line_and_refuses_a_lone_carriage_return():
+    from gradlint.analyzer.positions import _first_token_lines
+
+    assert _first_token_lines("a = 1; b = 2\nc = 3\n", 2) == [1, 2]
+    assert _first_token_lines("@d\n\n@e\ndef f(): pass\n", 1) == [1]
+    assert _first_token_lines("x = 1\r\ry = 2\r", 2) is None
+    assert _first_token_lines("x = 1\ny = 2\n", 3) is None  # not the module's statements
+    assert _first_token_lines("x = (\n", 1) is None  # ast cannot parse it

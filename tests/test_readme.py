@@ -80,3 +80,15 @@ def test_readme_config_error_lists_the_real_keys(tmp_path) -> None:
         [sys.executable, "-m", "gradlint", "."], cwd=tmp_path, capture_output=True, text=True
     )
     assert result.stderr.strip() in README
+
+
+def test_readme_jupyterlab_recipe_is_a_valid_jupyter_lsp_spec() -> None:
+    """jupyter-lsp's schema (spec version 2) requires argv, languages and version."""
+    import json
+
+    section = README.split("**JupyterLab**", 1)[1]
+    block = section.split("```json\n", 1)[1].split("```", 1)[0]
+    spec = json.loads(block)["LanguageServerManager"]["language_servers"]["gradlint"]
+    assert spec["version"] == 2
+    assert spec["argv"] == ["gradlint", "server"]
+    assert "python" in spec["languages"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import attrs
 import pytest
 import pytest_lsp
+from frozen_sources import CALLER, HELPER_APPLIES, HELPER_DROPS
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -400,7 +401,7 @@ async def test_config_file_watchers_are_registered(client: LanguageClient):
         r for r in client.registrations if r.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
     ]
     patterns = sorted(w["globPattern"] for w in registration.register_options["watchers"])
-    assert patterns == ["**/pyproject.toml", "**/setup.cfg"]
+    assert patterns == ["**/*.py", "**/pyproject.toml", "**/setup.cfg"]
 
 
 async def test_excluded_files_get_no_diagnostics(client: LanguageClient, workspace: Path):
@@ -481,3 +482,38 @@ async def test_a_notebook_cell_that_does_not_parse_gets_gl000(
     assert gl000.code == "GL000"
     assert gl000.range.start.line in (1, 2)  # within the cell, not the joined text
     assert await _diagnostics(client, documents[0].uri, lambda d: True) == []
+
+
+async def test_an_edit_to_a_helper_updates_the_files_that_call_it(
+    client: LanguageClient, workspace: Path
+):
+    project = workspace / "cross"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("")
+    helper = project / "helpers.py"
+    train = _open(client, project / "train.py", CALLER)
+    helper.write_text(HELPER_APPLIES)
+    assert await _diagnostics(client, train, lambda d: d == []) == []
+
+    # The helper, opened and edited without saving: its caller's gradients are dropped now.
+    helper_uri = _open(client, helper, HELPER_APPLIES)
+    _change(client, helper_uri, HELPER_DROPS, version=2)
+    (finding,) = await _diagnostics(client, train, lambda d: _codes(d) == ["GL001"])
+    assert finding.range.start.line == 12  # the tape.gradient line of train.py
+    _change(client, helper_uri, HELPER_APPLIES, version=3)
+    await _diagnostics(client, train, lambda d: d == [])
+
+    # Closed unsaved, the helper on disk counts again; then it changes on disk (a pull).
+    _change(client, helper_uri, HELPER_DROPS, version=4)
+    await _diagnostics(client, train, lambda d: _codes(d) == ["GL001"])
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(helper_uri))
+    )
+    await _diagnostics(client, train, lambda d: d == [])
+    helper.write_text(HELPER_DROPS)
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=helper_uri, type=types.FileChangeType.Changed)]
+        )
+    )
+    await _diagnostics(client, train, lambda d: _codes(d) == ["GL001"])

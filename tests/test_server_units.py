@@ -125,3 +125,55 @@ def test_settings_come_from_the_nearest_configuration_file(tmp_path):
     broken = store.for_file(tmp_path / "pkg" / "train.py")
     assert "unknown rule code or prefix 'GL00X'" in broken.config_error
     assert "GL002" in broken.codes  # the defaults meanwhile
+
+
+def _cross_module_project(tmp_path):
+    """train.py hands its gradients to helpers.apply; helpers.py on disk applies them."""
+    from frozen_sources import CALLER, HELPER_APPLIES, HELPER_DROPS
+
+    (tmp_path / "pyproject.toml").write_text("[tool.gradlint]\n")
+    (tmp_path / "helpers.py").write_text(HELPER_APPLIES)
+    (tmp_path / "train.py").write_text(CALLER)
+    return CALLER, HELPER_DROPS
+
+
+def test_an_unsaved_helper_buffer_is_read_and_never_cached_as_the_disk_result(tmp_path):
+    from gradlint.server.linting import ProjectStore, lint_unit, python_unit
+
+    caller, drops = _cross_module_project(tmp_path)
+    train, helpers = str(tmp_path / "train.py"), str(tmp_path / "helpers.py")
+    project = ProjectStore([tmp_path]).for_file(tmp_path / "train.py")
+    unit = python_unit(train, caller)
+
+    edited = lint_unit(unit, project, store=True, buffers={helpers: drops})
+    assert [f.code for f in edited.findings] == ["GL001"]
+    assert helpers in edited.dependencies
+    # Stored? No: the disk's helper applies, and the CLI must not get the buffer's answer.
+    on_disk = lint_unit(unit, project, store=True)
+    assert (on_disk.findings, on_disk.from_cache) == ([], False)
+    # That one was stored, with the helper it depends on: a hit, unless a buffer differs.
+    assert lint_unit(unit, project).from_cache
+    again = lint_unit(unit, project, buffers={helpers: drops})
+    assert (again.from_cache, [f.code for f in again.findings]) == (False, ["GL001"])
+
+
+def test_project_false_reads_no_helper(tmp_path):
+    from gradlint.server.linting import ProjectStore, lint_unit, python_unit
+
+    caller, drops = _cross_module_project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.gradlint]\nproject = false\n")
+    project = ProjectStore([tmp_path]).for_file(tmp_path / "train.py")
+    unit = python_unit(str(tmp_path / "train.py"), caller)
+    outcome = lint_unit(unit, project, buffers={str(tmp_path / "helpers.py"): drops})
+    assert (outcome.findings, outcome.dependencies) == ([], {})
+
+
+def test_depends_on_reads_files_and_whole_project_searches(tmp_path):
+    from gradlint.analyzer.project import TREE_DEPENDENCY
+    from gradlint.server.linting import depends_on
+
+    helper = tmp_path / "pkg" / "helpers.py"
+    assert depends_on({str(helper): "d"}, helper)
+    assert not depends_on({str(helper): "d"}, tmp_path / "pkg" / "other.py")
+    assert depends_on({f"{TREE_DEPENDENCY}{tmp_path}": "d"}, tmp_path / "pkg" / "other.py")
+    assert not depends_on({f"{TREE_DEPENDENCY}{tmp_path / 'pkg'}": "d"}, tmp_path / "x.py")

@@ -13,8 +13,9 @@ per keystroke.
 from __future__ import annotations
 
 import json
+import os
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,33 +137,83 @@ class LintOutcome:
     #: GL000 saying so); the server logs it to the client.
     crash: str | None = None
     from_cache: bool = field(default=False, compare=False)
+    #: The other files the findings were computed from (absolute path, or
+    #: ``<tree>ROOT`` for a search of the whole project -> digest): a change to one of
+    #: them, saved or not, changes these findings.
+    dependencies: dict[str, str] = field(default_factory=dict, compare=False)
 
 
-def lint_unit(unit: SourceUnit, project: Project, *, store: bool = False) -> LintOutcome:
+def lint_unit(
+    unit: SourceUnit,
+    project: Project,
+    *,
+    store: bool = False,
+    buffers: Mapping[str, str] | None = None,
+) -> LintOutcome:
     """The findings the command line would report for ``unit`` under ``project``.
 
-    ``store`` writes the result to the shared cache (for opened and saved buffers).
+    ``buffers`` (absolute path -> text) are the editor's open files: the project's other
+    modules are read from them rather than from disk, so an unsaved change to a helper
+    shows in the files that call it. ``store`` writes the result to the shared cache (for
+    opened and saved buffers), only when it is what the command line would compute from
+    the files on disk.
     """
     from gradlint.api import apply_per_file_ignores
+    from gradlint.cache import dependencies_unchanged
 
     if project.excluded(Path(unit.path)):
         return LintOutcome([])
+    buffers = dict(buffers or {})
     cache = project.cache if unit.kind == "python" else None
     key = None
     if cache is not None:
         key = cache.key(unit.kind, unit.text.encode("utf-8", "surrogatepass"))
-        hit = cache.get(key, unit.path)
+        hit = cache.get_entry(key, unit.path, buffers)
         if hit is not None:
-            return LintOutcome(apply_per_file_ignores(hit, project.settings), from_cache=True)
+            findings, dependencies = hit
+            return LintOutcome(
+                apply_per_file_ignores(findings, project.settings),
+                from_cache=True,
+                dependencies=dependencies,
+            )
     from gradlint.engine import analyze_unit
 
+    model = _project_model(project, buffers) if project.settings.project else False
     try:
-        findings = analyze_unit(unit, project.codes)
+        result = analyze_unit(unit, project.codes, project=model)
     except Exception as exc:  # noqa: BLE001 - one buffer's crash must not end the server
         return LintOutcome([_internal_error(unit, exc)], crash=traceback.format_exc())
-    if store and cache is not None and key is not None:
-        cache.put(key, findings)
-    return LintOutcome(apply_per_file_ignores(findings, project.settings))
+    dependencies = dict(getattr(result, "dependencies", None) or {})
+    if store and cache is not None and key is not None and dependencies_unchanged(dependencies):
+        cache.put(key, list(result), dependencies)
+    return LintOutcome(
+        apply_per_file_ignores(list(result), project.settings), dependencies=dependencies
+    )
+
+
+def _project_model(project: Project, buffers: dict[str, str]):
+    """A model of the project as the editor shows it, made for each analysis: its module
+    indexes are read once and kept, and buffers change between analyses. Summaries of
+    unchanged modules still come from the shared cache (keyed by content)."""
+    from gradlint.analyzer.summaries import ProjectModel
+
+    backend = project.cache.summaries() if project.cache is not None else None
+    return ProjectModel(overrides=buffers, backend=backend)
+
+
+def depends_on(dependencies: Mapping[str, str], path: Path) -> bool:
+    """Whether findings computed from ``dependencies`` may change when the file at ``path``
+    changes (it is one of them, or inside a project they searched whole)."""
+    from gradlint.analyzer.project import TREE_DEPENDENCY
+
+    target = Path(os.path.abspath(path))
+    for name in dependencies:
+        if name.startswith(TREE_DEPENDENCY):
+            if target.is_relative_to(Path(name[len(TREE_DEPENDENCY) :])):
+                return True
+        elif Path(name) == target:
+            return True
+    return False
 
 
 def _internal_error(unit: SourceUnit, exc: BaseException) -> Finding:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from gradlint.server.linting import (
     Cell,
     LintOutcome,
     ProjectStore,
+    depends_on,
     docs_url,
     lint_unit,
     noqa_edit,
@@ -57,6 +59,8 @@ class Published:
     version: int | None
     #: For a notebook: cell number (1-based, as in findings) -> the cell's document URI.
     cells: dict[int, str] = field(default_factory=dict)
+    #: The other files they were computed from (:attr:`LintOutcome.dependencies`).
+    dependencies: dict[str, str] = field(default_factory=dict)
 
 
 class GradlintServer(LanguageServer):
@@ -134,9 +138,13 @@ class GradlintServer(LanguageServer):
         project = self.projects.for_file(path)
         self._report_config_error(project.config_error)
         unit = python_unit(str(path) if path else uri, document.source)
-        outcome = lint_unit(unit, project, store=store and path is not None)
+        outcome = lint_unit(
+            unit, project, store=store and path is not None, buffers=self.open_buffers()
+        )
         self._report_crash(uri, outcome)
-        self.published[uri] = Published(outcome.findings, document.version)
+        self.published[uri] = Published(
+            outcome.findings, document.version, dependencies=outcome.dependencies
+        )
         diagnostics = [self.diagnostic(f, document) for f in outcome.findings]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
@@ -160,9 +168,11 @@ class GradlintServer(LanguageServer):
         unit = notebook_unit(str(path) if path else uri, cells)
         if isinstance(unit, SourceError):  # cannot happen for cells built by notebook_unit
             raise RuntimeError(unit.message)
-        outcome = lint_unit(unit, project, store=False)
+        outcome = lint_unit(unit, project, store=False, buffers=self.open_buffers())
         self._report_crash(uri, outcome)
-        self.published[uri] = Published(outcome.findings, notebook.version, by_number)
+        self.published[uri] = Published(
+            outcome.findings, notebook.version, by_number, outcome.dependencies
+        )
         per_cell: dict[str, list[types.Diagnostic]] = {cell: [] for cell in by_number.values()}
         first = next(iter(by_number.values()), None)
         for finding in outcome.findings:
@@ -179,6 +189,27 @@ class GradlintServer(LanguageServer):
                     diagnostics=diagnostics,
                 )
             )
+
+    def open_buffers(self) -> dict[str, str]:
+        """Absolute path -> text of every open Python file: what the analysis reads for
+        the project's other modules instead of the disk (unsaved edits included)."""
+        buffers = {}
+        for uri, document in self.workspace.text_documents.items():
+            path = _fs_path(uri)
+            if path is not None and path.suffix in _PYTHON_SUFFIXES:
+                buffers[os.path.abspath(path)] = document.source
+        return buffers
+
+    def file_changed(self, uri: str) -> None:
+        """``uri`` changed (edited, saved, opened, closed, or changed on disk): re-lint the
+        open files whose findings were computed from it (its callers, the files importing
+        its helpers), after the same quiet period as an edit."""
+        path = _fs_path(uri)
+        if path is None or path.suffix not in _PYTHON_SUFFIXES:
+            return
+        for other, published in list(self.published.items()):
+            if other != uri and depends_on(published.dependencies, path):
+                self.schedule(other, delay=DEBOUNCE_SECONDS)
 
     def clear(self, uri: str, cell_uris: Sequence[str] = ()) -> None:
         pending = self.pending.pop(uri, None)
@@ -386,7 +417,7 @@ class GradlintServer(LanguageServer):
         self.projects.invalidate()
 
     async def watch_config_files(self) -> None:
-        """Ask the client to report changes of configuration files, where it can."""
+        """Ask the client to report changes of configuration and Python files, where it can."""
         workspace = self.client_capabilities.workspace
         watched = workspace.did_change_watched_files if workspace else None
         if watched is None or not watched.dynamic_registration:
@@ -394,6 +425,9 @@ class GradlintServer(LanguageServer):
         watchers = [
             types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_FILE_NAMES
         ]
+        # Python files too: a helper changed outside the editor (a checkout, a pull)
+        # changes the findings of the open files that call it.
+        watchers.append(types.FileSystemWatcher(glob_pattern="**/*.py"))
         registration = self.client_register_capability_async(
             types.RegistrationParams(
                 registrations=[
@@ -469,11 +503,13 @@ def build_server() -> GradlintServer:
     def did_open(ls: GradlintServer, params: types.DidOpenTextDocumentParams) -> None:
         with ls.guarded("textDocument/didOpen"):
             ls.lint_now(params.text_document.uri, store=True)
+            ls.file_changed(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: GradlintServer, params: types.DidChangeTextDocumentParams) -> None:
         with ls.guarded("textDocument/didChange"):
             ls.schedule(params.text_document.uri, delay=DEBOUNCE_SECONDS)
+            ls.file_changed(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: GradlintServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -482,11 +518,13 @@ def build_server() -> GradlintServer:
                 ls.relint_all()
             else:
                 ls.lint_now(params.text_document.uri, store=True)
+                ls.file_changed(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: GradlintServer, params: types.DidCloseTextDocumentParams) -> None:
         with ls.guarded("textDocument/didClose"):
             ls.clear(params.text_document.uri)
+            ls.file_changed(params.text_document.uri)  # the file on disk counts again
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     def notebook_open(ls: GradlintServer, params: types.DidOpenNotebookDocumentParams) -> None:
@@ -541,6 +579,10 @@ def build_server() -> GradlintServer:
         with ls.guarded("workspace/didChangeWatchedFiles"):
             if any(_is_config_file(change.uri) for change in params.changes):
                 ls.relint_all()
+                return
+            for change in params.changes:
+                if ls.workspace.text_documents.get(unquote(change.uri)) is None:
+                    ls.file_changed(change.uri)  # an open file's buffer is what counts
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def configuration(ls: GradlintServer, params: types.DidChangeConfigurationParams) -> None:
