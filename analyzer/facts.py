@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from gradlint.analyzer.forward_pass import ForwardProblem
     from gradlint.analyzer.layout import ScopeLayout
     from gradlint.analyzer.pairs import Update
+    from gradlint.analyzer.returned_gradients import DroppedByCaller
     from gradlint.analyzer.scopes import Scope
     from gradlint.analyzer.steps import (
         BackwardSite,
@@ -293,3 +294,11 @@ class Facts:
 
             raise NeedsWholeFile("uncleared loop")
         return found
+
+    @cached_property
+    def gradients_dropped_by_callers(self) -> list[DroppedByCaller]:
+        """Weight gradients a function only returns, that a visible caller drops and none
+        applies (:mod:`gradlint.analyzer.returned_gradients`)."""
+        from gradlint.analyzer.returned_gradients import dropped_by_callers
+
+        return dropped_by_callers(self.ctx, self)
