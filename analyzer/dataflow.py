@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from gradlint.analyzer.accumulators import buffer_store
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, body_statements
@@ -78,6 +79,8 @@ class Val:
 
 NOTHING = Val()
 State = dict[str, Val]
+#: The reason a ``return`` statement gives (``yield`` and ``raise`` give their own).
+RETURN_REASON = "returned"
 
 
 @dataclass
@@ -94,6 +97,9 @@ class SiteTable:
     parts: dict[int, tuple[int, ...]] = field(default_factory=dict)
     tape_of: dict[int, object] = field(default_factory=dict)
     recording: dict[cst.With, list[object]] = field(default_factory=dict)
+    #: The value a call returns, where it is known: gradients a callee returns, followed
+    #: into one of its callers (:mod:`gradlint.analyzer.returned_gradients`).
+    results: dict[cst.Call, Val] = field(default_factory=dict)
 
 
 @dataclass
@@ -106,6 +112,11 @@ class FlowResult:
     kinds: dict[int, FateKind] = field(default_factory=dict)
     #: site index -> names that held the value (for messages)
     holders: dict[int, list[str]] = field(default_factory=dict)
+    #: site index -> every use met, not only the first (kind, reason): a value that is only
+    #: ever returned is followed into the callers.
+    uses: dict[int, set[tuple[FateKind, str]]] = field(default_factory=dict)
+    #: The values of the scope's ``return`` statements, in order.
+    returns: list[Val] = field(default_factory=list)
 
 
 class FlowAnalysis:
@@ -134,7 +145,7 @@ class FlowAnalysis:
         self.initial: State = dict(seeds or {})
         self.params = set(scope.params())
         self.globals: set[str] = set()
-        self.assigned = _assigned_names(scope)
+        self.assigned = assigned_names(scope)
 
     # ----------------------------------------------------------------- entry point
     def run(self) -> FlowResult:
@@ -147,6 +158,7 @@ class FlowAnalysis:
             if site not in self.result.used:
                 self.result.used[site] = reason
                 self.result.kinds[site] = kind
+            self.result.uses.setdefault(site, set()).add((kind, reason))
         for part in val.parts or ():
             self._use(part, reason, kind)
 
@@ -247,7 +259,9 @@ class FlowAnalysis:
             self._augment(small.target, val, state)
         elif isinstance(small, cst.Return):
             if small.value is not None:
-                self._use(self._eval(small.value, state), "returned", FateKind.RETURNED)
+                val = self._eval(small.value, state)
+                self._use(val, RETURN_REASON, FateKind.RETURNED)
+                self.result.returns.append(val)
             return True
         elif isinstance(small, cst.Raise):
             if small.exc is not None:
@@ -490,6 +504,13 @@ class FlowAnalysis:
 
     # ----------------------------------------------------------------- calls
     def _call(self, call: cst.Call, state: State) -> Val:
+        val = self._call_effects(call, state)
+        known = self.table.results.get(call)
+        if known is None:
+            return val
+        return known if not val else Val(val.sites | self._all_sites(known))
+
+    def _call_effects(self, call: cst.Call, state: State) -> Val:
         site = self.table.ids.get(call)
         func = call.func
         receiver = NOTHING
@@ -510,6 +531,13 @@ class FlowAnalysis:
                 self._use(mentioned, "asserted", FateKind.ASSERTED)
             return NOTHING
         kind, label = self._classify(call)
+        if kind == "update" and label in self.vocabulary.buffer_methods:
+            buffer = buffer_store(self.ctx, call, self.scope)
+            if buffer is not None:
+                # A copy into a gradient buffer is a use only if the buffer is read again.
+                if buffer.read_elsewhere:
+                    self._use(arg_val, f"stored in buffer '{buffer.name}'", FateKind.STORED)
+                return NOTHING
         if kind == "update":
             self._use(arg_val, f"applied by {label}", FateKind.APPLIED)
             self._use(receiver, f"applied by {label}", FateKind.APPLIED)
@@ -684,6 +712,7 @@ class HelperIndex:
 
     def __init__(self, scopes: list[Scope], project: ProjectModule | None = None) -> None:
         self.project = project
+        self.scopes = scopes
         self.functions: dict[str, Scope] = {}
         self.methods: dict[cst.ClassDef, dict[str, Scope]] = {}
         self.classes: dict[str, cst.ClassDef] = {}
@@ -958,7 +987,7 @@ class _AssignedNames(FastVisitor):
             self._targets(target.value)
 
 
-def _assigned_names(scope: Scope) -> set[str]:
+def assigned_names(scope: Scope) -> set[str]:
     collector = _AssignedNames()
     for stmt in scope.body():
         collector.walk(stmt)
@@ -970,16 +999,16 @@ def _join(base: State, *others: State) -> State:
     for other in others:
         for name, val in other.items():
             old = merged.get(name)
-            merged[name] = val if old is None else _join_val(old, val)
+            merged[name] = val if old is None else join_val(old, val)
     return merged
 
 
-def _join_val(a: Val, b: Val) -> Val:
+def join_val(a: Val, b: Val) -> Val:
     if a == b:
         return a
     if a.parts is not None and b.parts is not None and len(a.parts) == len(b.parts):
         return Val(
-            a.sites | b.sites, tuple(_join_val(x, y) for x, y in zip(a.parts, b.parts, strict=True))
+            a.sites | b.sites, tuple(join_val(x, y) for x, y in zip(a.parts, b.parts, strict=True))
         )
     return Val(a.sites | b.sites)
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from gradlint.analyzer.forward_pass import ForwardProblem
     from gradlint.analyzer.layout import ScopeLayout
     from gradlint.analyzer.pairs import Update
+    from gradlint.analyzer.returned_gradients import DroppedByCaller
     from gradlint.analyzer.scopes import Scope
     from gradlint.analyzer.steps import (
         BackwardSite,
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
         TorchOptimizer,
     )
     from gradlint.analyzer.tapes import GradientSite, TapeIndex
+    from gradlint.analyzer.torch_clearing import UnclearedLoop
     from gradlint.analyzer.torch_grad_flow import CutLoss
+    from gradlint.analyzer.torch_optimizer_params import StaleOptimizer
     from gradlint.analyzer.training import ModuleFacts, UnappliedSite
 
 
@@ -259,3 +262,43 @@ class Facts:
         from gradlint.analyzer.commented_steps import find_commented_steps
 
         return find_commented_steps(self.ctx, self)
+
+    @cached_property
+    def stale_optimizers(self) -> list[StaleOptimizer]:
+        """Optimizers whose model is replaced (re-instantiated, deep-copied, a layer
+        swapped) after they were built, and then trained
+        (:mod:`gradlint.analyzer.torch_optimizer_params`)."""
+        if not self.backward_sites:
+            return []  # no training step in the file: nothing can train the new model
+        from gradlint.analyzer.torch_optimizer_params import stale_optimizers
+
+        found = stale_optimizers(self.ctx, self)
+        if found and self.ctx.line_map is not None:
+            # Stated only from the whole file, as for GL101: a slice may lack the rebuild.
+            from gradlint.analyzer.context import NeedsWholeFile
+
+            raise NeedsWholeFile("stale optimizer")
+        return found
+
+    @cached_property
+    def uncleared_loops(self) -> list[UnclearedLoop]:
+        """Loops that backpropagate and step but never clear ``.grad``
+        (:mod:`gradlint.analyzer.torch_clearing`)."""
+        if not self.backward_sites:
+            return []
+        from gradlint.analyzer.torch_clearing import uncleared_loops
+
+        found = uncleared_loops(self)
+        if found and self.ctx.line_map is not None:
+            from gradlint.analyzer.context import NeedsWholeFile
+
+            raise NeedsWholeFile("uncleared loop")
+        return found
+
+    @cached_property
+    def gradients_dropped_by_callers(self) -> list[DroppedByCaller]:
+        """Weight gradients a function only returns, that a visible caller drops and none
+        applies (:mod:`gradlint.analyzer.returned_gradients`)."""
+        from gradlint.analyzer.returned_gradients import dropped_by_callers
+
+        return dropped_by_callers(self.ctx, self)

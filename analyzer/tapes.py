@@ -3,6 +3,13 @@
 A tape is a name bound by ``with GradientTape(...) as tape`` or ``tape = GradientTape(...)``,
 and keeps being one when rebound through a wrapper (``tape = hvd.DistributedGradientTape(tape)``).
 Tapes are visible in the scope that creates them and in functions nested inside it.
+
+A function may also receive its tape: a parameter annotated with the tape class, or an
+unannotated one named ``tape`` (``def _apply_loss(self, losses, variables, tape, optimizer)``
+in tf_agents). Its persistence is unknown and no ``with`` block of it is visible. Besides
+``tape.gradient``, an optimizer's ``compute_gradients(loss, var_list, tape=tape)`` (Keras
+optimizers, the differentially private ones of tensorflow_privacy) asks a tape for gradients
+too; it returns (gradient, variable) pairs.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
+from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, build_scopes
 from gradlint.analyzer.vocabulary import RAISES_CONTEXTS
 
@@ -33,7 +41,8 @@ class Persistence(Enum):
 class Tape:
     name: str
     scope: Scope
-    creation: cst.Call
+    #: The ``GradientTape(...)`` call, or None for a tape received as a parameter.
+    creation: cst.Call | None
     persistent: Persistence
     #: Every ``with`` statement that records on this tape (usually one).
     with_nodes: list[cst.With] = field(default_factory=list)
@@ -57,6 +66,8 @@ class GradientSite:
     #: Index of the statement of ``scope``'s body that contains the call (execution order
     #: matters at module level: an optimizer created later is not in reach yet).
     statement_index: int = 0
+    #: ``optimizer.compute_gradients(...)``: the result is (gradient, variable) pairs.
+    pairs: bool = False
 
 
 @dataclass
@@ -91,6 +102,10 @@ def build_tape_index(ctx: ModuleContext) -> TapeIndex:
     sites: list[GradientSite] = []
     for scope in scopes:  # parents come before children
         inherited = dict(visible.get(scope.parent, {})) if scope.parent else {}
+        for name in _tape_parameters(ctx, scope):
+            tape = Tape(name, scope, None, Persistence.UNKNOWN)
+            tapes.append(tape)
+            inherited[name] = tape
         finder = _SiteFinder(ctx, scope, inherited, len(sites))
         for position, stmt in enumerate(scope.body()):
             finder.statement_index = position
@@ -111,6 +126,8 @@ class _TapeFinder(ShallowVisitor):
         #: ``from tensorflow import GradientTape as T``); checked before resolving names.
         tape_class = ctx.facts.vocabulary.tape_class
         self.gradient_methods = ctx.facts.vocabulary.gradient_methods
+        self.pair_methods = ctx.facts.vocabulary.pair_gradient_methods
+        self.optimizer_name = ctx.facts.vocabulary.optimizer_name
         self.tape_class_names = {tape_class} | {
             alias
             for alias, qualified in ctx.imports.aliases.items()
@@ -196,6 +213,13 @@ class _SiteFinder(_TapeFinder):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in self.pair_methods
+            and self.optimizer_name.search((dotted_name(func.value) or "").rsplit(".", 1)[-1])
+        ):
+            self._pair_site(node, func.attr.value)
+            return
         if not (
             isinstance(func, cst.Attribute)
             and func.attr.value in self.gradient_methods
@@ -207,20 +231,64 @@ class _SiteFinder(_TapeFinder):
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         target = keywords.get("target", positional[0] if positional else None)
         sources = keywords.get("sources", positional[1] if len(positional) > 1 else None)
+        self._add_site(node, func.attr.value, self.tapes[func.value.value], target, sources)
+
+    def _pair_site(self, node: cst.Call, method: str) -> None:
+        """``optimizer.compute_gradients(loss, var_list, tape)`` on a tape in sight (without
+        one it is a TF1 graph-mode call, which no tape rule can judge)."""
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        tape_arg = keywords.get("tape", keywords.get("gradient_tape"))
+        if tape_arg is None and len(positional) > 2:
+            tape_arg = positional[2]
+        if not (isinstance(tape_arg, cst.Name) and tape_arg.value in self.tapes):
+            return
+        target = keywords.get("loss", positional[0] if positional else None)
+        sources = keywords.get("var_list", positional[1] if len(positional) > 1 else None)
+        self._add_site(node, "gradient", self.tapes[tape_arg.value], target, sources, pairs=True)
+
+    def _add_site(
+        self,
+        node: cst.Call,
+        method: str,
+        tape: Tape,
+        target: cst.BaseExpression | None,
+        sources: cst.BaseExpression | None,
+        pairs: bool = False,
+    ) -> None:
         self.sites.append(
             GradientSite(
                 index=self.start + len(self.sites),
                 call=node,
-                method=func.attr.value,
-                tape=self.tapes[func.value.value],
+                method=method,
+                tape=tape,
                 scope=self.scope,
                 target=target,
                 sources=sources,
                 expects_error=self.raises_depth > 0,
                 assigned_to=self.assigned_to.get(node, []),
                 statement_index=self.statement_index,
+                pairs=pairs,
             )
         )
+
+
+def _tape_parameters(ctx: ModuleContext, scope: Scope) -> list[str]:
+    """Parameters of a function that hold a tape: annotated with the tape class, or named
+    ``tape`` without an annotation (one naming another class is not a tape)."""
+    node = scope.node
+    if not isinstance(node, cst.FunctionDef):
+        return []
+    names = []
+    p = node.params
+    for param in (*p.posonly_params, *p.params, *p.kwonly_params):
+        annotation = param.annotation
+        if annotation is None:
+            if param.name.value == "tape":
+                names.append(param.name.value)
+        elif ctx.imports.is_gradient_tape_class(annotation.annotation):
+            names.append(param.name.value)
+    return names
 
 
 def _is_raises_context(expr: cst.BaseExpression) -> bool:

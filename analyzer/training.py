@@ -42,6 +42,8 @@ class UnappliedSite:
     single_variable: bool = False
     #: Only this element of an unpacked result is dropped; the others are applied.
     partial: bool = False
+    #: The gradients come as (gradient, variable) pairs (``compute_gradients``).
+    pairs: bool = False
 
 
 class ModuleFacts:
@@ -597,6 +599,7 @@ def unapplied_weight_gradients(ctx: ModuleContext, facts: Facts) -> list[Unappli
                 site.assigned_to or list(fate.holders[:1]),
                 optimizer,
                 single_variable=module.may_be_single_variable(site.sources, site.scope),
+                pairs=site.pairs,
             )
         )
     return problems

@@ -26,6 +26,8 @@ RULE_MODULES: dict[str, str] = {
     "GL102": "gradlint.rules.gl102_commented_out_step:CommentedOutStep",
     "GL103": "gradlint.rules.gl103_forward_under_no_grad:ForwardUnderNoGrad",
     "GL104": "gradlint.rules.gl104_loss_path_cut:LossPathCut",
+    "GL105": "gradlint.rules.gl105_optimizer_over_wrong_parameters:OptimizerOverWrongParameters",
+    "GL106": "gradlint.rules.gl106_gradients_never_cleared:GradientsNeverCleared",
 }
 #: Rules that only run when selected explicitly (``default_enabled = False``); kept here so
 #: selecting codes needs no rule module imported.

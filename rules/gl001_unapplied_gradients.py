@@ -10,6 +10,7 @@ from gradlint.rules.base import ExampleFiles, Rule
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
     from gradlint.analyzer.findings import Finding
+    from gradlint.analyzer.returned_gradients import DroppedByCaller
     from gradlint.analyzer.training import UnappliedSite
 
 
@@ -27,6 +28,14 @@ and the code is a training step: an optimizer is in reach, the step runs in a lo
 called from one), or it is a Keras `Model.train_step` override.
 
 Printing, logging, `tf.summary`, norms and `len` only observe the gradients; they do not count.
+
+A function that only returns its gradients (`return loss, tape.gradient(...)`, as in
+TensorFlow's custom-training tutorial, or a `compute_gradients` method) hands them to its
+callers: gradlint follows them into every caller it can see (same module, later notebook
+cells, `self.` calls of the class, other modules of the project) and reports the
+`tape.gradient` call, naming the caller, when a caller binds them and never applies them.
+A function without a visible caller, a caller inside a test, and an exported
+`@tf.function(input_signature=...)` signature stay quiet.
 """
     why_bad = """
 Nothing fails. The script runs, prints a loss every step, and the weights stay bit-for-bit at
@@ -62,6 +71,10 @@ def train_step(x, y):
             yield ctx.finding(
                 self.code, problem.site.call, message(problem), severity=self.severity
             )
+        for dropped in ctx.facts.gradients_dropped_by_callers:
+            yield ctx.finding(
+                self.code, dropped.site.call, caller_message(dropped), severity=self.severity
+            )
 
 
 def message(problem: UnappliedSite) -> str:
@@ -71,7 +84,9 @@ def message(problem: UnappliedSite) -> str:
     subject = f"gradients '{grads}'" if grads else "the result of tape.gradient"
     grads_expr = names[0] if len(names) == 1 else f"[{grads}]" if names else "grads"
     sources = problem.sources_text
-    if len(names) <= 1 and sources.isidentifier() and problem.single_variable:
+    if problem.pairs:
+        pairs = grads_expr
+    elif len(names) <= 1 and sources.isidentifier() and problem.single_variable:
         pairs = f"[({grads_expr}, {sources})]"
     else:
         pairs = f"zip({grads_expr}, {sources})"
@@ -86,4 +101,20 @@ def message(problem: UnappliedSite) -> str:
     action = f"add {fix}" if grads else f"assign it, grads = tape.gradient(...), and add {fix}"
     return (
         f"{subject} of '{sources}' {verb} an optimizer update; the weights stay frozen ({action})"
+    )
+
+
+def caller_message(problem: DroppedByCaller) -> str:
+    """Names the caller that drops returned gradients, and the update it needs there."""
+    *through, last = problem.chain
+    route = "".join(f"{ref.describe()}, then to " for ref in through) + last.describe()
+    held = last.holders[-1] if last.holders else None
+    fix = (
+        f"{problem.optimizer_text}.apply_gradients(zip({held or 'grads'}, {problem.sources_text}))"
+    )
+    where = f"'{last.name}'" if last.name else "that code"
+    kept = f" as '{held}'" if held else ""
+    return (
+        f"gradients of '{problem.sources_text}' are returned to {route}{kept} and never "
+        f"reach an optimizer update there; the weights stay frozen (add {fix} in {where})"
     )

@@ -33,3 +33,29 @@ def test_named_single_variable_pairs_it_directly() -> None:
         "gradients 'dx' of 'x' never reach an optimizer update; the weights stay "
         "frozen (add opt.apply_gradients([(dx, x)]))"
     )
+
+
+def test_returned_gradients_name_the_caller_that_drops_them() -> None:
+    text = message(
+        "def grad(model, x):\n    with tf.GradientTape() as tape:\n"
+        "        loss = tf.reduce_sum(model(x))\n"
+        "    return loss, tape.gradient(loss, model.trainable_variables)\n\n"
+        "def train_loop(model, data):\n    for x in data:\n"
+        "        loss, grads = grad(model, x)\n        print(loss)\n"
+    )
+    assert text == (
+        "gradients of 'model.trainable_variables' are returned to 'train_loop' (line 11) "
+        "as 'grads' and never reach an optimizer update there; the weights stay frozen "
+        "(add opt.apply_gradients(zip(grads, model.trainable_variables)) in 'train_loop')"
+    )
+
+
+def test_gradients_returned_further_up_name_every_caller() -> None:
+    text = message(
+        "def grad(model, x):\n    with tf.GradientTape() as tape:\n"
+        "        loss = tf.reduce_sum(model(x))\n"
+        "    return tape.gradient(loss, model.trainable_variables)\n\n"
+        "def step(model, x):\n    return grad(model, x)\n\n"
+        "for x in data:\n    g = step(m, x)\n"
+    )
+    assert "returned to 'step' (line 10), then to module-level code (line 13) as 'g'" in text

@@ -180,3 +180,109 @@ def test_cache_is_reused_and_a_changed_helper_invalidates_its_dependents(tmp_pat
     assert lint_paths(["pkg"], settings).findings == []
     assert str(Path("pkg/train.py")) in calls  # the dependent was analyzed again
     assert train.exists()
+
+
+HELPER = """\
+import tensorflow as tf
+
+
+def grad(model, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((model(x) - y) ** 2)
+    return loss, tape.gradient(loss, model.trainable_variables)
+"""
+
+LOOP = """\
+from pkg.helper import grad
+
+
+def train_loop(model, optimizer, dataset):
+    for x, y in dataset:
+        loss, grads = grad(model, x, y)
+        {use}
+"""
+
+
+def make_callers(tmp_path: Path, use: str) -> Path:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "pkg/__init__.py": "",
+            "pkg/helper.py": HELPER,
+            "pkg/loop.py": LOOP.format(use=use),
+        },
+    )
+    return tmp_path / "pkg" / "helper.py"
+
+
+def test_returned_gradients_dropped_by_a_caller_in_another_module(tmp_path):
+    helper = make_callers(tmp_path, "print(loss)")
+    unit = SourceUnit(path=str(helper), text=helper.read_text())
+    result = analyze_unit(unit, ["GL001"])
+    assert [(f.code, f.line) for f in result] == [("GL001", 7)]
+    assert "'train_loop' (pkg/loop.py:6) as 'grads'" in result[0].message
+    # The finding depends on the caller's file and on the tree (a new caller may appear).
+    assert str(tmp_path / "pkg/loop.py") in result.dependencies
+    assert any(name.startswith("<tree>") for name in result.dependencies)
+    assert lint(helper, project=False) == []  # --no-project: no callers are seen
+
+
+def test_returned_gradients_applied_by_a_caller_in_another_module_are_quiet(tmp_path):
+    helper = make_callers(
+        tmp_path, "optimizer.apply_gradients(zip(grads, model.trainable_variables))"
+    )
+    assert lint(helper) == []
+
+
+def test_a_caller_in_a_test_file_does_not_count(tmp_path):
+    helper = make_callers(
+        tmp_path, "optimizer.apply_gradients(zip(grads, model.trainable_variables))"
+    )
+    write(tmp_path, {"pkg/test_helper.py": LOOP.format(use="print(loss)")})
+    assert lint(helper) == []
+
+
+def test_a_changed_caller_invalidates_the_helper_s_cached_result(tmp_path, monkeypatch):
+    from gradlint.api import lint_paths
+    from gradlint.settings import Settings
+
+    make_callers(tmp_path, "optimizer.apply_gradients(zip(grads, model.trainable_variables))")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(root=tmp_path, jobs=1)
+    assert lint_paths(["pkg/helper.py"], settings).findings == []
+    loop = tmp_path / "pkg/loop.py"
+    loop.write_text(LOOP.format(use="print(loss)"))
+    assert [f.code for f in lint_paths(["pkg/helper.py"], settings).findings] == ["GL001"]
+
+
+def test_a_later_notebook_cell_that_drops_returned_gradients(tmp_path):
+    import json
+
+    cells = [
+        HELPER,
+        "optimizer = tf.keras.optimizers.SGD()\nmodel = tf.keras.Sequential()\n",
+        "for x, y in dataset:\n    loss_value, grads = grad(model, x, y)\n    print(loss_value)\n",
+    ]
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": c,
+                "outputs": [],
+                "execution_count": None,
+            }
+            for c in cells
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path = tmp_path / "walkthrough.ipynb"
+    path.write_text(json.dumps(notebook))
+    from gradlint.engine import analyze_file
+
+    (finding,) = analyze_file(path, str(path), ["GL001"])
+    assert finding.cell == 1
+    assert "returned to module-level code (cell 3, line 2) as 'grads'" in finding.message

@@ -177,3 +177,36 @@ def test_depends_on_reads_files_and_whole_project_searches(tmp_path):
     assert not depends_on({str(helper): "d"}, tmp_path / "pkg" / "other.py")
     assert depends_on({f"{TREE_DEPENDENCY}{tmp_path}": "d"}, tmp_path / "pkg" / "other.py")
     assert not depends_on({f"{TREE_DEPENDENCY}{tmp_path / 'pkg'}": "d"}, tmp_path / "x.py")
+
+
+def test_a_helper_that_returns_gradients_reads_its_callers_open_buffers(tmp_path):
+    """The helper's finding names a caller in another module; editing that caller (unsaved)
+    changes it, and the caller is one of the files the finding depends on."""
+    from gradlint.server.linting import ProjectStore, depends_on, lint_unit, python_unit
+
+    (tmp_path / "pyproject.toml").write_text("")
+    helper = (
+        "import tensorflow as tf\n\n\ndef grad(model, x, y):\n"
+        "    with tf.GradientTape() as tape:\n        loss = tf.reduce_mean(model(x) - y)\n"
+        "    return loss, tape.gradient(loss, model.trainable_variables)\n"
+    )
+    dropping = (
+        "import tensorflow as tf\n\nfrom grads import grad\n\n"
+        "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n"
+        "opt = tf.keras.optimizers.SGD(0.1)\n\n\ndef train_loop(data):\n"
+        "    for x, y in data:\n        loss, grads = grad(model, x, y)\n        print(loss)\n"
+    )
+    applying = dropping.replace(
+        "print(loss)", "opt.apply_gradients(zip(grads, model.trainable_variables))"
+    )
+    (tmp_path / "grads.py").write_text(helper)
+    (tmp_path / "loop.py").write_text(dropping)
+    project = ProjectStore([tmp_path]).for_file(tmp_path / "grads.py")
+    unit = python_unit(str(tmp_path / "grads.py"), helper)
+
+    dropped = lint_unit(unit, project)
+    (finding,) = dropped.findings
+    assert "'train_loop' (loop.py:11)" in finding.message
+    assert depends_on(dropped.dependencies, tmp_path / "loop.py")
+    fixed = lint_unit(unit, project, buffers={str(tmp_path / "loop.py"): applying})
+    assert fixed.findings == []

@@ -105,6 +105,12 @@ class Vocabulary:
     #: passed in: ``tf.nest.flatten(weights)``, ``ObjectIdentitySet(weights)``.
     weight_keeping_functions: frozenset[str] = frozenset()
     weight_keeping_classes: frozenset[str] = frozenset()
+    #: Update methods that, on a non-trainable buffer variable, store a gradient instead of
+    #: applying it (``t.assign(g)``; see :mod:`gradlint.analyzer.accumulators`).
+    buffer_methods: frozenset[str] = frozenset()
+    #: Optimizer methods that ask a tape passed to them for gradients and return
+    #: (gradient, variable) pairs (``optimizer.compute_gradients(loss, var_list, tape)``).
+    pair_gradient_methods: frozenset[str] = frozenset()
     #: The method name that ends a loss's name or a loss method's (``loss``, ``compute_loss``).
     loss_word: re.Pattern[str] = re.compile(r"(^|_)(loss|losses|cost|objective)(_|$|\d)", re.I)
     #: How the framework computes gradients into ``.grad`` by side effect (PyTorch's

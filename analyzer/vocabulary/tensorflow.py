@@ -159,4 +159,6 @@ TENSORFLOW = Vocabulary(
     watched_variables_method="watched_variables",
     weight_keeping_functions=frozenset({"tensorflow.nest.flatten"}),
     weight_keeping_classes=frozenset({"ObjectIdentitySet"}),
+    buffer_methods=frozenset({"assign", "assign_add"}),
+    pair_gradient_methods=frozenset({"compute_gradients"}),
 )
