@@ -61,6 +61,7 @@ from gradlint.analyzer.dataflow import (
 )
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
+from gradlint.analyzer.training import LoopDepth
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
@@ -602,25 +603,13 @@ def _latest(
     return latest
 
 
-class _LoopCalls(ShallowVisitor):
+class _LoopCalls(LoopDepth, ShallowVisitor):
     """Whether one of ``calls`` sits in a ``for``/``while`` body."""
 
     def __init__(self, calls: set[cst.Call]) -> None:
         self.calls = calls
         self.depth = 0
         self.found = False
-
-    def visit_For(self, node: cst.For) -> None:
-        self.depth += 1
-
-    def leave_For(self, original_node: cst.For) -> None:
-        self.depth -= 1
-
-    def visit_While(self, node: cst.While) -> None:
-        self.depth += 1
-
-    def leave_While(self, original_node: cst.While) -> None:
-        self.depth -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
         if node in self.calls and self.depth:

@@ -462,7 +462,7 @@ def _inside_loop(call: cst.Call, scope: Scope) -> bool:
     return finder.found
 
 
-class _LoopDepth:
+class LoopDepth:
     """Mixin: ``self.depth`` counts the ``for``/``while`` bodies around the current node."""
 
     depth = 0
@@ -480,7 +480,7 @@ class _LoopDepth:
         self.depth -= 1
 
 
-class _LoopContains(_LoopDepth, ShallowVisitor):
+class _LoopContains(LoopDepth, ShallowVisitor):
     def __init__(self, target: cst.CSTNode) -> None:
         self.target = target
         self.found = False
@@ -490,7 +490,7 @@ class _LoopContains(_LoopDepth, ShallowVisitor):
             self.found = True
 
 
-class _LoopReferences(_LoopDepth, FastVisitor):
+class _LoopReferences(LoopDepth, FastVisitor):
     """Every name or attribute mentioned inside a loop body anywhere in the module."""
 
     def __init__(self) -> None:

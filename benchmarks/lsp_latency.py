@@ -116,23 +116,21 @@ async def measure(text: str, folder: Path, name: str, repeat: int) -> list[float
     )
     await _wait(arrived, 1, event)
     latencies = []
-    line = text.count("\n") - 1  # the loop's last line: an edit that keeps the findings
+    # The loop's last line: an edit that keeps the findings. Each version writes a new
+    # comment there, so no text repeats and the findings cache never answers.
+    line = text.count("\n") - 1
+    code_end = len(text.splitlines()[line])
+    comment = ""
     for version in range(2, repeat + 2):
+        new_comment = f"  # edit {version}"
         change = types.TextDocumentContentChangePartial(
             range=types.Range(
-                start=types.Position(line=line, character=0),
-                end=types.Position(line=line, character=0),
+                start=types.Position(line=line, character=code_end),
+                end=types.Position(line=line, character=code_end + len(comment)),
             ),
-            text=" " if version % 2 == 0 else "",
+            text=new_comment,
         )
-        if version % 2:  # undo the space again
-            change = types.TextDocumentContentChangePartial(
-                range=types.Range(
-                    start=types.Position(line=line, character=0),
-                    end=types.Position(line=line, character=1),
-                ),
-                text="",
-            )
+        comment = new_comment
         sent = time.perf_counter()
         client.text_document_did_change(
             types.DidChangeTextDocumentParams(
