@@ -17,11 +17,9 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from gradlint.analyzer.comments import (
-    MAX_LINES,
     _CommentCollector,
-    _parse_statement,
     _uncomment_edit,
-    _uncommented,
+    commented_statements,
 )
 from gradlint.analyzer.findings import Edit
 from gradlint.analyzer.scopes import Scope
@@ -81,29 +79,11 @@ def find_commented_steps(ctx: ModuleContext, facts: Facts) -> list[CommentedStep
 
 def _steps_in(ctx, index: StepIndex, scope: Scope, site: BackwardSite, group) -> list:
     found = []
-    i = 0
-    while i < len(group):
-        first = _uncommented(group[i][0].value)
-        lead = first[: len(first) - len(first.lstrip())]
-        matched = None
-        if "(" in first:
-            body: list[str] = []
-            for j in range(i, min(len(group), i + MAX_LINES)):
-                text = _uncommented(group[j][0].value)
-                body.append(text[len(lead) :] if text.startswith(lead) else text.lstrip())
-                stmt = _parse_statement("\n".join(body))
-                if stmt is not None:
-                    matched = (j, stmt, body)
-                    break
-        if matched is None:
-            i += 1
-            continue
-        j, stmt, body = matched
+    for i, j, stmt, body in commented_statements(group, lambda _, uncommented: "(" in uncommented):
         if _is_step(index, stmt):
             comments = [c for c, _ in group[i : j + 1]]
             edit = _uncomment_edit(ctx, comments, group[i][1], body)
             found.append(CommentedStep(comments, body[0].strip(), scope, site, edit))
-        i = j + 1
     return found
 
 

@@ -14,6 +14,7 @@ import ast
 import bisect
 import re
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -285,17 +286,19 @@ def _is_update(vocabulary: Vocabulary, stmt: ast.stmt) -> bool:
     return True
 
 
-def _statements_in(
-    ctx, vocabulary: Vocabulary, scope, group: list[Entry], unapplied
-) -> list[CommentedUpdate]:
-    candidate = _candidate(vocabulary.commented_update_methods)
-    found = []
+def commented_statements(
+    group: list[Entry], may_start: Callable[[str, str], bool]
+) -> Iterator[tuple[int, int, ast.stmt, list[str]]]:
+    """The statements written in a run of comment lines: ``(first, last, statement, lines)``
+    with the indices of its first and last comment in ``group`` and its uncommented lines.
+    A statement may start only on a comment for which ``may_start(comment, uncommented)``
+    holds and spans at most :data:`MAX_LINES` comments; the search goes on after it."""
     i = 0
     while i < len(group):
         first = _uncommented(group[i][0].value)
         lead = first[: len(first) - len(first.lstrip())]
         matched = None
-        if candidate.search(group[i][0].value) or "(" in first:
+        if may_start(group[i][0].value, first):
             body: list[str] = []
             for j in range(i, min(len(group), i + MAX_LINES)):
                 text = _uncommented(group[j][0].value)
@@ -308,6 +311,20 @@ def _statements_in(
             i += 1
             continue
         j, stmt, body = matched
+        yield i, j, stmt, body
+        i = j + 1
+
+
+def _statements_in(
+    ctx, vocabulary: Vocabulary, scope, group: list[Entry], unapplied
+) -> list[CommentedUpdate]:
+    candidate = _candidate(vocabulary.commented_update_methods)
+
+    def may_start(comment: str, uncommented: str) -> bool:
+        return bool(candidate.search(comment)) or "(" in uncommented
+
+    found = []
+    for i, j, stmt, body in commented_statements(group, may_start):
         if _is_update(vocabulary, stmt):
             names = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
             site = next((s for s, wanted in unapplied.items() if names & wanted), None)
@@ -322,7 +339,6 @@ def _statements_in(
                         _uncomment_edit(ctx, comments, group[i][1], body),
                     )
                 )
-        i = j + 1
     return found
 
 
