@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from gradlint.analyzer.comments import (
-    _CommentCollector,
     _uncomment_edit,
+    collect_comments,
     commented_statements,
 )
 from gradlint.analyzer.findings import Edit
@@ -56,18 +56,7 @@ def find_commented_steps(ctx: ModuleContext, facts: Facts) -> list[CommentedStep
             unstepped.setdefault(site.scope, site)
     found: list[CommentedStep] = []
     for scope, site in unstepped.items():
-        collector = _CommentCollector()
-        if scope.is_module:
-            module = scope.node
-            assert isinstance(module, cst.Module)
-            collector.lines(module.header, None)
-            for stmt in module.body:
-                collector.statement(stmt)
-            collector.lines(module.footer, None)
-        else:
-            assert isinstance(scope.node, cst.FunctionDef)
-            collector.block(scope.node.body)
-        for group in collector.groups:
+        for group in collect_comments(scope).groups:
             if any(_CANDIDATE.search(c.value) for c, _ in group):
                 found.extend(_steps_in(ctx, index, scope, site, group))
     if found and ctx.line_map is not None:

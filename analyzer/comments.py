@@ -68,17 +68,7 @@ def find_commented_updates(ctx: ModuleContext, facts: Facts) -> list[CommentedUp
             scopes.setdefault(id(site.scope), site.scope)
     found: list[CommentedUpdate] = []
     for scope in scopes.values():
-        collector = _CommentCollector()
-        if scope.is_module:
-            module = scope.node
-            assert isinstance(module, cst.Module)
-            collector.lines(module.header, None)
-            for stmt in module.body:
-                collector.statement(stmt)
-            collector.lines(module.footer, None)
-        else:
-            assert isinstance(scope.node, cst.FunctionDef)
-            collector.block(scope.node.body)
+        collector = collect_comments(scope)
         groups = [g for g in collector.groups if any(candidate.search(c.value) for c, _ in g)]
         if not groups:
             continue
@@ -284,6 +274,23 @@ def _is_update(vocabulary: Vocabulary, stmt: ast.stmt) -> bool:
         name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
         return bool(vocabulary.optimizer_name.search(name)) and bool(value.args or value.keywords)
     return True
+
+
+def collect_comments(scope: Scope) -> _CommentCollector:
+    """The runs of comment lines in ``scope``'s own code (a module's or a function's body),
+    each comment with the statement that owns it (``.groups``)."""
+    collector = _CommentCollector()
+    if scope.is_module:
+        module = scope.node
+        assert isinstance(module, cst.Module)
+        collector.lines(module.header, None)
+        for stmt in module.body:
+            collector.statement(stmt)
+        collector.lines(module.footer, None)
+    else:
+        assert isinstance(scope.node, cst.FunctionDef)
+        collector.block(scope.node.body)
+    return collector
 
 
 def commented_statements(
