@@ -59,6 +59,20 @@ def parse_unit(unit: SourceUnit, *, valid_python: bool = False) -> cst.Module | 
         sys.setrecursionlimit(old_limit)
 
 
+def trusted_parse(text: str) -> cst.Module | None:
+    """LibCST's module for a text CPython has accepted (node checks skipped, as in
+    :func:`parse_unit`), or None when LibCST fails on it."""
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
+    try:
+        with _parser_output_trusted():
+            return cst.parse_module(text)
+    except Exception:  # noqa: BLE001 - the caller parses the whole file and reports that
+        return None
+    finally:
+        sys.setrecursionlimit(old_limit)
+
+
 _LEADING_TABS = re.compile(r"(?<![^\r\n])[ \f]*\t[ \t\f]*")
 
 

@@ -80,7 +80,17 @@ def mixed_file(lines: int = 1000) -> str:
     return "".join(parts)
 
 
-async def measure(text: str, folder: Path, name: str, repeat: int) -> list[float]:
+def edited_line(text: str, where: str) -> int:
+    """The line each change edits: the loop's last line (``end``), or a line of the
+    training step in the middle of the file (``middle``)."""
+    lines = text.splitlines()
+    if where == "end":
+        return len(lines) - 1
+    steps = [i for i, line in enumerate(lines) if line.startswith("        loss = ")]
+    return steps[len(steps) // 2]
+
+
+async def measure(text: str, folder: Path, name: str, repeat: int, where: str) -> list[float]:
     client = LanguageClient("gradlint-benchmark", "1")
     arrived: dict[int, float] = {}
     counts: dict[int, int] = {}
@@ -116,9 +126,9 @@ async def measure(text: str, folder: Path, name: str, repeat: int) -> list[float
     )
     await _wait(arrived, 1, event)
     latencies = []
-    # The loop's last line: an edit that keeps the findings. Each version writes a new
-    # comment there, so no text repeats and the findings cache never answers.
-    line = text.count("\n") - 1
+    # An edit that keeps the findings: each version writes a new comment at the end of
+    # the line, so no text repeats and the findings cache never answers.
+    line = edited_line(text, where)
     code_end = len(text.splitlines()[line])
     comment = ""
     for version in range(2, repeat + 2):
@@ -158,11 +168,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        for name, text in (("training", training_file()), ("mixed", mixed_file())):
-            latencies = asyncio.run(measure(text, Path(tmp), name, args.repeat))
+        runs = (
+            ("training", training_file(), "end"),
+            ("training", training_file(), "middle"),
+            ("mixed", mixed_file(), "end"),
+        )
+        for name, text, where in runs:
+            latencies = asyncio.run(measure(text, Path(tmp), name, args.repeat, where))
             ms = sorted(1000 * t for t in latencies)
             print(
-                f"{name:<9} {text.count(chr(10))} lines: median {statistics.median(ms):.0f} ms, "
+                f"{name:<9} {text.count(chr(10))} lines, edit at the {where:<6}: "
+                f"median {statistics.median(ms):.0f} ms, "
                 f"p90 {ms[int(0.9 * (len(ms) - 1))]:.0f} ms, max {ms[-1]:.0f} ms "
                 f"({len(ms)} changes; includes the 50 ms debounce)"
             )

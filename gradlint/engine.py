@@ -312,8 +312,34 @@ def _parse(unit: SourceUnit, tokens: tuple[str, ...] | None) -> tuple[Any, Slice
 
         sliced = slice_source(unit.text, tokens)
         if sliced is not None:
+            reused = _reparse(unit.path, "slice", sliced.text)
+            if reused is not None:
+                return reused, sliced
             # ``ast`` parsed the whole file: the slice, whole statements of it, is valid.
             parsed = parse_unit(replace(unit, text=sliced.text, mentions={}), valid_python=True)
             if not isinstance(parsed, SourceError):
                 return parsed, sliced
+    reused = _reparse(unit.path, "whole", unit.text)
+    if reused is not None:
+        return reused, None
     return parse_unit(unit), None
+
+
+#: Set by the language server: LibCST trees of the top-level statements of each open
+#: document's last analysis, reused for the statements an edit left alone. None (the
+#: command line): every file is parsed once, there is nothing to reuse.
+_statement_reuse: Any = None
+
+
+def set_statement_reuse(reuse: Any) -> None:
+    """``reuse``: a :class:`~gradlint.analyzer.reparse.StatementReuse`, or None."""
+    global _statement_reuse
+    _statement_reuse = reuse
+
+
+def _reparse(path: str, part: str, text: str) -> Any:
+    """The module of ``text`` rebuilt from the last analysis of ``path`` where the editor's
+    statement reuse is on, else None (then the caller parses as always)."""
+    if _statement_reuse is None:
+        return None
+    return _statement_reuse.parse(f"{part}:{path}", text)

@@ -28,7 +28,9 @@ from pygls.workspace import TextDocument
 
 from gradlint import __version__
 from gradlint.analyzer.findings import Finding
+from gradlint.analyzer.reparse import StatementReuse
 from gradlint.analyzer.sources import SourceError
+from gradlint.engine import set_statement_reuse
 from gradlint.server.linting import (
     CONFIG_FILE_NAMES,
     Cell,
@@ -492,6 +494,8 @@ def _contains(a: types.Range, point: types.Position) -> bool:
 
 def build_server() -> GradlintServer:
     server = GradlintServer()
+    # A keystroke changes one statement: the LibCST trees of the others are reused.
+    set_statement_reuse(StatementReuse())
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: GradlintServer, params: types.InitializedParams) -> None:
