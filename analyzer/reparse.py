@@ -30,21 +30,9 @@ from dataclasses import dataclass
 import libcst as cst
 
 from gradlint.analyzer.python_ast import parse_python
+from gradlint.analyzer.slicing import COMPOUND_STATEMENTS
 
-_COMPOUND = (
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
-    ast.ClassDef,
-    ast.If,
-    ast.For,
-    ast.AsyncFor,
-    ast.While,
-    ast.With,
-    ast.AsyncWith,
-    ast.Try,
-    ast.Match,
-    *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
-)
+_COMPOUND = COMPOUND_STATEMENTS
 _TRY = (ast.Try, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
 
 

@@ -674,7 +674,7 @@ def _trailing_block_indent(node: ast.stmt, lines: list[str]) -> int | None:
 
 
 #: Statements that hold other statements (only these are looked into).
-_COMPOUND = (
+COMPOUND_STATEMENTS = (
     ast.FunctionDef,
     ast.AsyncFunctionDef,
     ast.ClassDef,
@@ -696,7 +696,7 @@ def _statements(node: ast.stmt) -> Iterator[ast.stmt]:
     while stack:
         current = stack.pop()
         yield current
-        if isinstance(current, _COMPOUND):
+        if isinstance(current, COMPOUND_STATEMENTS):
             for clause in _clauses(current):
                 stack.extend(clause)
 
