@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from gradlint.analyzer.tapes import GradientSite, TapeIndex
     from gradlint.analyzer.torch_clearing import UnclearedLoop
     from gradlint.analyzer.torch_grad_flow import CutLoss
-    from gradlint.analyzer.torch_optimizer_params import StaleOptimizer
+    from gradlint.analyzer.torch_optimizer_params import OtherModelOptimizer, StaleOptimizer
     from gradlint.analyzer.training import ModuleFacts, UnappliedSite
 
 
@@ -278,6 +278,23 @@ class Facts:
             from gradlint.analyzer.context import NeedsWholeFile
 
             raise NeedsWholeFile("stale optimizer")
+        return found
+
+    @cached_property
+    def optimizers_over_other_models(self) -> list[OtherModelOptimizer]:
+        """Backwards whose loss reaches only a model no optimizer holds, stepped by an
+        optimizer over a model the loss never reaches
+        (:mod:`gradlint.analyzer.torch_optimizer_params`)."""
+        if not self.backward_sites:
+            return []
+        from gradlint.analyzer.torch_optimizer_params import optimizers_over_other_models
+
+        found = optimizers_over_other_models(self.ctx, self)
+        if found and self.ctx.line_map is not None:
+            # Stated only from the whole file: a slice may lack a use that shares the model.
+            from gradlint.analyzer.context import NeedsWholeFile
+
+            raise NeedsWholeFile("optimizer over another model")
         return found
 
     @cached_property
