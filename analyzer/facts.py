@@ -45,6 +45,14 @@ if TYPE_CHECKING:
     from gradlint.analyzer.training import ModuleFacts, UnappliedSite
 
 
+def may_hold_tapes(text: str) -> bool:
+    """Whether :func:`gradlint.analyzer.tapes.build_tape_index` can find anything in a file
+    of this text: every tape it finds is spelled with the tape class (``GradientTape``, or
+    an import alias of it, whose import spells it), is a parameter named ``tape``, or is
+    annotated with the class; every gradient call is made on one of those."""
+    return "tape" in text or "Tape" in text
+
+
 @dataclass(frozen=True)
 class Fate:
     """What became of one gradient call's value, and why gradlint thinks so."""
@@ -83,9 +91,18 @@ class Facts:
     # ------------------------------------------------------------------ tapes
     @cached_property
     def tapes(self) -> TapeIndex:
-        """The scopes, the tapes (with their persistence) and every gradient call on them."""
-        from gradlint.analyzer.tapes import build_tape_index
+        """The scopes, the tapes (with their persistence) and every gradient call on them.
 
+        The PyTorch facts read their scopes from here too, so that both frameworks' facts
+        share one list of scopes (and one layout per scope). A file that never spells
+        ``tape`` or ``Tape`` (a PyTorch one) can hold no tape, no tape parameter and no
+        gradient call on one: it gets the scopes alone and never pays for the tape search."""
+        from gradlint.analyzer.tapes import TapeIndex, build_tape_index
+
+        if not may_hold_tapes(self.ctx.unit.text):
+            from gradlint.analyzer.scopes import build_scopes
+
+            return TapeIndex(scopes=build_scopes(self.ctx.module), tapes=[], sites=[])
         return build_tape_index(self.ctx)
 
     @cached_property
