@@ -41,8 +41,16 @@ if TYPE_CHECKING:
     from gradlint.analyzer.tapes import GradientSite, TapeIndex
     from gradlint.analyzer.torch_clearing import UnclearedLoop
     from gradlint.analyzer.torch_grad_flow import CutLoss
-    from gradlint.analyzer.torch_optimizer_params import StaleOptimizer
+    from gradlint.analyzer.torch_optimizer_params import OtherModelOptimizer, StaleOptimizer
     from gradlint.analyzer.training import ModuleFacts, UnappliedSite
+
+
+def may_hold_tapes(text: str) -> bool:
+    """Whether :func:`gradlint.analyzer.tapes.build_tape_index` can find anything in a file
+    of this text: every tape it finds is spelled with the tape class (``GradientTape``, or
+    an import alias of it, whose import spells it), is a parameter named ``tape``, or is
+    annotated with the class; every gradient call is made on one of those."""
+    return "tape" in text or "Tape" in text
 
 
 @dataclass(frozen=True)
@@ -83,9 +91,18 @@ class Facts:
     # ------------------------------------------------------------------ tapes
     @cached_property
     def tapes(self) -> TapeIndex:
-        """The scopes, the tapes (with their persistence) and every gradient call on them."""
-        from gradlint.analyzer.tapes import build_tape_index
+        """The scopes, the tapes (with their persistence) and every gradient call on them.
 
+        The PyTorch facts read their scopes from here too, so that both frameworks' facts
+        share one list of scopes (and one layout per scope). A file that never spells
+        ``tape`` or ``Tape`` (a PyTorch one) can hold no tape, no tape parameter and no
+        gradient call on one: it gets the scopes alone and never pays for the tape search."""
+        from gradlint.analyzer.tapes import TapeIndex, build_tape_index
+
+        if not may_hold_tapes(self.ctx.unit.text):
+            from gradlint.analyzer.scopes import build_scopes
+
+            return TapeIndex(scopes=build_scopes(self.ctx.module), tapes=[], sites=[])
         return build_tape_index(self.ctx)
 
     @cached_property
@@ -278,6 +295,23 @@ class Facts:
             from gradlint.analyzer.context import NeedsWholeFile
 
             raise NeedsWholeFile("stale optimizer")
+        return found
+
+    @cached_property
+    def optimizers_over_other_models(self) -> list[OtherModelOptimizer]:
+        """Backwards whose loss reaches only a model no optimizer holds, stepped by an
+        optimizer over a model the loss never reaches
+        (:mod:`gradlint.analyzer.torch_optimizer_params`)."""
+        if not self.backward_sites:
+            return []
+        from gradlint.analyzer.torch_optimizer_params import optimizers_over_other_models
+
+        found = optimizers_over_other_models(self.ctx, self)
+        if found and self.ctx.line_map is not None:
+            # Stated only from the whole file: a slice may lack a use that shares the model.
+            from gradlint.analyzer.context import NeedsWholeFile
+
+            raise NeedsWholeFile("optimizer over another model")
         return found
 
     @cached_property

@@ -43,6 +43,11 @@ class UnclearedLoop:
     step: OptimizerStep
     #: The step runs only on some iterations (gradient accumulation without clearing).
     conditional: bool
+    #: The same-module functions the loop calls to reach the backward and the step (the
+    #: helper that holds them last); empty when the loop holds them itself.
+    via: tuple[str, ...] = ()
+    #: The call in the loop that leads to them (None when the loop holds them itself).
+    entry: cst.Call | None = None
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,88 @@ def uncleared_loops(facts: Facts) -> list[UnclearedLoop]:
                     found.append(UnclearedLoop(loop, site, step, conditional))
                     reported.add(step)
             break
+        else:
+            found += _through_callers(facts, index, site, steps, callees, reachable, reported)
     return found
+
+
+def _through_callers(facts: Facts, index: StepIndex, site, steps, callees, reachable, reported):
+    """A helper that backpropagates and steps once per call, called from a loop: read the
+    loop as if the helper's body were in it. The helper's own clearings count wherever they
+    are (they run on every call), as do the loop's and those of what the loop calls; callers
+    are followed a few levels up to the first loop around the call."""
+    scope = site.scope
+    layout = facts.layout(scope)
+    where = layout.calls[site.call]
+    if any(_is_loop(n) for n, _ in where.chain):
+        return []  # a loop of the helper's own: read above
+    own = [
+        s
+        for s in steps
+        if s.scope is scope
+        and s not in reported
+        and isinstance(s.node, cst.Call)
+        and s.node in layout.calls
+        and where.before(layout.calls[s.node])
+        and not any(_is_loop(n) for n, _ in layout.calls[s.node].chain)
+    ]
+    own = [s for s in own if not _built_in(index, scope, s)]
+    if not own or _handed_on_anywhere(index, scope, callees):
+        return []
+    found: list[UnclearedLoop] = []
+    helper_clearings = reachable(scope, 1, {scope})
+    pending = [(scope, (scope.name,), list(helper_clearings), 0)]
+    seen = {scope}
+    while pending and own:
+        callee, via, clearings, depth = pending.pop(0)
+        for caller, call in index.callers.get(callee, []):
+            if caller in seen or depth >= _DEPTH:
+                continue
+            caller_layout = facts.layout(caller)
+            at = caller_layout.calls.get(call)
+            if at is None:
+                continue
+            loops = [n for n, label in reversed(at.chain) if label == "body" and _is_loop(n)]
+            if not loops:
+                if not _handed_on_anywhere(index, caller, callees):
+                    seen.add(caller)
+                    more = clearings + reachable(caller, depth + 1, {caller, *seen})
+                    pending.append((caller, (caller.name, *via), more, depth + 1))
+                continue
+            loop = loops[0]
+            if _handed_on(facts, index, caller, loop, callees):
+                continue
+            in_loop = clearings + [
+                c for c in _clearings(caller) if _in_loop_node(facts, caller, loop, c.node)
+            ]
+            for other in caller_layout.calls:
+                if other is not call and _in_loop(facts, caller, loop, other):
+                    for target in callees.get(other, []):
+                        in_loop += reachable(target, 1, {target, caller})
+            inner = at.chain[[n for n, _ in at.chain].index(loop) + 1 :]
+            called_conditionally = any(isinstance(n, cst.If) for n, _ in inner)
+            for step in list(own):
+                if any(_covers(index, c, step) for c in in_loop):
+                    continue
+                chain = layout.calls[step.node].chain
+                conditional = called_conditionally or any(isinstance(n, cst.If) for n, _ in chain)
+                found.append(UnclearedLoop(loop, site, step, conditional, via, call))
+                reported.add(step)
+                own.remove(step)
+    return found
+
+
+def _built_in(index: StepIndex, scope: Scope, step) -> bool:
+    """The helper builds the optimizer it steps on each call (over a fresh leaf)."""
+    return any(o.scope is scope for o in index.optimizers_named(step.optimizer or ""))
+
+
+def _handed_on_anywhere(index: StepIndex, scope: Scope, callees) -> bool:
+    """An optimizer handed in ``scope`` to code gradlint cannot see (it may clear)."""
+    info = index.info[scope]
+    if any(not callees.get(call) for call in info.optimizer_handoffs):
+        return True
+    return any("register_step" in name or "register_hook" in name for _c, name, _r in info.calls)
 
 
 def _built_in_loop(facts: Facts, index: StepIndex, scope: Scope, loop, step) -> bool:

@@ -21,6 +21,9 @@ Flags an optimizer step in a loop that calls `backward()` and steps, when nothin
 clears the gradients that step reads: no `optimizer.zero_grad()` (or `set_to_none=True`),
 `model.zero_grad()`, `p.grad = None` or `p.grad.zero_()` in the loop body or in a function it
 calls. It checks each optimizer: `opt_d.zero_grad()` does not clear the generator's `.grad`.
+A same-module helper that backpropagates and steps once per call counts as part of the loop
+that calls it (directly or through other functions): then the helper's own clearings count
+too, wherever they are in it.
 
 It stays quiet for gradient accumulation that clears after its k-th step, a clearing in a
 helper the loop calls, `opt.step(closure)` (the closure clears), an optimizer handed to code
@@ -61,11 +64,15 @@ for x, y in loader:
             step = ctx.short_text(uncleared.step.node, 40)
             optimizer = uncleared.step.optimizer or "optimizer"
             every = "on some iterations" if uncleared.conditional else "every iteration"
+            through = ""
+            if uncleared.entry is not None:
+                helpers = " -> ".join(f"{name}()" for name in uncleared.via)
+                through = f" (through {helpers} at {ctx.line_ref(uncleared.entry)})"
             yield ctx.finding(
                 self.code,
                 uncleared.step.node,
-                f"'{step}' runs {every} of the loop at {ctx.line_ref(uncleared.loop)}, but "
-                f"nothing in the loop clears .grad: each backward() at "
+                f"'{step}' runs {every} of the loop at {ctx.line_ref(uncleared.loop)}{through}, "
+                f"but nothing in the loop clears .grad: each backward() at "
                 f"{ctx.line_ref(uncleared.backward.call)} adds to all earlier gradients "
                 f"(call {optimizer}.zero_grad() in the loop, after the step)",
                 severity=self.severity,

@@ -140,3 +140,164 @@ def test_gl105_findings_are_no_confirmer_sites(tmp_path):
     assert [f.code for f in found] == ["GL105"]
     target = targets.load_target(str(script))
     assert targets.sites_from_findings(target, found, "torch") == []
+
+
+# ----------------------------------------------------------- an optimizer over another model
+
+OTHER_HEAD = (
+    "import torch\n"
+    "from torch import nn\n"
+    "\n"
+    "class Net(nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.fc = nn.Linear(4, 2)\n"
+    "\n"
+    "    def forward(self, x):\n"
+    "        return self.fc(x)\n"
+    "\n"
+)
+
+
+def _other_program(setup: str, loss: str = "crit(net(x), y)", extra: str = "") -> str:
+    return (
+        OTHER_HEAD
+        + "crit = nn.CrossEntropyLoss()\n"
+        + setup
+        + "def train(loader):\n"
+        + "    for x, y in loader:\n"
+        + "        optimizer.zero_grad()\n"
+        + f"        loss = {loss}\n"
+        + "        loss.backward()\n"
+        + "        optimizer.step()\n"
+        + extra
+    )
+
+
+def _other(facts_of, text: str):
+    return [
+        (o.model, o.optimizer.key, o.owner) for o in facts_of(text).optimizers_over_other_models
+    ]
+
+
+TWO_MODELS = "model = Net()\nnet = Net()\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+
+
+def test_optimizer_over_another_model_than_the_one_trained(facts_of):
+    assert _other(facts_of, _other_program(TWO_MODELS)) == [("net", "optimizer", "model")]
+    # Moved to a device (the same module): still the model the optimizer does not hold.
+    moved = TWO_MODELS.replace("net = Net()", "net = Net()\nnet = net.to('cpu')")
+    assert _other(facts_of, _other_program(moved)) == [("net", "optimizer", "model")]
+
+
+def test_other_model_in_one_function(facts_of):
+    text = (
+        OTHER_HEAD + "def train(loader):\n"
+        "    model = Net()\n"
+        "    net = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 2))\n"
+        "    optimizer = torch.optim.Adam(model.parameters())\n"
+        "    for x, y in loader:\n"
+        "        optimizer.zero_grad()\n"
+        "        nn.functional.cross_entropy(net(x), y).backward()\n"
+        "        optimizer.step()\n"
+    )
+    assert _other(facts_of, text) == [("net", "optimizer", "model")]
+
+
+@pytest.mark.parametrize(
+    ("setup", "loss", "extra"),
+    [
+        # The loss reaches the optimizer's model too (a teacher, a frozen feature extractor).
+        (TWO_MODELS, "crit(model(x), y) + (net(x) - model(x)).pow(2).mean()", ""),
+        (TWO_MODELS, "crit(net(model(x)), y)", ""),
+        # The other model is a part of the optimizer's model, or holds it.
+        (
+            "model = Net()\nnet = model.fc\noptimizer = torch.optim.SGD(model.parameters())\n",
+            "crit(net(x), y)",
+            "",
+        ),
+        (
+            "net = Net()\nmodel = nn.Sequential(net, nn.ReLU())\n"
+            "optimizer = torch.optim.SGD(model.parameters())\n",
+            "crit(net(x), y)",
+            "",
+        ),
+        # Another optimizer (or the same one) holds the other model's parameters.
+        (TWO_MODELS + "opt_net = torch.optim.SGD(net.parameters())\n", "crit(net(x), y)", ""),
+        (
+            "model = Net()\nnet = Net()\noptimizer = torch.optim.SGD(\n"
+            "    list(model.parameters()) + list(net.parameters()))\n",
+            "crit(net(x), y)",
+            "",
+        ),
+        (TWO_MODELS + "opt_net = make_optimizer(net)\n", "crit(net(x), y)", ""),
+        (
+            "model = Net()\nnet = Net()\noptimizer = torch.optim.SGD(params)\n",
+            "crit(net(x), y)",
+            "",
+        ),
+        # Weights shared, copied, or the model handed to code gradlint does not read.
+        (TWO_MODELS + "net.fc = model.fc\n", "crit(net(x), y)", ""),
+        (
+            TWO_MODELS,
+            "crit(net(x), y)",
+            "def sync():\n    net.load_state_dict(model.state_dict())\n",
+        ),
+        (TWO_MODELS, "crit(net(x), y)", "def setup():\n    register(net)\n"),
+        # The loss also calls code that may use the optimizer's model.
+        (
+            TWO_MODELS,
+            "crit(net(x), y) + penalty()",
+            "def penalty():\n    return model.fc.weight.sum()\n",
+        ),
+        (TWO_MODELS, "self_loss(net(x), y)", ""),
+        # Models that are no local, known construction.
+        (
+            "model = Net()\nnet = load_model()\noptimizer = torch.optim.SGD(model.parameters())\n",
+            "crit(net(x), y)",
+            "",
+        ),
+    ],
+)
+def test_other_model_forms_that_are_quiet(facts_of, setup, loss, extra):
+    if loss.startswith("self_loss"):
+        setup += "def self_loss(a, b):\n    return crit(a, b) + model.fc.weight.norm()\n"
+    assert _other(facts_of, _other_program(setup, loss, extra)) == []
+
+
+def test_other_model_without_a_step_after_the_backward_is_quiet(facts_of):
+    text = _other_program(TWO_MODELS).replace("        optimizer.step()\n", "")
+    assert _other(facts_of, text) == []
+    # A step gradlint cannot see (the optimizer handed on) may be another optimizer's.
+    handed = _other_program(TWO_MODELS).replace("optimizer.step()", "update(optimizer)")
+    assert _other(facts_of, handed) == []
+
+
+def test_distillation_and_ema_teacher_are_quiet(facts_of):
+    text = (
+        OTHER_HEAD + "student = Net()\nteacher = Net()\n"
+        "optimizer = torch.optim.SGD(student.parameters(), lr=0.1)\n"
+        "def train(loader):\n"
+        "    for x, y in loader:\n"
+        "        with torch.no_grad():\n"
+        "            target = teacher(x).softmax(-1)\n"
+        "        loss = -(target * student(x).log_softmax(-1)).sum(-1).mean()\n"
+        "        optimizer.zero_grad()\n"
+        "        loss.backward()\n"
+        "        optimizer.step()\n"
+        "        with torch.no_grad():\n"
+        "            for t, s in zip(teacher.parameters(), student.parameters()):\n"
+        "                t.mul_(0.99).add_(s, alpha=0.01)\n"
+    )
+    assert _other(facts_of, text) == []
+
+
+def test_other_model_sliced_and_whole_file_agree(monkeypatch):
+    from gradlint import engine
+
+    text = _other_program(TWO_MODELS, extra="\n\ndef unrelated():\n    return 1\n")
+    sliced = analyze_unit(SourceUnit("t.py", text), ["GL105"])
+    monkeypatch.setattr(engine, "SLICING", False)
+    whole = analyze_unit(SourceUnit("t.py", text), ["GL105"])
+    assert [(f.line, f.message) for f in sliced] == [(f.line, f.message) for f in whole]
+    assert [f.line for f in whole] == [text.splitlines().index("        loss.backward()") + 1]
