@@ -169,6 +169,7 @@ class Bench:
         if args.baseline:
             base = [args.baseline, "-m", "gradlint", "--format", "json", *jobs, "."]
             self.run("project", "baseline cold", base, before=clear, count=_json_len, cwd=root)
+            self.run("project", "baseline warm", base, count=_json_len, cwd=root)
         self.ruff("project", ["."], cwd=root)
 
     def precommit(self, root: Path) -> None:
@@ -210,6 +211,18 @@ class Bench:
             count=_json_len,
             cwd=root,
         )
+        if self.args.baseline:
+            base = [self.args.baseline, "-m", "gradlint", "--format", "json"]
+            measure([*base, "-q", "."], root)  # the baseline's own entries
+            self.run(
+                "precommit",
+                "baseline summaries cached",
+                [*base, PRECOMMIT_FILE],
+                before=edit,
+                repeat=repeat,
+                count=_json_len,
+                cwd=root,
+            )
         self.run(
             "precommit", "gradlint cold", one, before=cold, repeat=repeat, count=_json_len, cwd=root
         )
@@ -236,9 +249,10 @@ class Bench:
             self.run(scenario, "baseline cold", base, before=self.clear_cache, count=_json_len)
             self.run(scenario, "baseline warm", base, count=_json_len)
         no_slice = dict(os.environ, GRADLINT_SLICING="0")
-        self.run(
-            scenario, "gradlint no slicing", [*gl, "--no-cache"], count=_json_len, env=no_slice
-        )
+        if "no-slicing" not in args.skip:
+            self.run(
+                scenario, "gradlint no slicing", [*gl, "--no-cache"], count=_json_len, env=no_slice
+            )
         if args.ruff:
             self.run(
                 scenario,
@@ -254,9 +268,12 @@ class Bench:
                     *paths,
                 ],
             )
-        self.run(
-            scenario, "libcst parse-only", [sys.executable, str(HERE / "libcst_parse.py"), *paths]
-        )
+        if "libcst" not in args.skip:
+            self.run(
+                scenario,
+                "libcst parse-only",
+                [sys.executable, str(HERE / "libcst_parse.py"), *paths],
+            )
         if args.semgrep and "semgrep" not in args.skip:
             self.run(
                 scenario,
@@ -377,6 +394,27 @@ def report(bench: Bench) -> list[str]:
         " s",
     )
     extra = [
+        ("tree, cold, baseline / ruff", g("tree", "baseline cold"), g("tree", "ruff E9")),
+        (
+            "project tree, cold, baseline / ruff",
+            g("project", "baseline cold"),
+            g("project", "ruff E9"),
+        ),
+        (
+            "project tree, warm, baseline / ruff",
+            g("project", "baseline warm"),
+            g("project", "ruff E9"),
+        ),
+        (
+            "per file, PyTorch tree / TensorFlow tree, baseline",
+            g("frameworks", "baseline cold torch"),
+            g("frameworks", "baseline cold tensorflow"),
+        ),
+        (
+            "pre-commit, changed training file, summaries cached, baseline / gradlint",
+            g("precommit", "baseline summaries cached"),
+            g("precommit", "gradlint summaries cached"),
+        ),
         (
             "project tree, cold, project model on / --no-project (the project model's cost)",
             g("project", "gradlint cold"),
@@ -461,7 +499,9 @@ def main() -> None:
     parser.add_argument("--ruff", default=shutil.which("ruff"), type=_absolute_command)
     parser.add_argument("--semgrep", default=shutil.which("semgrep"))
     parser.add_argument("--fixit", default=shutil.which("fixit"))
-    parser.add_argument("--skip", default="", help="comma-separated: semgrep,fixit")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated: semgrep,fixit,no-slicing,libcst"
+    )
     parser.add_argument(
         "--skip-tree-comparisons",
         action="store_true",
@@ -516,6 +556,14 @@ def main() -> None:
                     [*bench.gradlint, "--no-cache", "--format", "json", *jobs, str(root)],
                     count=_json_len,
                 )
+                if args.baseline:
+                    bench.run(
+                        "frameworks",
+                        f"baseline cold {framework}",
+                        [args.baseline, "-m", "gradlint", "--no-cache", "--format", "json"]
+                        + [*jobs, str(root)],
+                        count=_json_len,
+                    )
         if "project" in scenarios or "precommit" in scenarios:
             sys.path.insert(0, str(HERE))
             from generate import generate

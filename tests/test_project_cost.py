@@ -160,3 +160,82 @@ def test_a_warm_run_checks_the_tree_once_and_still_sees_a_changed_caller(
     loop.write_text(textwrap.dedent(LOOP.format(n=2, use="print(loss)")))
     findings = lint_paths(["pkg"], settings).findings
     assert [(Path(f.path).name, f.code) for f in findings] == [("helper_2.py", "GL001")]
+
+
+UTILS = """\
+import tensorflow as tf
+
+
+def log_grads(grads):
+    tf.print(tf.linalg.global_norm(grads))
+"""
+
+STEP = """\
+import tensorflow as tf
+
+from pkg import utils
+
+
+def train_step(model, optimizer, x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((model(x) - y) ** 2)
+    grads = tape.gradient(loss, model.trainable_variables)
+    utils.log_grads(grads)
+    return loss
+"""
+
+
+@pytest.fixture
+def precommit(tmp_path, monkeypatch):
+    """A project, its cache, and the paths each analysis parsed with LibCST."""
+    from gradlint.analyzer import parsing
+    from gradlint.cache import Cache
+
+    write(tmp_path, {"pyproject.toml": "", "pkg/__init__.py": "", "pkg/utils.py": UTILS})
+    write(tmp_path, {"pkg/train.py": STEP})
+    cache = Cache.open(tmp_path / ".gradlint_cache", "test", ["GL001"])
+    assert cache is not None
+    parsed: list[str] = []
+    original = parsing.parse_unit
+
+    def counting(unit, *args, **kwargs):
+        parsed.append(Path(unit.path).name)
+        return original(unit, *args, **kwargs)
+
+    monkeypatch.setattr(parsing, "parse_unit", counting)
+    return tmp_path, cache, parsed
+
+
+def _lint_changed(root: Path, cache, edit: str = "") -> tuple[list[str], int]:
+    """One run as pre-commit makes it: a fresh process (a fresh model) on the changed file."""
+    from gradlint.analyzer.sources import SourceUnit
+    from gradlint.analyzer.summaries import ProjectModel
+    from gradlint.engine import analyze_unit
+
+    train = root / "pkg" / "train.py"
+    train.write_text(STEP + edit)
+    model = ProjectModel(backend=cache.summaries())
+    unit = SourceUnit(path=str(train), text=train.read_text())
+    codes = [f.code for f in analyze_unit(unit, ["GL001"], project=model)]
+    return codes, model.store_for(train).computed
+
+
+def test_a_changed_file_reads_the_summaries_of_its_helpers_from_the_cache(precommit):
+    root, cache, parsed = precommit
+    assert _lint_changed(root, cache) == (["GL001"], 1)
+    assert "utils.py" in parsed
+    parsed.clear()
+    assert _lint_changed(root, cache, "# edited\n") == (["GL001"], 0)
+    assert parsed == ["train.py"]  # the helper is not parsed with LibCST again
+
+
+def test_a_changed_helper_is_summarised_again(precommit):
+    """The summaries are keyed by the helper's content: an edited helper is never answered
+    from the cache (here it now stores the gradients, so the step is no longer frozen)."""
+    root, cache, parsed = precommit
+    assert _lint_changed(root, cache) == (["GL001"], 1)
+    utils = root / "pkg" / "utils.py"
+    utils.write_text(UTILS.replace("tf.print(", "STORE.append(grads)\n    tf.print("))
+    parsed.clear()
+    assert _lint_changed(root, cache, "# edited\n") == ([], 1)
+    assert "utils.py" in parsed
