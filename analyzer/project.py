@@ -11,17 +11,24 @@ few functions that a gradient value actually flows into (:mod:`gradlint.analyzer
 Sources can come from memory instead of the disk (``overrides``: unsaved editor buffers), and
 every module read is recorded in :attr:`Project.consulted` so that a cached result can be
 checked against the files it depended on.
+
+Within one run (:func:`one_snapshot`) the tree is taken to stand still: its fingerprint and
+the digests of the files results depend on are computed once, not once per file analyzed
+or per cache entry checked.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 #: Files whose folder is a project's root (the first found walking up from a file).
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -52,6 +59,9 @@ SKIPPED_FOLDERS = frozenset(
 MAX_PROJECT_FILES = 20_000
 #: Files larger than this are not indexed (generated code; it stays unknown).
 MAX_MODULE_BYTES = 2_000_000
+#: How many bytes of a project's files one :class:`Project` keeps in memory for the caller
+#: search (:meth:`Project.files_mentioning`); files past the budget are read again each time.
+MAX_KEPT_BYTES = 64 * 2**20
 
 
 #: An identifier (what ``words`` holds).
@@ -123,6 +133,9 @@ class Project:
     consulted: dict[Path, str] = field(default_factory=dict)
     _indexes: dict[Path, ModuleIndex | None] = field(default_factory=dict, repr=False)
     _files: list[Path] | None = field(default=None, repr=False)
+    #: The bytes of files read by :meth:`files_mentioning` (None: too large or unreadable).
+    _bytes: dict[Path, bytes | None] = field(default_factory=dict, repr=False)
+    _kept_bytes: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
         self.root = Path(os.path.abspath(self.root))
@@ -332,34 +345,35 @@ class Project:
         """Every ``.py`` and ``.ipynb`` file of the project (skipping environments and build
         output), plus the overrides; empty when the project is too large to search."""
         if self._files is None:
-            found: list[Path] = []
-            for folder, dirs, names in os.walk(self.root):
-                dirs[:] = sorted(
-                    d for d in dirs if d not in SKIPPED_FOLDERS and not d.endswith(".egg-info")
-                )
-                found += [Path(folder, n) for n in sorted(names) if n.endswith((".py", ".ipynb"))]
-                if len(found) > MAX_PROJECT_FILES:
-                    found = []
-                    break
+            found = _remembered("files", str(self.root), lambda: _walk(self.root))
             extra = [p for p in self.overrides if p not in set(found) and _inside(p, self.root)]
             self._files = found + sorted(extra)
         return self._files
 
     def files_mentioning(self, word: str) -> Iterator[Path]:
-        """Project files whose bytes contain ``word`` (the cheap first filter for callers)."""
+        """Project files whose bytes contain ``word`` (the cheap first filter for callers).
+
+        Every file whose callers are searched asks this of the whole tree: the bytes are
+        read once per project (within :data:`MAX_KEPT_BYTES`), as its indexes are."""
         needle = word.encode()
         for path in self.files():
             if path in self.overrides:
                 if word in self.overrides[path]:
                     yield path
                 continue
-            try:
-                if path.stat().st_size > MAX_MODULE_BYTES:
-                    continue
-                if needle in path.read_bytes():
-                    yield path
-            except OSError:
-                continue
+            data = self._bytes[path] if path in self._bytes else self._read_bytes(path)
+            if data is not None and needle in data:
+                yield path
+
+    def _read_bytes(self, path: Path) -> bytes | None:
+        try:
+            data = None if path.stat().st_size > MAX_MODULE_BYTES else path.read_bytes()
+        except OSError:
+            return None
+        if data is None or self._kept_bytes + len(data) <= MAX_KEPT_BYTES:
+            self._bytes[path] = data
+            self._kept_bytes += len(data or b"")
+        return data
 
     def dependents(self, path: Path) -> list[Path]:
         """The project's ``.py`` files that import the module at ``path`` (directly, or one
@@ -387,15 +401,69 @@ class Project:
         return result
 
 
+def _walk(root: Path) -> list[Path]:
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(
+            d for d in dirs if d not in SKIPPED_FOLDERS and not d.endswith(".egg-info")
+        )
+        found += [Path(folder, n) for n in sorted(names) if n.endswith((".py", ".ipynb"))]
+        if len(found) > MAX_PROJECT_FILES:
+            return []
+    return found
+
+
 def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
+T = TypeVar("T")
+
+#: What one run has already measured of the tree (None outside :func:`one_snapshot`).
+_snapshot: ContextVar[dict[tuple[str, str], Any] | None] = ContextVar(
+    "gradlint_project_snapshot", default=None
+)
+
+
+@contextlib.contextmanager
+def one_snapshot() -> Iterator[None]:
+    """Within the block, :func:`tree_fingerprint`, :func:`current_digest` and the walk of
+    :meth:`Project.files` measure each tree and file once: one run of the command line
+    takes the tree as it stands.
+
+    That never makes a cached result stale: a fingerprint or digest recorded for a result
+    is one the tree had before the analysis read the files, so a file changed since then
+    only makes the next run miss. Checking a cache entry within the block answers for the
+    tree as it was when first measured in it. Outside the block (an editor's session, a
+    later run) nothing is remembered. Processes forked within it keep what was measured
+    before the fork. A block inside a block keeps the outer one's memory."""
+    token = _snapshot.set({}) if _snapshot.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _snapshot.reset(token)
+
+
+def _remembered(kind: str, name: str, measure: Callable[[], T]) -> T:
+    memory = _snapshot.get()
+    if memory is None:
+        return measure()
+    key = (kind, name)
+    if key not in memory:
+        memory[key] = measure()
+    return memory[key]
 
 
 def current_digest(path: str | Path) -> str:
     """The digest :class:`Project` records for the file at ``path`` now ("" when unreadable):
     a cached result that depended on it is stale when this changes."""
-    text = Project(Path(path).parent).source(Path(path))
-    return "" if text is None else text_digest(text)
+
+    def measure() -> str:
+        text = Project(Path(path).parent).source(Path(path))
+        return "" if text is None else text_digest(text)
+
+    return _remembered("digest", os.path.abspath(path), measure)
 
 
 TREE_DEPENDENCY = "<tree>"
@@ -404,14 +472,18 @@ TREE_DEPENDENCY = "<tree>"
 def tree_fingerprint(root: Path) -> str:
     """Names, sizes and modification times of every file of the project: a result that
     searched the whole project for callers is stale when any file appears or changes."""
-    digest = hashlib.sha256()
-    for path in Project(root).files():
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+
+    def measure() -> str:
+        digest = hashlib.sha256()
+        for path in Project(root).files():
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
+
+    return _remembered("tree", os.path.abspath(root), measure)
 
 
 def _top_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:

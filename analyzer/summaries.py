@@ -153,7 +153,10 @@ class SummaryStore:
         if text is not None and view is not None:
             parsed = parse_unit(SourceUnit(path=str(path), text=text))
             if not isinstance(parsed, SourceError):
-                ctx = ModuleContext(SourceUnit(path=str(path), text=text), parsed)
+                # With the text, positions (a caller named in a message) start each
+                # top-level statement where ``ast`` says instead of generating the code of
+                # every statement above it.
+                ctx = ModuleContext(SourceUnit(path=str(path), text=text), parsed, parsed_text=text)
                 ctx.project = view
                 result = (ctx, HelperIndex(build_scopes(parsed), project=view))
         self._parsed[path] = result

@@ -10,7 +10,13 @@ each tool, side by side in one run, on three scenarios:
    example), next to ``python -c pass``;
 4. ``frameworks``: two generated trees of the same shape (same filler, same seed), one whose
    training files are TensorFlow loops and one whose are PyTorch loops, linted cold one after
-   the other: the cost per file of PyTorch code next to TensorFlow code's.
+   the other: the cost per file of PyTorch code next to TensorFlow code's;
+5. ``project``: a generated tree that is one project whose training steps call the project's
+   own helpers and return their gradients to loops in other modules (``generate.py
+   --project``), linted cold with the project model and with ``--no-project``, next to ruff;
+6. ``precommit``: one changed training file of that project, as pre-commit passes it, with
+   the summaries of the helpers it imports in the cache (from an earlier run over the tree)
+   and without; and a changed file without a tape; next to ``python -c pass``.
 
 Then prints the ratios the speed issue sets as targets. See benchmarks/README.md.
 """
@@ -111,12 +117,13 @@ class Bench:
         before=None,
         count=None,
         env: dict[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> Result:
         result = Result(scenario, tool)
         for _ in range(repeat or self.args.repeat):
             if before is not None:
                 before()
-            data = measure(command, self.work, env)
+            data = measure(command, cwd or self.work, env)
             result.walls.append(data["wall"])
             result.peak_mb = max(result.peak_mb, data["peak_kb"] / 1024)
             if count is not None:
@@ -135,8 +142,100 @@ class Bench:
         )
         return result
 
-    def clear_cache(self) -> None:
-        shutil.rmtree(self.work / ".gradlint_cache", ignore_errors=True)
+    def clear_cache(self, folder: Path | None = None) -> None:
+        shutil.rmtree((folder or self.work) / ".gradlint_cache", ignore_errors=True)
+
+    def ruff(self, scenario: str, paths: list[str], cwd: Path | None = None, **kwargs) -> None:
+        if self.args.ruff:
+            command = [self.args.ruff, "check", "--no-cache", "--select", "E9", "--quiet"]
+            self.run(scenario, "ruff E9", [*command, "--exit-zero", *paths], cwd=cwd, **kwargs)
+
+    def project(self, root: Path) -> None:
+        """The project model's cost on a whole tree: cold with it and without it."""
+        args = self.args
+        jobs = ["-j", str(args.jobs)] if args.jobs else []
+        gl = [*self.gradlint, "--format", "json", *jobs, "."]
+        clear = lambda: self.clear_cache(root)  # noqa: E731
+        self.run("project", "gradlint cold", gl, before=clear, count=_json_len, cwd=root)
+        self.run("project", "gradlint warm", gl, count=_json_len, cwd=root)
+        self.run(
+            "project",
+            "gradlint cold no project",
+            [*gl, "--no-project"],
+            before=clear,
+            count=_json_len,
+            cwd=root,
+        )
+        if args.baseline:
+            base = [args.baseline, "-m", "gradlint", "--format", "json", *jobs, "."]
+            self.run("project", "baseline cold", base, before=clear, count=_json_len, cwd=root)
+            self.run("project", "baseline warm", base, count=_json_len, cwd=root)
+        self.ruff("project", ["."], cwd=root)
+
+    def precommit(self, root: Path) -> None:
+        """One changed file of the project, as pre-commit passes it (from the root).
+
+        Before every run the file gets a new last line, so its own findings are never
+        answered from the cache: only what it imports can be. "summaries cached": the cache
+        holds an earlier run over the whole tree (the helpers' summaries among its entries);
+        "cold": no cache at all."""
+        changed = root / PRECOMMIT_FILE
+        original = changed.read_text()
+        edits = iter(range(1_000_000))
+
+        def edit() -> None:
+            changed.write_text(original + f"# edit {next(edits)}\n")
+
+        def cold() -> None:
+            self.clear_cache(root)
+            edit()
+
+        repeat = max(5, self.args.repeat)
+        one = [*self.gradlint, "--format", "json", PRECOMMIT_FILE]
+        self.run("precommit", "python -c pass", [sys.executable, "-c", "pass"], repeat=repeat)
+        self.run(
+            "precommit",
+            "gradlint no tape",
+            [*self.gradlint, PRECOMMIT_PLAIN_FILE],
+            repeat=repeat,
+            cwd=root,
+        )
+        self.clear_cache(root)
+        measure([*self.gradlint, "--format", "json", "-q", "."], root)  # fills the cache
+        self.run(
+            "precommit",
+            "gradlint summaries cached",
+            one,
+            before=edit,
+            repeat=repeat,
+            count=_json_len,
+            cwd=root,
+        )
+        if self.args.baseline:
+            base = [self.args.baseline, "-m", "gradlint", "--format", "json"]
+            measure([*base, "-q", "."], root)  # the baseline's own entries
+            self.run(
+                "precommit",
+                "baseline summaries cached",
+                [*base, PRECOMMIT_FILE],
+                before=edit,
+                repeat=repeat,
+                count=_json_len,
+                cwd=root,
+            )
+        self.run(
+            "precommit", "gradlint cold", one, before=cold, repeat=repeat, count=_json_len, cwd=root
+        )
+        self.run(
+            "precommit",
+            "gradlint no project",
+            [*one, "--no-cache", "--no-project"],
+            before=edit,
+            repeat=repeat,
+            count=_json_len,
+            cwd=root,
+        )
+        changed.write_text(original)
 
     def compare_all(self, scenario: str, paths: list[str]) -> None:
         args = self.args
@@ -150,9 +249,10 @@ class Bench:
             self.run(scenario, "baseline cold", base, before=self.clear_cache, count=_json_len)
             self.run(scenario, "baseline warm", base, count=_json_len)
         no_slice = dict(os.environ, GRADLINT_SLICING="0")
-        self.run(
-            scenario, "gradlint no slicing", [*gl, "--no-cache"], count=_json_len, env=no_slice
-        )
+        if "no-slicing" not in args.skip:
+            self.run(
+                scenario, "gradlint no slicing", [*gl, "--no-cache"], count=_json_len, env=no_slice
+            )
         if args.ruff:
             self.run(
                 scenario,
@@ -168,9 +268,12 @@ class Bench:
                     *paths,
                 ],
             )
-        self.run(
-            scenario, "libcst parse-only", [sys.executable, str(HERE / "libcst_parse.py"), *paths]
-        )
+        if "libcst" not in args.skip:
+            self.run(
+                scenario,
+                "libcst parse-only",
+                [sys.executable, str(HERE / "libcst_parse.py"), *paths],
+            )
         if args.semgrep and "semgrep" not in args.skip:
             self.run(
                 scenario,
@@ -204,6 +307,12 @@ class Bench:
 
     def get(self, scenario: str, tool: str) -> Result | None:
         return next((r for r in self.results if r.scenario == scenario and r.tool == tool), None)
+
+
+#: In a ``generate.py --project`` tree: a frozen training step that calls the project's
+#: ``common.grad_utils`` helpers (the first training file), and a file without a tape.
+PRECOMMIT_FILE = "pkg000/mod00025.py"
+PRECOMMIT_PLAIN_FILE = "pkg000/mod00024.py"
 
 
 def _json_len(out: str) -> int:
@@ -262,7 +371,70 @@ def report(bench: Bench) -> list[str]:
         _ratio(g("frameworks", "gradlint cold torch"), g("frameworks", "gradlint cold tensorflow")),
         1.0,
     )
+    target(
+        "project tree, cold, gradlint / ruff",
+        _ratio(g("project", "gradlint cold"), g("project", "ruff E9")),
+        2.0,
+    )
+    target(
+        "project tree, warm, gradlint / ruff cold",
+        _ratio(g("project", "gradlint warm"), g("project", "ruff E9")),
+        0.5,
+    )
+    target(
+        "pre-commit, changed file without a tape in the project, gradlint / python -c pass",
+        _ratio(g("precommit", "gradlint no tape"), g("precommit", "python -c pass")),
+        1.5,
+    )
+    cached = g("precommit", "gradlint summaries cached")
+    target(
+        "pre-commit, changed training file, summaries cached, wall",
+        cached.wall if cached else None,
+        0.5,
+        " s",
+    )
     extra = [
+        ("tree, cold, baseline / ruff", g("tree", "baseline cold"), g("tree", "ruff E9")),
+        (
+            "project tree, cold, baseline / ruff",
+            g("project", "baseline cold"),
+            g("project", "ruff E9"),
+        ),
+        (
+            "project tree, warm, baseline / ruff",
+            g("project", "baseline warm"),
+            g("project", "ruff E9"),
+        ),
+        (
+            "per file, PyTorch tree / TensorFlow tree, baseline",
+            g("frameworks", "baseline cold torch"),
+            g("frameworks", "baseline cold tensorflow"),
+        ),
+        (
+            "pre-commit, changed training file, summaries cached, baseline / gradlint",
+            g("precommit", "baseline summaries cached"),
+            g("precommit", "gradlint summaries cached"),
+        ),
+        (
+            "project tree, cold, project model on / --no-project (the project model's cost)",
+            g("project", "gradlint cold"),
+            g("project", "gradlint cold no project"),
+        ),
+        (
+            "pre-commit, changed training file, summaries cached / no cache",
+            g("precommit", "gradlint summaries cached"),
+            g("precommit", "gradlint cold"),
+        ),
+        (
+            "pre-commit, changed training file, summaries cached / --no-project",
+            g("precommit", "gradlint summaries cached"),
+            g("precommit", "gradlint no project"),
+        ),
+        (
+            "pre-commit, changed training file, summaries cached / python -c pass",
+            g("precommit", "gradlint summaries cached"),
+            g("precommit", "python -c pass"),
+        ),
         (
             "tree, cold, gradlint / LibCST parse-only",
             g("tree", "gradlint cold"),
@@ -304,11 +476,17 @@ def report(bench: Bench) -> list[str]:
     return lines
 
 
+def _absolute_command(command: str) -> str:
+    """Commands run in the scenarios' folders: a relative path is made absolute first."""
+    found = shutil.which(command)
+    return os.path.abspath(found) if found else command
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--scenarios", default="tree,generated,single,frameworks")
+    parser.add_argument("--scenarios", default="tree,generated,single,frameworks,project,precommit")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--jobs", type=int, default=None, help="gradlint -j (default: CPUs)")
     parser.add_argument("--files", type=int, default=5000, help="files in the generated tree")
@@ -318,10 +496,12 @@ def main() -> None:
         default=None,
         help="folders for the tree scenario (default: installed tensorflow, keras)",
     )
-    parser.add_argument("--ruff", default=shutil.which("ruff"))
+    parser.add_argument("--ruff", default=shutil.which("ruff"), type=_absolute_command)
     parser.add_argument("--semgrep", default=shutil.which("semgrep"))
     parser.add_argument("--fixit", default=shutil.which("fixit"))
-    parser.add_argument("--skip", default="", help="comma-separated: semgrep,fixit")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated: semgrep,fixit,no-slicing,libcst"
+    )
     parser.add_argument(
         "--skip-tree-comparisons",
         action="store_true",
@@ -376,6 +556,25 @@ def main() -> None:
                     [*bench.gradlint, "--no-cache", "--format", "json", *jobs, str(root)],
                     count=_json_len,
                 )
+                if args.baseline:
+                    bench.run(
+                        "frameworks",
+                        f"baseline cold {framework}",
+                        [args.baseline, "-m", "gradlint", "--no-cache", "--format", "json"]
+                        + [*jobs, str(root)],
+                        count=_json_len,
+                    )
+        if "project" in scenarios or "precommit" in scenarios:
+            sys.path.insert(0, str(HERE))
+            from generate import generate
+
+            root = work / "project"
+            lines = generate(root, files=args.files, project=True)
+            print(f"project: {args.files} files, {lines} lines, first-party helpers")
+            if "project" in scenarios:
+                bench.project(root)
+            if "precommit" in scenarios:
+                bench.precommit(root)
         if "single" in scenarios:
             plain = work / "changed.py"
             sys.path.insert(0, str(HERE))

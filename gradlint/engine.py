@@ -258,9 +258,10 @@ def _unused_noqa(unit: SourceUnit, findings: list[Finding], codes: list[str]) ->
 def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
     """The enabled rules (other than GL000) whose ``required_text`` is in ``text``.
 
-    In a ``.py`` file it must be in code: a file that mentions it only in comments, strings
-    and plain imports cannot hold a tape, so it is not parsed at all (notebooks always are,
-    so that a cell with a syntax error is still reported).
+    In a ``.py`` file it must be in code, as the end of a name: a file that mentions it only
+    in comments, strings and plain imports cannot hold a tape, and neither can one where a
+    longer name continues it (see :func:`_ends_a_name_in_code`), so it is not parsed at all
+    (notebooks always are, so that a cell with a syntax error is still reported).
     """
     in_code: dict[str, bool] = {}
 
@@ -270,11 +271,9 @@ def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
         present = [token for token in required if token in text]
         if not present or kind == "notebook":
             return bool(present)
-        from gradlint.analyzer.code_mentions import mentions_in_code
-
         for token in present:
             if token not in in_code:
-                in_code[token] = mentions_in_code(text, (token,))
+                in_code[token] = _ends_a_name_in_code(text, token)
             if in_code[token]:
                 return True
         return False
@@ -286,6 +285,36 @@ def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
             if may_fire(rule.required_text):
                 rules.append(rule)
     return rules
+
+
+def _ends_a_name_in_code(text: str, token: str) -> bool:
+    """Whether ``token`` occurs in code (:mod:`gradlint.analyzer.code_mentions`) where no
+    identifier character follows it.
+
+    Every name a rule keys on ends with its required text: ``tf.GradientTape``,
+    ``DistributedGradientTape``, ``loss.backward``, ``accelerator.backward``,
+    ``torch.autograd.backward``, ``self.manual_backward``. A longer name that merely starts
+    with it is another name (Keras' ``go_backwards``, ``register_full_backward_hook``,
+    ``backward_pass``, a ``GradientTapeTest`` class), and cannot hold a backward or a tape;
+    most library files that mention ``backward`` at all mention only such names. Those
+    candidates are ruled out before any lexing."""
+    if not token.isidentifier():
+        from gradlint.analyzer.code_mentions import mentions_in_code
+
+        return mentions_in_code(text, (token,))
+    size = len(token)
+    candidates = set()
+    offset = text.find(token)
+    while offset != -1:
+        after = text[offset + size : offset + size + 1]
+        if not ("_" + after).isidentifier() or not after:
+            candidates.add(offset)
+        offset = text.find(token, offset + 1)
+    if not candidates:
+        return False
+    from gradlint.analyzer.code_mentions import code_mentions
+
+    return any(offset in candidates for offset in code_mentions(text, (token,)))
 
 
 def _slice_tokens(rules: list) -> tuple[str, ...] | None:

@@ -38,6 +38,18 @@ TOO_COMPLEX = "too complex to analyze: "
 
 
 def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[Finding]:
+    """Every finding of ``files``, sorted. The run takes the tree as it stands when it
+    first looks (:func:`gradlint.analyzer.project.one_snapshot`): a result that depends on
+    the whole tree, and a cache entry that does, are checked against one walk of it, not
+    one per file; the worker processes, forked within the run, share what was measured
+    before they started."""
+    from gradlint.analyzer.project import one_snapshot
+
+    with one_snapshot():
+        return _run(files, codes, settings)
+
+
+def _run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[Finding]:
     from gradlint.analyzer.suppressions import is_skip_file
 
     cache = _open_cache(settings, codes) if settings.use_cache else None

@@ -39,3 +39,22 @@ def test_the_two_trees_differ_only_in_their_training_loops(tmp_path):
     assert tf_text.replace(generate.TRAINING.format(index=25, update="# "), "") == (
         torch_text.replace(generate.TORCH_TRAINING.format(index=25, update="# "), "")
     )
+
+
+def test_the_project_tree_needs_the_project_model_to_find_its_frozen_loops(tmp_path):
+    """``--project``: the frozen loops hide behind the project's own helpers and callers, so
+    the project scenario measures the project model doing real work."""
+    from gradlint.settings import Settings
+
+    generate.generate(tmp_path, files=200, training_share=0.02, project=True)
+    # Training files 25 and 75 call common.grad_utils (25 frozen), 125 and 175 return their
+    # gradients to the next module (125's caller has the update commented out).
+    findings = lint_paths([str(tmp_path)], Settings(root=tmp_path, use_cache=False)).findings
+    assert sorted((Path(f.path).name, f.code) for f in findings) == [
+        ("mod00025.py", "GL001"),
+        ("mod00025.py", "GL002"),
+        ("mod00125.py", "GL001"),
+    ]
+    assert "'fit_125' (pkg001/mod00126.py:" in next(f for f in findings if "125" in f.path).message
+    isolated = Settings(root=tmp_path, use_cache=False, project=False)
+    assert lint_paths([str(tmp_path)], isolated).findings == []

@@ -1,0 +1,74 @@
+"""The prefilter counts a rule's required text only where it ends a name.
+
+Keras' recurrent layers say ``go_backwards`` everywhere, and PyTorch hooks are
+``register_full_backward_hook``: files that mention ``backward`` only so are no training
+code, and parsing them (the PyTorch rules' facts on every such file) was most of the cost
+of linting TensorFlow's own packages. The prefilter stays exact: every example with a
+finding passes it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from mixed_tree import sources
+
+from gradlint import engine
+from gradlint.analyzer.sources import SourceUnit
+from gradlint.rules import DEFAULT_OFF, RULE_MODULES, get_rule
+
+ALL_CODES = sorted(code for code in RULE_MODULES if code not in DEFAULT_OFF)
+
+NOT_A_NAME_END = {
+    "keras rnn": "def rnn(step, inputs, go_backwards=False):\n    if go_backwards:\n"
+    "        inputs = reverse(inputs)\n    return step(inputs)\n",
+    "hook": "handle = module.register_full_backward_hook(hook)\n",
+    "longer names": "backwards = backward_pass(x)\nbackward2 = 1\n",
+    "tape test class": "class GradientTapeTest(test.TestCase):\n    pass\n",
+    "unicode continuation": "backwardé = 1\n",
+}
+
+NAME_END = {
+    "method": "loss.backward()\n",
+    "owner": "accelerator.backward(loss)\n",
+    "function": "from torch.autograd import backward as bw\nbw(loss)\n",
+    "lightning": "self.manual_backward(loss)\n",
+    "end of text": "f = loss.backward",
+    "longer name ending in it": "tape = hvd.DistributedGradientTape(tape)\n",
+    "tape": "with tf.GradientTape() as tape:\n    pass\n",
+    "both kinds": "x = go_backwards\nloss.backward()\n",
+}
+
+
+@pytest.mark.parametrize("text", NOT_A_NAME_END.values(), ids=NOT_A_NAME_END.keys())
+def test_a_longer_name_is_not_a_mention(text: str) -> None:
+    assert not engine.needs_parse(text, ALL_CODES)
+
+
+@pytest.mark.parametrize("text", NAME_END.values(), ids=NAME_END.keys())
+def test_a_name_that_ends_with_the_text_is_a_mention(text: str) -> None:
+    assert engine.needs_parse(text, ALL_CODES)
+
+
+def test_a_notebook_is_still_parsed_for_any_mention() -> None:
+    """A notebook is parsed whenever the text occurs (a cell's syntax error is reported)."""
+    assert engine.needs_parse(NOT_A_NAME_END["keras rnn"], ALL_CODES, "notebook")
+
+
+def test_a_mention_in_a_comment_still_does_not_count() -> None:
+    assert not engine.needs_parse("x = 1  # loss.backward()\n", ALL_CODES)
+
+
+def test_every_example_with_a_finding_ends_a_name_in_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Analyzed with the prefilter off, every source with a finding passes it."""
+    monkeypatch.setattr(engine, "_ends_a_name_in_code", lambda text, token: True)
+    checked = 0
+    for name, text in sources().items():
+        for finding in engine.analyze_unit(SourceUnit(path=f"{name}.py", text=text), ALL_CODES):
+            checked += 1
+            required = get_rule(finding.code).required_text
+            monkeypatch.undo()
+            assert any(engine._ends_a_name_in_code(text, token) for token in required), name
+            monkeypatch.setattr(engine, "_ends_a_name_in_code", lambda text, token: True)
+    assert checked > 40
