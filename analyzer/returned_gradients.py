@@ -160,9 +160,7 @@ def dropped_by_callers(ctx: ModuleContext, facts: Facts) -> list[DroppedByCaller
             continue
         if not _only_returned(facts, site):
             continue
-        if not module.is_weights(
-            site.sources, site.scope, all_variables=module.is_loss(site.target, site.scope)
-        ):
+        if not module.differentiates_weights(site):
             continue
         by_scope.setdefault(site.scope, []).append(site)
     if not by_scope:
@@ -232,11 +230,11 @@ def _problem(
     ctx: ModuleContext, facts: Facts, site: GradientSite, chain: tuple[CallerRef, ...]
 ) -> DroppedByCaller:
     from gradlint.analyzer.training import _best_optimizer as best_optimizer
+    from gradlint.analyzer.training import optimizer_spellings, sources_spelling
 
     module = facts.module
-    sources = ctx.module.code_for_node(site.sources).strip() if site.sources else "?"
-    sources = " ".join(sources.split())
-    optimizer = best_optimizer(module.vocabulary, module.optimizers_in_reach(site), sources)
+    sources = " ".join(sources_spelling(ctx, site).split())
+    optimizer = best_optimizer(module.vocabulary, optimizer_spellings(module, site), sources)
     if optimizer == "optimizer" and site.scope.class_node is not None:
         optimizer = "self.optimizer"
     return DroppedByCaller(site, sources, chain, optimizer)

@@ -204,7 +204,7 @@ def _analyze_unit(
     rules = _rules_that_may_fire(unit.text, codes, unit.kind)
     if not rules:
         return _unused_noqa(unit, [], codes)
-    tokens = _slice_tokens(rules) if (SLICING if slicing is None else slicing) else None
+    tokens = _slice_tokens(rules, unit.text) if (SLICING if slicing is None else slicing) else None
     parsed, sliced = _parse(unit, tokens)
     if isinstance(parsed, SourceError):
         return [error_finding(parsed)] if PARSE_ERROR in codes else []
@@ -262,22 +262,20 @@ def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
     and plain imports cannot hold a tape, so it is not parsed at all (notebooks always are,
     so that a cell with a syntax error is still reported).
     """
-    in_code: dict[str, bool] = {}
+    in_code: dict[tuple[str, ...], bool] = {}
 
     def may_fire(required: tuple[str, ...]) -> bool:
         if not required:
             return True
-        present = [token for token in required if token in text]
+        present = tuple(token for token in required if token in text)
         if not present or kind == "notebook":
             return bool(present)
         from gradlint.analyzer.code_mentions import mentions_in_code
 
-        for token in present:
-            if token not in in_code:
-                in_code[token] = mentions_in_code(text, (token,))
-            if in_code[token]:
-                return True
-        return False
+        # All the present tokens in one lexing, under the key the slicer asks with.
+        if present not in in_code:
+            in_code[present] = mentions_in_code(text, present)
+        return in_code[present]
 
     rules = []
     for code in codes:
@@ -288,13 +286,15 @@ def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
     return rules
 
 
-def _slice_tokens(rules: list) -> tuple[str, ...] | None:
-    """What a statement must contain to be kept; None when a rule reads every statement."""
+def _slice_tokens(rules: list, text: str) -> tuple[str, ...] | None:
+    """What a statement must contain to be kept (the rules' tokens that occur in ``text``:
+    the prefilter's lexing already answered for those); None when a rule reads every
+    statement."""
     tokens: list[str] = []
     for rule in rules:
         if not rule.required_text:
             return None
-        tokens.extend(rule.required_text)
+        tokens.extend(token for token in rule.required_text if token in text)
     return tuple(dict.fromkeys(tokens))
 
 

@@ -27,6 +27,13 @@ sources are trainable weights (`*.trainable_variables`, `*.trainable_weights`, `
 and the code is a training step: an optimizer is in reach, the step runs in a loop (or is
 called from one), or it is a Keras `Model.train_step` override.
 
+Graph-mode code without a tape is read the same way: `tf.gradients(loss, tvars)`, an
+optimizer's `compute_gradients(loss, var_list)` (without a `var_list`: every trainable
+variable) and Keras 2's `optimizer.get_gradients(loss, params)`, with
+`tf.compat.v1.trainable_variables()` and the `TRAINABLE_VARIABLES` collection as weights. A
+gradient fed to another `tf.gradients` (a Hessian-vector product) is used, and gradients of
+a loss that `optimizer.minimize(loss)` trains on the same path are only a summary.
+
 Printing, logging, `tf.summary`, norms and `len` only observe the gradients; they do not count.
 
 A function that only returns its gradients (`return loss, tape.gradient(...)`, as in
@@ -61,6 +68,10 @@ def train_step(x, y):
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return loss
 """
+
+    #: A tape, or graph-mode gradients without one (``tf.gradients``, an optimizer's
+    #: ``compute_gradients``/``get_gradients``).
+    required_text = ("GradientTape", ".gradients(", "compute_gradients(", "get_gradients(")
 
     #: rules/examples/gl001/valid/*.py and invalid/*.py, one program per file.
     VALID = ExampleFiles("valid")

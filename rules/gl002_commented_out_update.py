@@ -30,8 +30,9 @@ class CommentedOutUpdate(Rule):
     what_it_does = """
 Flags a comment that, without its `#`, is a statement updating weights:
 `*.apply_gradients(...)`, Keras 3 `optimizer.apply(...)`, `*.minimize(...)` or
-`*.assign_sub(...)`, in a function (or script) that computes gradients with a
-`tf.GradientTape` and never applies the gradients the comment names.
+`*.assign_sub(...)`, in a function (or script) that computes gradients (with a
+`tf.GradientTape`, or in graph mode with `tf.gradients` or an optimizer's
+`compute_gradients`) and never applies the gradients the comment names.
 
 Prose that mentions `apply_gradients` ("we call optimizer.apply_gradients later"), strings
 and docstrings are not code and are not reported, and neither is a commented-out variant next
@@ -52,6 +53,9 @@ grads = tape.gradient(loss, model.trainable_variables)
 grads = tape.gradient(loss, model.trainable_variables)
 optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """
+
+    #: The scopes it reads compute gradients: GL001's text.
+    required_text = ("GradientTape", ".gradients(", "compute_gradients(", "get_gradients(")
 
     VALID = [
         # the update is live
