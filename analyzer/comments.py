@@ -80,6 +80,82 @@ def find_commented_updates(ctx: ModuleContext, facts: Facts) -> list[CommentedUp
             if not statements:
                 statements = _branch_statements(ctx, facts, scope, collector, group)
             found.extend(statements)
+    found.extend(_in_callers(ctx, facts, candidate, {id(u.comments[0]) for u in found}))
+    return found
+
+
+def _in_callers(
+    ctx: ModuleContext, facts: Facts, candidate: re.Pattern[str], seen: set[int]
+) -> list[CommentedUpdate]:
+    """Commented updates in the same-module callers of a function that returns gradients.
+
+    A trainer often splits the step: a helper computes (and perhaps accumulates) the
+    gradients and returns them, the caller applies them. When the caller's update is
+    commented out, the gradients it received from the helper go nowhere there, whatever
+    else the helper does with them. The caller's flow starts with each call's result
+    holding the returned gradients (as :mod:`gradlint.analyzer.returned_gradients` follows
+    them), and a commented update naming a holder that nothing in the caller uses is
+    reported like one beside the ``tape.gradient`` call."""
+    from gradlint.analyzer.dataflow import FlowAnalysis, SiteTable, join_val
+    from gradlint.analyzer.returned_gradients import CALLER_BASE, _CallerSearch, _relabel
+
+    returning: list[tuple[Scope, object, dict[int, GradientSite]]] = []
+    by_scope: dict[int, list[GradientSite]] = {}
+    for site in facts.tapes.sites:
+        if not site.expects_error and not site.scope.is_module:
+            by_scope.setdefault(id(site.scope), []).append(site)
+    for sites in by_scope.values():
+        scope = sites[0].scope
+        owner: dict[int, GradientSite] = {}
+        for site in sites:
+            for element in facts.site_table.parts.get(site.index) or (site.index,):
+                owner[element] = site
+        joined = None
+        for val in facts.flow(scope).returns:
+            relabelled = _relabel(val, {i: i for i in owner})
+            if relabelled.sites:
+                joined = relabelled if joined is None else join_val(joined, relabelled)
+        if joined is not None:
+            returning.append((scope, joined, owner))
+    if not returning:
+        return []
+    search = _CallerSearch(ctx, facts)
+    vocabulary = facts.vocabulary
+    found: list[CommentedUpdate] = []
+    fresh = CALLER_BASE * 3
+    for callee, returned, owner in returning:
+        for module, caller, calls in search.callers(search.own, callee):
+            if not module.analyzed:
+                continue
+            collector = collect_comments(caller)
+            groups = [
+                g
+                for g in collector.groups
+                if id(g[0][0]) not in seen and any(candidate.search(c.value) for c, _ in g)
+            ]
+            if not groups:
+                continue
+            table = SiteTable(recording=module.recording)
+            labels: dict[int, GradientSite] = {}
+            for call in calls:
+                mapping = {}
+                for element, site in owner.items():
+                    fresh += 1
+                    mapping[element] = fresh
+                    labels[fresh] = site
+                table.results[call] = _relabel(returned, mapping)
+            flow = FlowAnalysis(ctx, caller, table, module.helpers).run()
+            unapplied: dict[GradientSite, set[str]] = {}
+            for label, site in labels.items():
+                holders = flow.holders.get(label)
+                if holders and label not in flow.used:
+                    unapplied.setdefault(site, set()).update(holders)
+            if not unapplied:
+                continue
+            for group in groups:
+                statements = _statements_in(ctx, vocabulary, caller, group, unapplied)
+                seen.update(id(u.comments[0]) for u in statements)
+                found.extend(statements)
     return found
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from gradlint.analyzer.dataflow import FlowResult, HelperIndex, SiteTable
     from gradlint.analyzer.forward_pass import ForwardProblem
     from gradlint.analyzer.layout import ScopeLayout
+    from gradlint.analyzer.overrides import UnappliedOverride
     from gradlint.analyzer.pairs import Update
     from gradlint.analyzer.returned_gradients import DroppedByCaller
     from gradlint.analyzer.scopes import Scope
@@ -160,6 +161,14 @@ class Facts:
         from gradlint.analyzer.training import unapplied_weight_gradients
 
         return unapplied_weight_gradients(self.ctx, self)
+
+    @cached_property
+    def unapplied_overrides(self) -> list[UnappliedOverride]:
+        """``apply_gradients`` overrides of optimizer classes whose gradients parameter
+        reaches no update (:mod:`gradlint.analyzer.overrides`)."""
+        from gradlint.analyzer.overrides import unapplied_overrides
+
+        return unapplied_overrides(self.ctx, self)
 
     @cached_property
     def commented_updates(self) -> list[CommentedUpdate]:

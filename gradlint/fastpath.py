@@ -22,6 +22,7 @@ PREFILTER_TOKENS: tuple[str, ...] = (
     ".gradients(",
     "compute_gradients(",
     "get_gradients(",
+    "def apply_gradients(",
     "backward",
 )
 _CONFIG_MARKERS = {"pyproject.toml": b"[tool.gradlint", "setup.cfg": b"[gradlint]"}

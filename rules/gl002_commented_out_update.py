@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from gradlint.rules.base import Invalid, Rule
+from gradlint.rules.base import ExampleFiles, Invalid, Rule
 from gradlint.rules.example_snippets import TRAIN_STEP_HEAD
 
 if TYPE_CHECKING:
@@ -14,6 +14,18 @@ if TYPE_CHECKING:
 
 _HEAD = TRAIN_STEP_HEAD
 _HEAD_LINES = _HEAD.count("\n")
+
+
+class _InlineAndFiles:
+    """The examples written inline below, then those kept as files under
+    ``rules/examples/gl002/`` (read on first use, like :class:`ExampleFiles`)."""
+
+    def __init__(self, kind: str, inline: list) -> None:
+        self.files = ExampleFiles(kind)
+        self.inline = inline
+
+    def __get__(self, instance: object, owner: type[Rule]) -> list:
+        return self.inline + self.files.__get__(instance, owner)
 
 
 def _case(bad: str, good: str, head: str = _HEAD) -> Invalid:
@@ -57,7 +69,7 @@ optimizer.apply_gradients(zip(grads, model.trainable_variables))
     #: The scopes it reads compute gradients: GL001's text.
     required_text = ("GradientTape", ".gradients(", "compute_gradients(", "get_gradients(")
 
-    VALID = [
+    _VALID_INLINE = [
         # the update is live
         _HEAD + "    optimizer.apply_gradients(zip(grads, model.trainable_variables))\n",
         # trap: prose that mentions apply_gradients
@@ -129,7 +141,8 @@ def evaluate(model, data):
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """,
     ]
-    INVALID = [
+    VALID = _InlineAndFiles("valid", _VALID_INLINE)
+    _INVALID_INLINE = [
         # the seed story
         _case(
             "    # optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
@@ -204,6 +217,7 @@ for x in [1.0, 2.0]:
             "        pass\n",
         ),
     ]
+    INVALID = _InlineAndFiles("invalid", _INVALID_INLINE)
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         from gradlint.analyzer.findings import Fix
