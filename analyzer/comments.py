@@ -24,7 +24,7 @@ import libcst as cst
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.edits import edit, newline, text_lines
 from gradlint.analyzer.findings import Edit
-from gradlint.analyzer.scopes import Scope
+from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
 from gradlint.analyzer.tapes import GradientSite
 from gradlint.analyzer.vocabulary import Vocabulary
 
@@ -80,6 +80,199 @@ def find_commented_updates(ctx: ModuleContext, facts: Facts) -> list[CommentedUp
             if not statements:
                 statements = _branch_statements(ctx, facts, scope, collector, group)
             found.extend(statements)
+    seen = {id(u.comments[0]) for u in found}
+    found.extend(_in_callers(ctx, facts, candidate, seen))
+    found.extend(_in_callees(ctx, facts, candidate, seen))
+    return found
+
+
+def _in_callees(
+    ctx: ModuleContext, facts: Facts, candidate: re.Pattern[str], seen: set[int]
+) -> list[CommentedUpdate]:
+    """Commented updates in a same-module helper that a gradient scope hands its gradients
+    to (``_apply_gradients(opt, grads, variables)``, a helper without a tape whose
+    ``opt.apply_gradients(gvs)`` is commented out). The helper's flow starts with each
+    parameter that receives a holder of the gradients tainted; a commented update naming
+    what that parameter became, which nothing in the helper uses, is reported at the
+    caller's gradient call."""
+    from gradlint.analyzer.dataflow import FlowAnalysis, SiteTable, Val
+
+    by_scope: dict[int, list[GradientSite]] = {}
+    for site in facts.tapes.sites:
+        if not site.expects_error:
+            by_scope.setdefault(id(site.scope), []).append(site)
+    found: list[CommentedUpdate] = []
+    fresh = 5_000_000_000
+    for sites in by_scope.values():
+        scope = sites[0].scope
+        flow = facts.flow(scope)
+        holders: dict[str, GradientSite] = {}
+        for site in sites:
+            for element in facts.site_table.parts.get(site.index) or (site.index,):
+                for name in flow.holders.get(element, ()):
+                    holders.setdefault(name, site)
+        if not holders:
+            continue
+        calls = _Calls()
+        walk_scope(scope, calls)
+        for call in calls.found:
+            label = _call_label(call)
+            if label is None:
+                continue
+            helper = facts.helpers.resolve(label, scope)
+            if not isinstance(helper, Scope) or helper is scope or helper.is_module:
+                continue
+            collector = collect_comments(helper)
+            groups = [
+                g
+                for g in collector.groups
+                if id(g[0][0]) not in seen and any(candidate.search(c.value) for c, _ in g)
+            ]
+            if not groups:
+                continue
+            params = helper.params()
+            if label.startswith("self.") and params and params[0] in {"self", "cls"}:
+                params = params[1:]
+            seeds: dict[str, Val] = {}
+            labels: dict[int, tuple[str, GradientSite]] = {}
+            positional = [a for a in call.args if a.keyword is None]
+            if any(a.star for a in call.args):
+                continue
+            pairs = [(params[i] if i < len(params) else None, a) for i, a in enumerate(positional)]
+            pairs += [(a.keyword.value, a) for a in call.args if a.keyword is not None]
+            for param, arg in pairs:
+                if param is None:
+                    continue
+                site = next((holders[n] for n in _names(arg.value) if n in holders), None)
+                if site is None:
+                    continue
+                fresh += 1
+                seeds[param] = Val(frozenset({fresh}))
+                labels[fresh] = (param, site)
+            if not seeds:
+                continue
+            table = SiteTable(recording=facts.site_table.recording)
+            result = FlowAnalysis(ctx, helper, table, facts.helpers, seeds=seeds).run()
+            unapplied: dict[GradientSite, set[str]] = {}
+            for label_id, (param, site) in labels.items():
+                if label_id not in result.used:
+                    names = {param, *result.holders.get(label_id, ())}
+                    unapplied.setdefault(site, set()).update(names)
+            if not unapplied:
+                continue
+            for group in groups:
+                statements = _statements_in(ctx, facts.vocabulary, helper, group, unapplied)
+                seen.update(id(u.comments[0]) for u in statements)
+                found.extend(statements)
+    return found
+
+
+class _Calls(ShallowVisitor):
+    """The calls of one scope's own code (nested functions and classes are theirs)."""
+
+    def __init__(self) -> None:
+        self.found: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.found.append(node)
+
+
+def _call_label(call: cst.Call) -> str | None:
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value
+    if (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value == "self"
+    ):
+        return f"self.{func.attr.value}"
+    return None
+
+
+def _names(expr: cst.BaseExpression) -> set[str]:
+    found: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+    expr.visit(_Names())
+    return found
+
+
+def _in_callers(
+    ctx: ModuleContext, facts: Facts, candidate: re.Pattern[str], seen: set[int]
+) -> list[CommentedUpdate]:
+    """Commented updates in the same-module callers of a function that returns gradients.
+
+    A trainer often splits the step: a helper computes (and perhaps accumulates) the
+    gradients and returns them, the caller applies them. When the caller's update is
+    commented out, the gradients it received from the helper go nowhere there, whatever
+    else the helper does with them. The caller's flow starts with each call's result
+    holding the returned gradients (as :mod:`gradlint.analyzer.returned_gradients` follows
+    them), and a commented update naming a holder that nothing in the caller uses is
+    reported like one beside the ``tape.gradient`` call."""
+    from gradlint.analyzer.dataflow import FlowAnalysis, SiteTable, join_val
+    from gradlint.analyzer.returned_gradients import CALLER_BASE, _CallerSearch, _relabel
+
+    returning: list[tuple[Scope, object, dict[int, GradientSite]]] = []
+    by_scope: dict[int, list[GradientSite]] = {}
+    for site in facts.tapes.sites:
+        if not site.expects_error and not site.scope.is_module:
+            by_scope.setdefault(id(site.scope), []).append(site)
+    for sites in by_scope.values():
+        scope = sites[0].scope
+        owner: dict[int, GradientSite] = {}
+        for site in sites:
+            for element in facts.site_table.parts.get(site.index) or (site.index,):
+                owner[element] = site
+        joined = None
+        for val in facts.flow(scope).returns:
+            relabelled = _relabel(val, {i: i for i in owner})
+            if relabelled.sites:
+                joined = relabelled if joined is None else join_val(joined, relabelled)
+        if joined is not None:
+            returning.append((scope, joined, owner))
+    if not returning:
+        return []
+    search = _CallerSearch(ctx, facts)
+    vocabulary = facts.vocabulary
+    found: list[CommentedUpdate] = []
+    fresh = CALLER_BASE * 3
+    for callee, returned, owner in returning:
+        for module, caller, calls in search.callers(search.own, callee):
+            if not module.analyzed:
+                continue
+            collector = collect_comments(caller)
+            groups = [
+                g
+                for g in collector.groups
+                if id(g[0][0]) not in seen and any(candidate.search(c.value) for c, _ in g)
+            ]
+            if not groups:
+                continue
+            table = SiteTable(recording=module.recording)
+            labels: dict[int, GradientSite] = {}
+            for call in calls:
+                mapping = {}
+                for element, site in owner.items():
+                    fresh += 1
+                    mapping[element] = fresh
+                    labels[fresh] = site
+                table.results[call] = _relabel(returned, mapping)
+            flow = FlowAnalysis(ctx, caller, table, module.helpers).run()
+            unapplied: dict[GradientSite, set[str]] = {}
+            for label, site in labels.items():
+                holders = flow.holders.get(label)
+                if holders and label not in flow.used:
+                    unapplied.setdefault(site, set()).update(holders)
+            if not unapplied:
+                continue
+            for group in groups:
+                statements = _statements_in(ctx, vocabulary, caller, group, unapplied)
+                seen.update(id(u.comments[0]) for u in statements)
+                found.extend(statements)
     return found
 
 

@@ -100,6 +100,9 @@ class SiteTable:
     #: The value a call returns, where it is known: gradients a callee returns, followed
     #: into one of its callers (:mod:`gradlint.analyzer.returned_gradients`).
     results: dict[cst.Call, Val] = field(default_factory=dict)
+    #: Graph-mode sites (``tf.gradients``): a gradient among their arguments is
+    #: differentiated again (a Hessian-vector product), which is a use.
+    graph: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -520,6 +523,9 @@ class FlowAnalysis:
             receiver = self._eval(func, state)
         args = [self._eval(arg.value, state) for arg in call.args]
         if site is not None:
+            if site in self.table.graph:
+                for val in (receiver, *args):
+                    self._use(val, "differentiated again (higher-order)", FateKind.RECORDED)
             parts = self.table.parts.get(site)
             if parts:
                 return Val(frozenset(parts), tuple(Val(frozenset({p})) for p in parts))

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from gradlint.analyzer.dataflow import FlowResult, HelperIndex, SiteTable
     from gradlint.analyzer.forward_pass import ForwardProblem
     from gradlint.analyzer.layout import ScopeLayout
+    from gradlint.analyzer.overrides import UnappliedOverride
     from gradlint.analyzer.pairs import Update
     from gradlint.analyzer.returned_gradients import DroppedByCaller
     from gradlint.analyzer.scopes import Scope
@@ -50,7 +51,14 @@ def may_hold_tapes(text: str) -> bool:
     of this text: every tape it finds is spelled with the tape class (``GradientTape``, or
     an import alias of it, whose import spells it), is a parameter named ``tape``, or is
     annotated with the class; every gradient call is made on one of those."""
-    return "tape" in text or "Tape" in text
+    if "tape" in text or "Tape" in text:
+        return True
+    # Graph-mode gradient sites need no tape (``tf.gradients``, ``compute_gradients``,
+    # Keras 2 ``get_gradients``), nor does an ``apply_gradients`` override.
+    return any(word in text for word in _TAPELESS_SITE_WORDS)
+
+
+_TAPELESS_SITE_WORDS = ("gradients(", "apply_gradients")
 
 
 @dataclass(frozen=True)
@@ -177,6 +185,14 @@ class Facts:
         from gradlint.analyzer.training import unapplied_weight_gradients
 
         return unapplied_weight_gradients(self.ctx, self)
+
+    @cached_property
+    def unapplied_overrides(self) -> list[UnappliedOverride]:
+        """``apply_gradients`` overrides of optimizer classes whose gradients parameter
+        reaches no update (:mod:`gradlint.analyzer.overrides`)."""
+        from gradlint.analyzer.overrides import unapplied_overrides
+
+        return unapplied_overrides(self.ctx, self)
 
     @cached_property
     def commented_updates(self) -> list[CommentedUpdate]:

@@ -62,6 +62,7 @@ from gradlint.analyzer.dataflow import (
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
 from gradlint.analyzer.training import LoopDepth
+from gradlint.analyzer.walk import FastVisitor
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
@@ -160,9 +161,7 @@ def dropped_by_callers(ctx: ModuleContext, facts: Facts) -> list[DroppedByCaller
             continue
         if not _only_returned(facts, site):
             continue
-        if not module.is_weights(
-            site.sources, site.scope, all_variables=module.is_loss(site.target, site.scope)
-        ):
+        if not module.differentiates_weights(site):
             continue
         by_scope.setdefault(site.scope, []).append(site)
     if not by_scope:
@@ -232,11 +231,11 @@ def _problem(
     ctx: ModuleContext, facts: Facts, site: GradientSite, chain: tuple[CallerRef, ...]
 ) -> DroppedByCaller:
     from gradlint.analyzer.training import _best_optimizer as best_optimizer
+    from gradlint.analyzer.training import optimizer_spellings, sources_spelling
 
     module = facts.module
-    sources = ctx.module.code_for_node(site.sources).strip() if site.sources else "?"
-    sources = " ".join(sources.split())
-    optimizer = best_optimizer(module.vocabulary, module.optimizers_in_reach(site), sources)
+    sources = " ".join(sources_spelling(ctx, site).split())
+    optimizer = best_optimizer(module.vocabulary, optimizer_spellings(module, site), sources)
     if optimizer == "optimizer" and site.scope.class_node is not None:
         optimizer = "self.optimizer"
     return DroppedByCaller(site, sources, chain, optimizer)
@@ -384,9 +383,13 @@ class _CallerSearch:
                     continue  # ``agent.step(x)``, ``obj.grad(...)``, a local of that name
                 if len(rivals) > 1:
                     # Redefined (a notebook's later cell): module-level code calls the
-                    # definition last run before it; inside a function it is unclear.
-                    seen = _latest(rivals, module.ctx.module, finder.statement[call])
-                    if scope.is_module and seen is callee.node:
+                    # definition last run before it; a function, the one bound when it
+                    # runs (see _sees_only).
+                    if scope.is_module:
+                        seen = _latest(rivals, module.ctx.module, finder.statement[call])
+                        if seen is callee.node:
+                            calls.append(call)
+                    elif _sees_only(module.ctx.module, rivals, scope, callee):
                         calls.append(call)
                 elif helpers.resolve(label, scope) is callee:
                     calls.append(call)
@@ -589,6 +592,48 @@ def _definitions(module: cst.Module, name: str) -> list[tuple[int, cst.FunctionD
         for i, stmt in enumerate(module.body)
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name
     ]
+
+
+def _sees_only(
+    module: cst.Module,
+    definitions: list[tuple[int, cst.FunctionDef]],
+    caller: Scope,
+    callee: Scope,
+) -> bool:
+    """Whether every run of the function ``caller`` calls the redefined ``callee``.
+
+    A name in a function body is looked up when the function runs. The definition of
+    ``callee`` is the last one before the top-level statement that holds ``caller``, and
+    nothing from the next definition of the name on mentions that statement's name (no
+    later cell calls the caller again): then every call of the caller ran before the name
+    was bound anew. Otherwise it is unclear, and the call is not followed."""
+    top = caller
+    while top.parent is not None and not top.parent.is_module:
+        top = top.parent
+    holder = top.class_node if top.class_node is not None else top.node
+    position = next((i for i, stmt in enumerate(module.body) if stmt is holder), None)
+    if position is None or _latest(definitions, module, holder) is not callee.node:
+        return False
+    later = [where for where, _ in definitions if where > position]
+    if not later:
+        return True
+    assert isinstance(holder, cst.FunctionDef | cst.ClassDef)
+    finder = _Mentions(holder.name.value)
+    for stmt in module.body[min(later) :]:
+        finder.walk(stmt)
+        if finder.found:
+            return False
+    return True
+
+
+class _Mentions(FastVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.found = True
 
 
 def _latest(

@@ -10,6 +10,14 @@ in tf_agents). Its persistence is unknown and no ``with`` block of it is visible
 ``tape.gradient``, an optimizer's ``compute_gradients(loss, var_list, tape=tape)`` (Keras
 optimizers, the differentially private ones of tensorflow_privacy) asks a tape for gradients
 too; it returns (gradient, variable) pairs.
+
+Graph-mode code (TF1, estimators, Keras 2) has no tape at all: ``tf.gradients(ys, xs)``,
+``optimizer.compute_gradients(loss, var_list)`` without a tape and Keras 2's
+``optimizer.get_gradients(loss, params)`` build the gradients as graph ops, and a missing
+``apply_gradients`` freezes the weights exactly as in eager code. Their value flow is the
+same, so they are gradient sites too, on a *graph* pseudo-tape of their scope (no ``with``
+block, nothing to record or to release: the tape rules GL003, GL006 and GL007 pass them by).
+``compute_gradients(loss)`` without a ``var_list`` differentiates every trainable variable.
 """
 
 from __future__ import annotations
@@ -27,6 +35,9 @@ from gradlint.analyzer.vocabulary import RAISES_CONTEXTS
 
 if TYPE_CHECKING:
     from gradlint.analyzer.facts import Facts
+
+#: Packages whose ``gradients`` function is graph-mode differentiation.
+GRAPH_GRADIENT_ROOTS = frozenset({"tensorflow", "keras"})
 
 
 class Persistence(Enum):
@@ -46,6 +57,8 @@ class Tape:
     persistent: Persistence
     #: Every ``with`` statement that records on this tape (usually one).
     with_nodes: list[cst.With] = field(default_factory=list)
+    #: No tape at all: the graph-mode gradient calls of one scope (``tf.gradients``).
+    graph: bool = False
 
 
 @dataclass(eq=False)
@@ -68,6 +81,10 @@ class GradientSite:
     statement_index: int = 0
     #: ``optimizer.compute_gradients(...)``: the result is (gradient, variable) pairs.
     pairs: bool = False
+    #: ``compute_gradients(loss)`` without a ``var_list``: every trainable variable.
+    all_trainable: bool = False
+    #: The optimizer the call is made on (``optimizer.compute_gradients``), as written.
+    optimizer: str | None = None
 
 
 @dataclass
@@ -193,6 +210,8 @@ class _SiteFinder(_TapeFinder):
         self.raises_depth = 0
         self.assigned_to: dict[cst.Call, list[str]] = {}
         self.statement_index = 0
+        self._graph_tape: Tape | None = None
+        self.graph_methods = ctx.facts.vocabulary.graph_gradient_methods
 
     def visit_Assign(self, node: cst.Assign) -> None:
         super().visit_Assign(node)
@@ -213,12 +232,22 @@ class _SiteFinder(_TapeFinder):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in self.pair_methods
-            and self.optimizer_name.search((dotted_name(func.value) or "").rsplit(".", 1)[-1])
-        ):
-            self._pair_site(node, func.attr.value)
+        receiver = ""
+        if isinstance(func, cst.Attribute):
+            receiver = dotted_name(func.value) or ""
+        on_optimizer = bool(receiver) and bool(
+            self.optimizer_name.search(receiver.rsplit(".", 1)[-1])
+        )
+        if on_optimizer and func.attr.value in self.pair_methods:
+            self._pair_site(node, receiver)
+            return
+        if on_optimizer and func.attr.value in self.graph_methods:
+            target, sources = _arguments(node, ("loss", "params"))
+            self._add_site(node, "gradient", self._graph(), target, sources, optimizer=receiver)
+            return
+        if self._is_graph_gradients(func):
+            target, sources = _arguments(node, ("ys", "xs"))
+            self._add_site(node, "gradient", self._graph(), target, sources)
             return
         if not (
             isinstance(func, cst.Attribute)
@@ -227,25 +256,50 @@ class _SiteFinder(_TapeFinder):
             and func.value.value in self.tapes
         ):
             return
-        positional = [a.value for a in node.args if a.keyword is None and not a.star]
-        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
-        target = keywords.get("target", positional[0] if positional else None)
-        sources = keywords.get("sources", positional[1] if len(positional) > 1 else None)
+        target, sources = _arguments(node, ("target", "sources"))
         self._add_site(node, func.attr.value, self.tapes[func.value.value], target, sources)
 
-    def _pair_site(self, node: cst.Call, method: str) -> None:
-        """``optimizer.compute_gradients(loss, var_list, tape)`` on a tape in sight (without
-        one it is a TF1 graph-mode call, which no tape rule can judge)."""
+    def _is_graph_gradients(self, func: cst.BaseExpression) -> bool:
+        """``tf.gradients``, ``tf.compat.v1.gradients``, ``keras.backend.gradients``."""
+        last = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        if last != "gradients":
+            return False
+        qualified = self.ctx.imports.qualify(func) or ""
+        return qualified.split(".", 1)[0] in GRAPH_GRADIENT_ROOTS and qualified != "gradients"
+
+    def _graph(self) -> Tape:
+        if self._graph_tape is None:
+            self._graph_tape = Tape("", self.scope, None, Persistence.YES, graph=True)
+            self.created.append(self._graph_tape)
+        return self._graph_tape
+
+    def _pair_site(self, node: cst.Call, receiver: str) -> None:
+        """``optimizer.compute_gradients(loss, var_list, tape)``: on a tape in sight, that
+        tape's; without one (TF1 graph mode, or a tape gradlint cannot see) a graph site."""
         positional = [a.value for a in node.args if a.keyword is None and not a.star]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         tape_arg = keywords.get("tape", keywords.get("gradient_tape"))
         if tape_arg is None and len(positional) > 2:
             tape_arg = positional[2]
-        if not (isinstance(tape_arg, cst.Name) and tape_arg.value in self.tapes):
-            return
+        if isinstance(tape_arg, cst.Name) and tape_arg.value in self.tapes:
+            tape = self.tapes[tape_arg.value]
+        else:
+            tape = self._graph()
         target = keywords.get("loss", positional[0] if positional else None)
         sources = keywords.get("var_list", positional[1] if len(positional) > 1 else None)
-        self._add_site(node, "gradient", self.tapes[tape_arg.value], target, sources, pairs=True)
+        implied = sources is None and not any(a.star for a in node.args)
+        if isinstance(sources, cst.Name) and sources.value == "None":
+            sources, implied = None, True
+        self._add_site(
+            node,
+            "gradient",
+            tape,
+            target,
+            sources,
+            pairs=True,
+            all_trainable=implied,
+            optimizer=receiver,
+        )
 
     def _add_site(
         self,
@@ -255,6 +309,8 @@ class _SiteFinder(_TapeFinder):
         target: cst.BaseExpression | None,
         sources: cst.BaseExpression | None,
         pairs: bool = False,
+        all_trainable: bool = False,
+        optimizer: str | None = None,
     ) -> None:
         self.sites.append(
             GradientSite(
@@ -269,8 +325,21 @@ class _SiteFinder(_TapeFinder):
                 assigned_to=self.assigned_to.get(node, []),
                 statement_index=self.statement_index,
                 pairs=pairs,
+                all_trainable=all_trainable,
+                optimizer=optimizer,
             )
         )
+
+
+def _arguments(
+    node: cst.Call, names: tuple[str, str]
+) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None]:
+    """The target and the sources of a gradient call, by position or by keyword."""
+    positional = [a.value for a in node.args if a.keyword is None and not a.star]
+    keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+    target = keywords.get(names[0], positional[0] if positional else None)
+    sources = keywords.get(names[1], positional[1] if len(positional) > 1 else None)
+    return target, sources
 
 
 def _tape_parameters(ctx: ModuleContext, scope: Scope) -> list[str]:

@@ -99,6 +99,15 @@ class ModuleFacts:
         """
         return _WeightProof(self, all_variables).holds(expr, scope, depth)
 
+    def differentiates_weights(self, site: GradientSite) -> bool:
+        """Whether the site's sources are trainable weights: proven from the expression, or
+        implied (``optimizer.compute_gradients(loss)`` without a ``var_list``)."""
+        if site.all_trainable:
+            return True
+        return self.is_weights(
+            site.sources, site.scope, all_variables=self.is_loss(site.target, site.scope)
+        )
+
     def is_loss(self, expr: cst.BaseExpression | None, scope: Scope, depth: int = 0) -> bool:
         """A gradient target that is a loss by its name or by what computed it: ``loss``,
         ``batch_loss``, ``loss_info.loss``, ``-elbo_loss``, ``loss_fn(y, p)``, or a name
@@ -269,7 +278,8 @@ class ModuleFacts:
         if _delegates_to_super(scope) or _is_callback_hook(scope):
             # super().train_step(data) trains; a Keras callback only observes the model.
             return False
-        if self.optimizers_in_reach(site):
+        if site.optimizer or self.optimizers_in_reach(site):
+            # ``optimizer.compute_gradients(loss)``: an optimizer asked for these gradients.
             return True
         if self.is_demonstration(site):
             return False
@@ -348,6 +358,17 @@ class _WeightProof:
         func = expr.func
         if self.imports.is_tensorflow(func, vocabulary.variable_class):
             return True
+        if vocabulary.trainable_functions and self.imports.is_tensorflow(
+            func, *vocabulary.trainable_functions
+        ):
+            return True  # tf.compat.v1.trainable_variables()
+        if (
+            vocabulary.collection_function
+            and self.imports.is_tensorflow(func, vocabulary.collection_function)
+            and expr.args
+            and (dotted_name(expr.args[0].value) or "").endswith(vocabulary.trainable_collection)
+        ):
+            return True  # tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)
         first = expr.args[0].value if expr.args and not expr.args[0].keyword else None
         name = dotted_name(func)
         if isinstance(func, cst.Name) and func.value in WEIGHT_KEEPING_BUILTINS:
@@ -559,9 +580,7 @@ def unapplied_weight_gradients(ctx: ModuleContext, facts: Facts) -> list[Unappli
         return []
     module = facts.module
     candidates = [
-        s
-        for s in candidates
-        if module.is_weights(s.sources, s.scope, all_variables=module.is_loss(s.target, s.scope))
+        s for s in candidates if module.differentiates_weights(s) and not minimized_instead(ctx, s)
     ]
     problems = []
     for site in candidates:
@@ -570,7 +589,7 @@ def unapplied_weight_gradients(ctx: ModuleContext, facts: Facts) -> list[Unappli
             continue
         if not module.training_intent(site):
             continue
-        optimizer_candidates = module.optimizers_in_reach(site)
+        optimizer_candidates = optimizer_spellings(module, site)
         unused = fate.dropped_elements
         if fate.unpacked and len(unused) < len(facts.site_table.parts[site.index]):
             # Some elements of ``dw, db = tape.gradient(loss, [w, b])`` are applied, some not.
@@ -588,7 +607,7 @@ def unapplied_weight_gradients(ctx: ModuleContext, facts: Facts) -> list[Unappli
                     )
                 )
             continue
-        sources_text = ctx.module.code_for_node(site.sources).strip() if site.sources else "?"
+        sources_text = sources_spelling(ctx, site)
         optimizer = _best_optimizer(module.vocabulary, optimizer_candidates, sources_text)
         if optimizer == "optimizer" and site.scope.class_node is not None:
             optimizer = "self.optimizer"
@@ -605,12 +624,74 @@ def unapplied_weight_gradients(ctx: ModuleContext, facts: Facts) -> list[Unappli
     return problems
 
 
+def sources_spelling(ctx: ModuleContext, site: GradientSite) -> str:
+    """The sources as written, for messages (what TF1 differentiates when none are given)."""
+    if site.sources is not None:
+        return ctx.module.code_for_node(site.sources).strip()
+    return "tf.compat.v1.trainable_variables()" if site.all_trainable else "?"
+
+
+def optimizer_spellings(module: ModuleFacts, site: GradientSite) -> list[str]:
+    """The optimizers a message may name: the one the call is made on first."""
+    found = module.optimizers_in_reach(site)
+    return [site.optimizer, *found] if site.optimizer else found
+
+
+def minimized_instead(ctx: ModuleContext, site: GradientSite) -> bool:
+    """A graph-mode site whose loss an optimizer's ``minimize`` also trains, on the same
+    path: ``minimize`` computes and applies its own gradients, and these are for a summary
+    (``tf.gradients(loss, tvars)`` logged, then ``optimizer.minimize(loss)``). A
+    ``minimize`` in the other branch of an ``if`` (clip and apply, else minimize) trains
+    nothing on the site's path."""
+    if not site.tape.graph or site.target is None:
+        return False
+    finder = _Minimize(ctx.module.code_for_node(site.target).strip(), ctx.facts.vocabulary)
+    walk_scope(site.scope, finder)
+    if not finder.found:
+        return False
+    layout = ctx.facts.layout(site.scope)
+    here = layout.calls.get(site.call)
+    if here is None:
+        return False
+    for call in finder.found:
+        there = layout.calls.get(call)
+        if there is None:
+            continue
+        shorter, longer = sorted((here.chain, there.chain), key=len)
+        if longer[: len(shorter)] == shorter:
+            return True
+    return False
+
+
+class _Minimize(ShallowVisitor):
+    def __init__(self, target: str, vocabulary: Vocabulary) -> None:
+        self.target = target
+        self.optimizer_name = vocabulary.optimizer_name
+        self.found: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "minimize"):
+            return
+        owner = (dotted_name(func.value) or "").rsplit(".", 1)[-1]
+        loss = next((a.value for a in node.args if a.keyword is None), None)
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "loss":
+                loss = arg.value
+        if loss is None or not self.optimizer_name.search(owner):
+            return
+        if cst.Module([]).code_for_node(loss).strip() == self.target:
+            self.found.append(node)
+
+
 def site_table(index: TapeIndex) -> SiteTable:
     """Site ids for the flow analysis, with element ids for unpacked results."""
     table = SiteTable()
     for site in index.sites:
         table.ids[site.call] = site.index
         table.tape_of[site.index] = site.tape
+        if site.tape.graph:
+            table.graph.add(site.index)
         sources = site.sources
         if (
             len(site.assigned_to) > 1

@@ -204,7 +204,7 @@ def _analyze_unit(
     rules = _rules_that_may_fire(unit.text, codes, unit.kind)
     if not rules:
         return _unused_noqa(unit, [], codes)
-    tokens = _slice_tokens(rules) if (SLICING if slicing is None else slicing) else None
+    tokens = _slice_tokens(rules, unit.text) if (SLICING if slicing is None else slicing) else None
     parsed, sliced = _parse(unit, tokens)
     if isinstance(parsed, SourceError):
         return [error_finding(parsed)] if PARSE_ERROR in codes else []
@@ -317,13 +317,15 @@ def _ends_a_name_in_code(text: str, token: str) -> bool:
     return any(offset in candidates for offset in code_mentions(text, (token,)))
 
 
-def _slice_tokens(rules: list) -> tuple[str, ...] | None:
-    """What a statement must contain to be kept; None when a rule reads every statement."""
+def _slice_tokens(rules: list, text: str) -> tuple[str, ...] | None:
+    """What a statement must contain to be kept (the rules' tokens that occur in ``text``:
+    the prefilter's lexing already answered for those); None when a rule reads every
+    statement."""
     tokens: list[str] = []
     for rule in rules:
         if not rule.required_text:
             return None
-        tokens.extend(rule.required_text)
+        tokens.extend(token for token in rule.required_text if token in text)
     return tuple(dict.fromkeys(tokens))
 
 

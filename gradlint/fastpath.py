@@ -17,7 +17,14 @@ from gradlint.analyzer.reading import CONFIG_LIMIT_BYTES, NotRegularFile, read_r
 
 #: The text a file must contain for any rule to fire (the union of every rule's
 #: ``required_text``; a test keeps the two in step).
-PREFILTER_TOKENS: tuple[str, ...] = ("GradientTape", "backward")
+PREFILTER_TOKENS: tuple[str, ...] = (
+    "GradientTape",
+    ".gradients(",
+    "compute_gradients(",
+    "get_gradients(",
+    "def apply_gradients(",
+    "backward",
+)
 _CONFIG_MARKERS = {"pyproject.toml": b"[tool.gradlint", "setup.cfg": b"[gradlint]"}
 
 

@@ -27,6 +27,17 @@ sources are trainable weights (`*.trainable_variables`, `*.trainable_weights`, `
 and the code is a training step: an optimizer is in reach, the step runs in a loop (or is
 called from one), or it is a Keras `Model.train_step` override.
 
+Graph-mode code without a tape is read the same way: `tf.gradients(loss, tvars)`, an
+optimizer's `compute_gradients(loss, var_list)` (without a `var_list`: every trainable
+variable) and Keras 2's `optimizer.get_gradients(loss, params)`, with
+`tf.compat.v1.trainable_variables()` and the `TRAINABLE_VARIABLES` collection as weights. A
+gradient fed to another `tf.gradients` (a Hessian-vector product) is used, and gradients of
+a loss that `optimizer.minimize(loss)` trains on the same path are only a summary.
+
+An `apply_gradients(self, grads_and_vars, ...)` override in an optimizer subclass that reads
+its gradients and never hands them on (to `super().apply_gradients`, another optimizer, an
+`assign_sub`, a return) freezes every model trained with it: it is reported at the `def`.
+
 Printing, logging, `tf.summary`, norms and `len` only observe the gradients; they do not count.
 
 A function that only returns its gradients (`return loss, tape.gradient(...)`, as in
@@ -62,6 +73,16 @@ def train_step(x, y):
     return loss
 """
 
+    #: A tape, or graph-mode gradients without one (``tf.gradients``, an optimizer's
+    #: ``compute_gradients``/``get_gradients``).
+    required_text = (
+        "GradientTape",
+        ".gradients(",
+        "compute_gradients(",
+        "get_gradients(",
+        "def apply_gradients(",
+    )
+
     #: rules/examples/gl001/valid/*.py and invalid/*.py, one program per file.
     VALID = ExampleFiles("valid")
     INVALID = ExampleFiles("invalid")
@@ -74,6 +95,16 @@ def train_step(x, y):
         for dropped in ctx.facts.gradients_dropped_by_callers:
             yield ctx.finding(
                 self.code, dropped.site.call, caller_message(dropped), severity=self.severity
+            )
+        for override in ctx.facts.unapplied_overrides:
+            yield ctx.finding(
+                self.code,
+                override.scope.node.name,  # type: ignore[attr-defined]  # a FunctionDef
+                f"'{override.class_name}.apply_gradients' never hands its gradients "
+                f"'{override.parameter}' to an update; every model trained with this "
+                "optimizer stays frozen (end it with "
+                f"return super().apply_gradients({override.parameter}, **kwargs))",
+                severity=self.severity,
             )
 
 

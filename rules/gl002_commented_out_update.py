@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from gradlint.rules.base import Invalid, Rule
+from gradlint.rules.base import ExampleFiles, Invalid, Rule
 from gradlint.rules.example_snippets import TRAIN_STEP_HEAD
 
 if TYPE_CHECKING:
@@ -14,6 +14,18 @@ if TYPE_CHECKING:
 
 _HEAD = TRAIN_STEP_HEAD
 _HEAD_LINES = _HEAD.count("\n")
+
+
+class _InlineAndFiles:
+    """The examples written inline below, then those kept as files under
+    ``rules/examples/gl002/`` (read on first use, like :class:`ExampleFiles`)."""
+
+    def __init__(self, kind: str, inline: list) -> None:
+        self.files = ExampleFiles(kind)
+        self.inline = inline
+
+    def __get__(self, instance: object, owner: type[Rule]) -> list:
+        return self.inline + self.files.__get__(instance, owner)
 
 
 def _case(bad: str, good: str, head: str = _HEAD) -> Invalid:
@@ -30,8 +42,9 @@ class CommentedOutUpdate(Rule):
     what_it_does = """
 Flags a comment that, without its `#`, is a statement updating weights:
 `*.apply_gradients(...)`, Keras 3 `optimizer.apply(...)`, `*.minimize(...)` or
-`*.assign_sub(...)`, in a function (or script) that computes gradients with a
-`tf.GradientTape` and never applies the gradients the comment names.
+`*.assign_sub(...)`, in a function (or script) that computes gradients (with a
+`tf.GradientTape`, or in graph mode with `tf.gradients` or an optimizer's
+`compute_gradients`) and never applies the gradients the comment names.
 
 Prose that mentions `apply_gradients` ("we call optimizer.apply_gradients later"), strings
 and docstrings are not code and are not reported, and neither is a commented-out variant next
@@ -53,7 +66,10 @@ grads = tape.gradient(loss, model.trainable_variables)
 optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """
 
-    VALID = [
+    #: The scopes it reads compute gradients: GL001's text.
+    required_text = ("GradientTape", ".gradients(", "compute_gradients(", "get_gradients(")
+
+    _VALID_INLINE = [
         # the update is live
         _HEAD + "    optimizer.apply_gradients(zip(grads, model.trainable_variables))\n",
         # trap: prose that mentions apply_gradients
@@ -125,7 +141,8 @@ def evaluate(model, data):
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """,
     ]
-    INVALID = [
+    VALID = _InlineAndFiles("valid", _VALID_INLINE)
+    _INVALID_INLINE = [
         # the seed story
         _case(
             "    # optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
@@ -200,6 +217,7 @@ for x in [1.0, 2.0]:
             "        pass\n",
         ),
     ]
+    INVALID = _InlineAndFiles("invalid", _INVALID_INLINE)
 
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         from gradlint.analyzer.findings import Fix

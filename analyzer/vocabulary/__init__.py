@@ -111,6 +111,16 @@ class Vocabulary:
     #: Optimizer methods that ask a tape passed to them for gradients and return
     #: (gradient, variable) pairs (``optimizer.compute_gradients(loss, var_list, tape)``).
     pair_gradient_methods: frozenset[str] = frozenset()
+    #: Optimizer methods that return the gradients of a loss in graph mode, without a tape
+    #: (Keras 2's ``optimizer.get_gradients(loss, params)``).
+    graph_gradient_methods: frozenset[str] = frozenset()
+    #: Functions (by their last name, under the framework's root) that return trainable
+    #: weights: ``tf.compat.v1.trainable_variables()``.
+    trainable_functions: frozenset[str] = frozenset()
+    #: ``tf.compat.v1.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)``: the collection
+    #: function and the key's last name.
+    collection_function: str = ""
+    trainable_collection: str = ""
     #: The method name that ends a loss's name or a loss method's (``loss``, ``compute_loss``).
     loss_word: re.Pattern[str] = re.compile(r"(^|_)(loss|losses|cost|objective)(_|$|\d)", re.I)
     #: How the framework computes gradients into ``.grad`` by side effect (PyTorch's

@@ -161,4 +161,8 @@ TENSORFLOW = Vocabulary(
     weight_keeping_classes=frozenset({"ObjectIdentitySet"}),
     buffer_methods=frozenset({"assign", "assign_add"}),
     pair_gradient_methods=frozenset({"compute_gradients"}),
+    graph_gradient_methods=frozenset({"get_gradients"}),
+    trainable_functions=frozenset({"trainable_variables"}),
+    collection_function="get_collection",
+    trainable_collection="TRAINABLE_VARIABLES",
 )
