@@ -503,8 +503,9 @@ def _on_every_path(layout, start: Where | None, clear: Where, end: Where) -> boo
     path did not start inside that same run after ``clear``), or when it sits, after
     ``start``, in a block that holds ``start`` with no ``break``/``continue``/``return``
     between them (the path leaves ``start``'s blocks only through ``clear``). When ``end``
-    comes before ``start`` (the next iteration of a loop around both), ``clear`` must be
-    inside the innermost loop around both, so that it runs again before ``end``."""
+    comes before ``start`` (the next iteration of a loop around both), or a ``continue``
+    after ``start`` goes round the loop first, ``clear`` must be inside that loop, so that
+    it runs again before ``end``."""
     guards_end = clear.before(end) and _within(end.chain, clear.chain)
     if start is None:
         return guards_end
@@ -514,7 +515,25 @@ def _on_every_path(layout, start: Where | None, clear: Where, end: Where) -> boo
         and not any(start.seq < e.seq < clear.seq for e in layout.exits)
     )
     if start.before(end):
-        return start.before(clear) and clear.before(end) and (guards_end or after_start)
+        if start.before(clear) and clear.before(end) and (guards_end or after_start):
+            return True
+        # ``backward(); continue`` (a warm-up branch): the path goes round the loop first
+        jump = next(
+            (
+                e
+                for e in layout.exits
+                if start.seq < e.seq < end.seq and _within(start.chain, e.chain)
+            ),
+            None,
+        )
+        if jump is None or not isinstance(jump.statement, cst.Continue):
+            return False
+        loop = next(
+            (n for n, label in reversed(jump.chain) if label == "body" and _is_loop(n)), None
+        )
+        if loop is None or (loop, "body") not in end.chain or (loop, "body") not in clear.chain:
+            return False
+        return guards_end or (after_start and clear.seq < jump.seq)
     around_start = {n for n, label in start.chain if label == "body" and _is_loop(n)}
     loops = [n for n, label in end.chain if label == "body" and n in around_start]
     if not loops or (loops[-1], "body") not in clear.chain:
@@ -671,6 +690,9 @@ class _ScopeReader(ShallowVisitor):
         if qualified in vocabulary.backward_functions:
             if node.args:
                 self._add_backward(node, "function", node.args[0].value)
+        elif qualified == _DIST_BACKWARD:
+            if len(node.args) > 1:
+                self._add_backward(node, "function", node.args[1].value)
         elif method == vocabulary.backward_method and receiver not in ("self", "cls", "super()"):
             self._backward(node, func)  # type: ignore[arg-type]
         elif method in vocabulary.self_backward_methods and receiver == "self" and node.args:
@@ -696,7 +718,7 @@ class _ScopeReader(ShallowVisitor):
         ):
             # ``p.grad.data.clamp_(-1, 1)``, ``p.grad.zero_()``: the gradient is changed or
             # looked at in place; only a step (or other code) consumes it.
-            self._observe(func.value)  # type: ignore[union-attr]
+            self._observe(func)
         if method == "zero_grad" and receiver is not None:
             self.info.optimizer_mentions.add(receiver)
             self.info.clears.append((node, receiver))
@@ -732,6 +754,7 @@ class _ScopeReader(ShallowVisitor):
     def _step(self, node: cst.Call, receiver: str | None) -> None:
         vocabulary = self.vocabulary
         if receiver is None:
+            self._computed_step(node)
             return
         last = receiver.rsplit(".", 1)[-1]
         assert vocabulary.non_optimizer_step is not None
@@ -754,6 +777,19 @@ class _ScopeReader(ShallowVisitor):
             self.info.steps.append(OptimizerStep(node, self.info.scope, receiver, "step"))
         elif vocabulary.stepping_owners.search(receiver):
             self.info.steps.append(OptimizerStep(node, self.info.scope, None, "engine"))
+
+    def _computed_step(self, node: cst.Call) -> None:
+        """``opt_rref.rpc_sync().step()``, ``self.optimizers().step()``: the step of an
+        optimizer fetched by a call, named like one somewhere on the way."""
+        func = node.func
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Call):
+            return
+        fetched = dotted_name(func.value.func)
+        pattern = self.vocabulary.non_optimizer_step
+        if fetched is None or (pattern is not None and pattern.search(fetched)):
+            return
+        if any(self.vocabulary.optimizer_name.search(part) for part in fetched.split(".")):
+            self.info.steps.append(OptimizerStep(node, self.info.scope, None, "step"))
 
     def _backward(self, node: cst.Call, func: cst.Attribute) -> None:
         owners = self.vocabulary.backward_owners
@@ -779,6 +815,9 @@ class _ScopeReader(ShallowVisitor):
         self.info.backwards.append(BackwardSite(node, self.info.scope, form, loss, text, models))
 
 
+#: ``dist_autograd.backward(context_id, [loss])``: RPC's backward, stepped by a
+#: ``DistributedOptimizer``'s ``opt.step(context_id)``; the losses are its second argument.
+_DIST_BACKWARD = "torch.distributed.autograd.backward"
 #: Calls of a ``multiprocessing`` module (``torch.multiprocessing.spawn``, ``mp.spawn``,
 #: ``multiprocessing.Process(target=f)``, torch_xla's ``xmp.spawn``) that run a function in
 #: a new process: the caller's code after them runs in another process, so no step after

@@ -298,3 +298,79 @@ def test_a_function_handed_to_another_launcher_may_be_stepped_after(facts_of):
         "def main():\n    gevent.spawn(train)\n"
     )
     assert _only(facts_of(code)).consumed
+
+
+@pytest.mark.parametrize(
+    ("loop", "consumed"),
+    [
+        # PyTorch-GAN's ESRGAN warm-up with its step removed: the continue goes round the
+        # loop, whose clearing runs before the adversarial branch's step
+        (
+            "    for i, x in enumerate(xs):\n        opt.zero_grad()\n"
+            "        if i < 10:\n            model(x).sum().backward()\n            continue\n"
+            "        model(x).mean().backward()\n        opt.step()\n",
+            False,
+        ),
+        # the clearing is after the step: the next iteration's step reads the warm-up's
+        (
+            "    for i, x in enumerate(xs):\n"
+            "        if i < 10:\n            model(x).sum().backward()\n            continue\n"
+            "        model(x).mean().backward()\n        opt.step()\n        opt.zero_grad()\n",
+            True,
+        ),
+        # a break leaves the loop: what follows it is not worked out
+        (
+            "    for i, x in enumerate(xs):\n        opt.zero_grad()\n"
+            "        if i < 10:\n            model(x).sum().backward()\n            break\n"
+            "        opt.step()\n",
+            True,
+        ),
+    ],
+)
+def test_a_continue_after_the_backward_goes_round_the_loop(facts_of, loop, consumed):
+    facts = facts_of(f"def train(model, opt, xs):\n{loop}")
+    assert facts.backward_consumption(facts.backward_sites[0]).consumed is consumed
+
+
+def test_rpc_backward_is_a_backward_and_a_fetched_optimizer_steps(facts_of):
+    """pytorch/examples' RPC scripts: ``dist_autograd.backward(context_id, [loss])``, stepped
+    by ``opt.step(context_id)`` or by an optimizer fetched through ``rref.rpc_sync()``."""
+    code = (
+        "import torch.distributed.autograd as dist_autograd\n"
+        "def train(model, opt, opt_rref, loss_fn, batches):\n"
+        "    for x, y in batches:\n"
+        "        with dist_autograd.context() as context_id:\n"
+        "            dist_autograd.backward(context_id, [loss_fn(model(x), y)])\n"
+        "{step}"
+    )
+    facts = facts_of(code.format(step=""))
+    (site,) = facts.backward_sites
+    assert site.form == "function" and site.loss_text == "[loss_fn(model(x), y)]"
+    assert not facts.backward_consumption(site).consumed
+    for step in ("opt.step(context_id)", "opt_rref.rpc_sync().step()"):
+        facts = facts_of(code.format(step=f"            {step}\n"))
+        assert facts.backward_consumption(facts.backward_sites[0]).consumed, step
+
+
+@pytest.mark.parametrize(
+    "look",
+    [
+        # Lightning's meta-learning example: the gradients are averaged in place
+        "    for p in model.parameters():\n        p.grad.data.mul_(0.5)\n",
+        # Pytorch-UNet: gradient histograms for the logger
+        "    for tag, value in model.named_parameters():\n"
+        "        histograms[tag] = wandb.Histogram(value.grad.data.cpu())\n",
+        "    norm = torch.linalg.vector_norm(model.weight.grad, 2)\n",
+    ],
+)
+def test_looking_at_or_scaling_dot_grad_in_place_consumes_nothing(facts_of, look):
+    code = (
+        "import torch\nimport wandb\n"
+        "def train(model, optimizer, x, histograms):\n"
+        "    optimizer.zero_grad()\n"
+        "    model(x).sum().backward()\n"
+        f"{look}"
+    )
+    facts = facts_of(code)
+    consumption = facts.backward_consumption(facts.backward_sites[0])
+    assert consumption.intent and not consumption.consumed, consumption.evidence

@@ -155,6 +155,8 @@ TORCH = Vocabulary(
             "log",
             "add_histogram",
             "add_scalar",
+            "Histogram",
+            "vector_norm",
             "item",
         }
     ),
