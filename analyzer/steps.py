@@ -19,6 +19,7 @@ optimizer steps after ``d_loss.backward()``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 
 #: How deep callers and callees are followed within the module.
 MAX_DEPTH = 4
+#: The verb "optimize" in a name (not the noun "optimizer").
+_OPTIMIZE_VERB = re.compile(r"optimi[sz](e|ed|es|ing|ation)(?!r)", re.IGNORECASE)
 #: Bases whose subclasses are plain models or objects (anything else may be a framework
 #: class whose own loop steps the optimizer: a Hugging Face ``Trainer``).
 _PLAIN_BASES = frozenset({"object", "Module", "nn.Module", "torch.nn.Module"})
@@ -93,6 +96,9 @@ class Consumption:
     needed: tuple[TorchOptimizer, ...] = ()
     #: Steps after the backward that do not step ``needed`` (other optimizers').
     stepped: tuple[OptimizerStep, ...] = ()
+    #: Steps after the backward that read no gradient of it, each with the ``zero_grad()``
+    #: that empties their ``.grad`` on every path from the backward to them.
+    cleared: tuple[tuple[OptimizerStep, cst.Call], ...] = ()
 
 
 @dataclass(eq=False)
@@ -112,6 +118,8 @@ class _ScopeInfo:
     optimizer_mentions: set[str] = field(default_factory=set)
     #: Names used as values, not called (a closure handed to ``opt.step(closure)``).
     value_names: dict[str, cst.CSTNode] = field(default_factory=dict)
+    #: ``X.zero_grad()`` calls, with the receiver ``X`` (an optimizer or a model).
+    clears: list[tuple[cst.Call, str]] = field(default_factory=list)
     returns_value: bool = False
 
 
@@ -139,6 +147,8 @@ class StepIndex:
             else:
                 self._functions.setdefault(scope.name, []).append(scope)
         self._consumption: dict[BackwardSite, Consumption] = {}
+        #: The steps found cleared while one consumption is worked out (with the clearing).
+        self._clearings: list[tuple[OptimizerStep, cst.Call]] = []
         self._callers: dict[Scope, list[tuple[Scope, cst.Call]]] | None = None
 
     # ------------------------------------------------------------------ reading
@@ -173,7 +183,9 @@ class StepIndex:
         return None
 
     def is_optimizer_text(self, text: str) -> bool:
-        last = text.rsplit(".", 1)[-1]
+        # ``optimize_memory_usage``, ``params_to_optimize``, ``optimization_steps`` name what
+        # is optimized or how, not an optimizer: the verb's forms are left out first.
+        last = _OPTIMIZE_VERB.sub("", text.rsplit(".", 1)[-1])
         return bool(self.vocabulary.optimizer_name.search(last)) or bool(
             self.optimizers_named(text)
         )
@@ -198,6 +210,7 @@ class StepIndex:
         info = self.info[site.scope]
         where = self.facts.layout(site.scope).calls.get(site.call)
         skipped: list[OptimizerStep] = []
+        self._clearings = []
         found = self._after(site.scope, where, needed, skipped, 0, set())
         if found is None and site.scope.name in ("backward", "_backward"):
             # A loss wrapper's own ``backward()`` (Opacus): its caller steps, as after any
@@ -211,17 +224,24 @@ class StepIndex:
             found = self._other_methods_step(site.scope, needed, skipped)
         if found is None and site.form != "manual_backward" and self._framework_hook(site.scope):
             found = "returned to a framework's loop that steps"
+        cleared = tuple(dict.fromkeys(self._clearings))
         return Consumption(
-            site, found is not None, found or "", intent, needed, tuple(dict.fromkeys(skipped))
+            site,
+            found is not None,
+            found or "",
+            intent,
+            needed,
+            tuple(dict.fromkeys(skipped)),
+            cleared,
         )
 
     def _compatible(self, step: OptimizerStep, needed: tuple[TorchOptimizer, ...]) -> bool:
         if not needed or step.optimizer is None:
             return True
         named = self.optimizers_named(step.optimizer)
-        if not named:
-            return True  # an optimizer gradlint did not see built: it may hold these weights
-        return any(o in needed for o in named)
+        # An optimizer gradlint did not see built, or built over weights it cannot name
+        # (``Adam([log_alpha])``), may hold these weights.
+        return not named or any(o in needed or not o.owners for o in named)
 
     def _after(
         self,
@@ -238,9 +258,14 @@ class StepIndex:
         for step in info.steps:
             if not self._follows(layout, where, step.node):
                 continue
-            if self._compatible(step, needed):
+            if not self._compatible(step, needed):
+                skipped.append(step)
+                continue
+            clearing = self._cleared_before(scope, where, step)
+            if clearing is None:
                 return f"stepped by {self.ctx.short_text(step.node, 40)}"
             skipped.append(step)
+            self._clearings.append((step, clearing))
         resolved = {
             call: self._resolve(scope, name, receiver) for call, name, receiver in info.calls
         }
@@ -259,6 +284,43 @@ class StepIndex:
                 if why is not None:
                     return f"{why} in {callee.name}()"
         return None
+
+    def _cleared_before(self, scope: Scope, where: Where | None, step: OptimizerStep):
+        """The ``zero_grad()`` that empties ``step``'s ``.grad`` on every path from ``where``
+        (None: the scope's entry) to the step, or None.
+
+        A step reads the ``.grad`` of its own optimizer's parameters only, so a backward's
+        gradients are gone for it once that optimizer (or the model whose parameters it
+        holds) is cleared after the backward: the GAN's generator backward is not consumed
+        by the discriminator's step that follows ``optimizer_D.zero_grad()``."""
+        info = self.info[scope]
+        if step.optimizer is None or not info.clears or step.form == "closure":
+            return None
+        layout = self.facts.layout(scope)
+        target = layout.calls.get(step.node) if isinstance(step.node, cst.Call) else None
+        if target is None:
+            return None
+        for call, receiver in info.clears:
+            if not self._clears(receiver, step.optimizer):
+                continue
+            at = layout.calls.get(call)
+            if at is None or not _is_statement(at, call):
+                continue
+            if _on_every_path(layout, where, at, target):
+                return call
+        return None
+
+    def _clears(self, receiver: str, optimizer: str) -> bool:
+        """``receiver.zero_grad()`` empties the ``.grad`` that ``optimizer`` steps: it is that
+        optimizer, or a model that holds every parameter it was built over."""
+        if receiver == optimizer:
+            return True
+        named = self.optimizers_named(optimizer)
+        return bool(named) and all(
+            o.owners
+            and all(owner == receiver or owner.startswith(receiver + ".") for owner in o.owners)
+            for o in named
+        )
 
     def _follows(self, layout, where: Where | None, node: cst.CSTNode) -> bool:
         """Whether ``node`` may run after ``where`` (None: anywhere in the scope)."""
@@ -311,6 +373,8 @@ class StepIndex:
         if not scope.is_module:
             for other in self.scopes:
                 node = self.info[other].value_names.get(scope.name)
+                if node is not None and self._shadows(other, scope.name):
+                    continue  # ``train=train`` of a local ``train``: not this function
                 if node is not None and (scope.parent is other or scope.parent.is_module):
                     return f"{scope.name} is handed on as a value (line {self._line(node)})"
         for caller, call in self.callers.get(scope, []):
@@ -323,6 +387,14 @@ class StepIndex:
             if why is not None:
                 return f"{why} (after {scope.name}() returns)"
         return None
+
+    def _shadows(self, scope: Scope, name: str) -> bool:
+        """``name`` is a parameter or local variable of the function ``scope``."""
+        if scope.is_module:
+            return False
+        if name in scope.params():
+            return True
+        return any(b.value is not None for b in self.facts.layout(scope).bindings.get(name, ()))
 
     def _line(self, node: cst.CSTNode) -> int:
         return self.ctx.position(node).start.line
@@ -410,6 +482,65 @@ def _is_loop(node: cst.CSTNode) -> bool:
     return isinstance(node, cst.For | cst.While)
 
 
+def _is_statement(where: Where, call: cst.Call) -> bool:
+    """The call is a whole statement (``opt.zero_grad()``), not part of an expression that
+    may skip it (``a if c else opt.zero_grad()``, a lambda)."""
+    statement = where.statement
+    return isinstance(statement, cst.Expr) and statement.value is call
+
+
+def _within(chain: tuple, outer: tuple) -> bool:
+    """``chain`` is nested in every block of ``outer`` (``outer`` is a prefix of it)."""
+    return chain[: len(outer)] == outer
+
+
+def _on_every_path(layout, start: Where | None, clear: Where, end: Where) -> bool:
+    """Whether every path from ``start`` (None: the scope's entry) to ``end`` runs the
+    statement at ``clear``. One-sided: True only where the blocks around the three prove it.
+
+    ``clear`` is passed on the way when it sits, before ``end``, in a block that holds
+    ``end`` (each run of that block that reaches ``end`` runs ``clear`` first, provided the
+    path did not start inside that same run after ``clear``), or when it sits, after
+    ``start``, in a block that holds ``start`` with no ``break``/``continue``/``return``
+    between them (the path leaves ``start``'s blocks only through ``clear``). When ``end``
+    comes before ``start`` (the next iteration of a loop around both), or a ``continue``
+    after ``start`` goes round the loop first, ``clear`` must be inside that loop, so that
+    it runs again before ``end``."""
+    guards_end = clear.before(end) and _within(end.chain, clear.chain)
+    if start is None:
+        return guards_end
+    after_start = (
+        start.before(clear)
+        and _within(start.chain, clear.chain)
+        and not any(start.seq < e.seq < clear.seq for e in layout.exits)
+    )
+    if start.before(end):
+        if start.before(clear) and clear.before(end) and (guards_end or after_start):
+            return True
+        # ``backward(); continue`` (a warm-up branch): the path goes round the loop first
+        jump = next(
+            (
+                e
+                for e in layout.exits
+                if start.seq < e.seq < end.seq and _within(start.chain, e.chain)
+            ),
+            None,
+        )
+        if jump is None or not isinstance(jump.statement, cst.Continue):
+            return False
+        loop = next(
+            (n for n, label in reversed(jump.chain) if label == "body" and _is_loop(n)), None
+        )
+        if loop is None or (loop, "body") not in end.chain or (loop, "body") not in clear.chain:
+            return False
+        return guards_end or (after_start and clear.seq < jump.seq)
+    around_start = {n for n, label in start.chain if label == "body" and _is_loop(n)}
+    loops = [n for n, label in end.chain if label == "body" and n in around_start]
+    if not loops or (loops[-1], "body") not in clear.chain:
+        return False
+    return after_start or guards_end
+
+
 def _related(owner: str, models: frozenset[str]) -> bool:
     """``model`` and ``model.encoder`` name related weights (either holds the other)."""
     return any(owner == m or owner.startswith(m + ".") or m.startswith(owner + ".") for m in models)
@@ -426,6 +557,8 @@ class _ScopeReader(ShallowVisitor):
         self.no_grad_depth = 0
         self._called: set[cst.CSTNode] = set()
         self._observed: set[cst.CSTNode] = set()
+        #: Functions handed to a process launcher (``mp.spawn(main_worker, ...)``).
+        self._launched: set[cst.CSTNode] = set()
 
     # -------------------------------------------------------------- statements
     def visit_Return(self, node: cst.Return) -> None:
@@ -521,7 +654,7 @@ class _ScopeReader(ShallowVisitor):
         return False
 
     def visit_Name(self, node: cst.Name) -> None:
-        if node in self._called:
+        if node in self._called or node in self._launched:
             return
         if self.vocabulary.optimizer_name.search(node.value):
             self.info.optimizer_mentions.add(node.value)
@@ -532,7 +665,9 @@ class _ScopeReader(ShallowVisitor):
         if name is None:
             self.walk(node.value)  # ``f(x).backward``: the attribute's name is no value
             return False
-        if (".grad." in name + "." or ".grad_sample" in name) and node not in self._observed:
+        if node.attr.value == "grad" and node in self._called:
+            pass  # ``torch.autograd.grad(...)`` returns gradients; it reads no ``.grad``
+        elif (".grad." in name + "." or ".grad_sample" in name) and node not in self._observed:
             self.info.grad_reads.append(node)
         elif self.vocabulary.optimizer_name.search(node.attr.value) and node not in self._called:
             self.info.optimizer_mentions.add(name)
@@ -541,6 +676,9 @@ class _ScopeReader(ShallowVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         self._called.add(func)
+        launched = _launched_function(node, self.imports.qualify(func) or dotted_name(func))
+        if launched is not None:
+            self._launched.add(launched)
         vocabulary = self.vocabulary
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         receiver = dotted_name(func.value) if isinstance(func, cst.Attribute) else None
@@ -552,6 +690,9 @@ class _ScopeReader(ShallowVisitor):
         if qualified in vocabulary.backward_functions:
             if node.args:
                 self._add_backward(node, "function", node.args[0].value)
+        elif qualified == _DIST_BACKWARD:
+            if len(node.args) > 1:
+                self._add_backward(node, "function", node.args[1].value)
         elif method == vocabulary.backward_method and receiver not in ("self", "cls", "super()"):
             self._backward(node, func)  # type: ignore[arg-type]
         elif method in vocabulary.self_backward_methods and receiver == "self" and node.args:
@@ -577,9 +718,10 @@ class _ScopeReader(ShallowVisitor):
         ):
             # ``p.grad.data.clamp_(-1, 1)``, ``p.grad.zero_()``: the gradient is changed or
             # looked at in place; only a step (or other code) consumes it.
-            self._observe(func.value)  # type: ignore[union-attr]
+            self._observe(func)
         if method == "zero_grad" and receiver is not None:
             self.info.optimizer_mentions.add(receiver)
+            self.info.clears.append((node, receiver))
         if last in vocabulary.grad_observers or (last or "").startswith(("log", "print")):
             for arg in node.args:
                 self._observe(arg.value)
@@ -612,6 +754,7 @@ class _ScopeReader(ShallowVisitor):
     def _step(self, node: cst.Call, receiver: str | None) -> None:
         vocabulary = self.vocabulary
         if receiver is None:
+            self._computed_step(node)
             return
         last = receiver.rsplit(".", 1)[-1]
         assert vocabulary.non_optimizer_step is not None
@@ -635,6 +778,19 @@ class _ScopeReader(ShallowVisitor):
         elif vocabulary.stepping_owners.search(receiver):
             self.info.steps.append(OptimizerStep(node, self.info.scope, None, "engine"))
 
+    def _computed_step(self, node: cst.Call) -> None:
+        """``opt_rref.rpc_sync().step()``, ``self.optimizers().step()``: the step of an
+        optimizer fetched by a call, named like one somewhere on the way."""
+        func = node.func
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Call):
+            return
+        fetched = dotted_name(func.value.func)
+        pattern = self.vocabulary.non_optimizer_step
+        if fetched is None or (pattern is not None and pattern.search(fetched)):
+            return
+        if any(self.vocabulary.optimizer_name.search(part) for part in fetched.split(".")):
+            self.info.steps.append(OptimizerStep(node, self.info.scope, None, "step"))
+
     def _backward(self, node: cst.Call, func: cst.Attribute) -> None:
         owners = self.vocabulary.backward_owners
         receiver = dotted_name(func.value)
@@ -657,6 +813,30 @@ class _ScopeReader(ShallowVisitor):
         models = _dependencies(loss, self.info.scope, self.index, node)
         text = self.index.ctx.short_text(loss, 40)
         self.info.backwards.append(BackwardSite(node, self.info.scope, form, loss, text, models))
+
+
+#: ``dist_autograd.backward(context_id, [loss])``: RPC's backward, stepped by a
+#: ``DistributedOptimizer``'s ``opt.step(context_id)``; the losses are its second argument.
+_DIST_BACKWARD = "torch.distributed.autograd.backward"
+#: Calls of a ``multiprocessing`` module (``torch.multiprocessing.spawn``, ``mp.spawn``,
+#: ``multiprocessing.Process(target=f)``, torch_xla's ``xmp.spawn``) that run a function in
+#: a new process: the caller's code after them runs in another process, so no step after
+#: the function returns can read the ``.grad`` it filled.
+_LAUNCHERS = frozenset({"spawn", "start_processes", "Process"})
+
+
+def _launched_function(call: cst.Call, qualified: str | None) -> cst.Name | None:
+    if not qualified or "." not in qualified:
+        return None
+    module, name = qualified.rsplit(".", 1)
+    if name not in _LAUNCHERS or "multiprocessing" not in module:
+        return None
+    for arg in call.args:
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        first = keyword is None and arg is call.args[0]
+        if (first or keyword in ("fn", "target")) and isinstance(arg.value, cst.Name):
+            return arg.value
+    return None
 
 
 def _looks_like_tensor(receiver: str) -> bool:

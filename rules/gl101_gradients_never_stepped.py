@@ -62,28 +62,41 @@ for x, y in loader:
     def check(self, ctx: ModuleContext) -> Iterator[Finding]:
         for problem in ctx.facts.unstepped_backwards:
             yield ctx.finding(
-                self.code, problem.site.call, message(problem), severity=self.severity
+                self.code,
+                problem.site.call,
+                message(problem, ctx),
+                severity=self.severity,
             )
 
 
-def message(problem: Consumption) -> str:
-    """Names the optimizer that should step, and the step to add."""
+def message(problem: Consumption, ctx: ModuleContext) -> str:
+    """Names the optimizer that should step, and the step to add; a later step whose
+    ``.grad`` a ``zero_grad()`` empties first is named with it (it reads none of these)."""
     site = problem.site
     subject = f"backward of '{site.loss_text}'"
+    cleared = ""
+    if problem.cleared:
+        step, clearing = problem.cleared[0]
+        cleared = (
+            f"; {ctx.short_text(clearing, 40)} ({ctx.line_ref(clearing)}) clears them "
+            f"before {ctx.short_text(step.node, 40)} runs"
+        )
     if problem.needed:
+        stepped = {step.optimizer for step in problem.stepped}
         keys = list(dict.fromkeys(o.key for o in problem.needed))
-        owners = sorted({owner for o in problem.needed for owner in o.owners})
+        keys.sort(key=lambda key: key in stepped)  # one that never steps comes first
+        owners = sorted({owner for o in problem.needed if o.key == keys[0] for owner in o.owners})
         over = f" (over {', '.join(owners)}.parameters())" if owners else ""
-        if problem.stepped:
+        if problem.stepped and keys[0] not in stepped:
             return (
                 f"{subject} fills .grad of the weights of '{keys[0]}'{over}, which never steps "
-                f"after it; only other optimizers do (add {keys[0]}.step())"
+                f"after it; only other optimizers do{cleared} (add {keys[0]}.step())"
             )
         return (
-            f"{subject} fills .grad that no optimizer step consumes; the weights stay frozen "
-            f"(add {keys[0]}.step() after it)"
+            f"{subject} fills .grad that no optimizer step consumes; the weights stay frozen"
+            f"{cleared} (add {keys[0]}.step() after it)"
         )
     return (
-        f"{subject} fills .grad that no optimizer step consumes; the weights stay frozen "
-        f"(add optimizer.step() after it)"
+        f"{subject} fills .grad that no optimizer step consumes; the weights stay frozen"
+        f"{cleared} (add optimizer.step() after it)"
     )

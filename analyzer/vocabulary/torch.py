@@ -123,10 +123,19 @@ TORCH = Vocabulary(
         r"sched|lr_|warmup|env|environment|simulat|progress|pbar|stepper|ema|swa_",
         re.IGNORECASE,
     ),
+    # Calls that take an optimizer (or a name that reads like one) and never step it: they
+    # read it, set its learning rate, wrap it for a later step by the code, or clip the
+    # gradients the step will read (``accelerator.clip_grad_norm_``,
+    # ``fabric.clip_gradients(model, optimizer)``, ``amp.master_params(optimizer)``,
+    # Lightning's ``toggle_optimizer``, opacus' ``make_private``/``BatchMemoryManager``,
+    # ``accelerator.free_memory``, a ``linear_annealing(optimizer, ...)`` of the lr, and
+    # builtins such as ``vars(opt)`` of an argparse namespace named ``opt``).
     optimizer_readers=re.compile(
-        r"(sched|LR$|_lr$|warmup|unscale_|prepare|initialize|scale_loss|state_dict|save|"
-        r"load|print|log|isinstance|len|zip|type|getattr|setattr|hasattr|wrap|"
-        r"zero_grad|param_groups|add_param_group|repr|str|format|ZeroRedundancy)",
+        r"(sched|LR$|_lr$|warmup|anneal|unscale_|prepare|initialize|scale_loss|state_dict|"
+        r"save|load|print|log|isinstance|len|zip|type|getattr|setattr|hasattr|wrap|"
+        r"zero_grad|param_groups|add_param_group|repr|str|format|ZeroRedundancy|"
+        r"clip_grad|master_params|toggle_optimizer|free_memory|make_private|"
+        r"BatchMemoryManager|subTest|^(vars|range|dir|id|enumerate|sorted)$)",
         re.IGNORECASE,
     ),
     parameter_methods=frozenset({"parameters", "named_parameters"}),
@@ -146,6 +155,8 @@ TORCH = Vocabulary(
             "log",
             "add_histogram",
             "add_scalar",
+            "Histogram",
+            "vector_norm",
             "item",
         }
     ),

@@ -1,0 +1,376 @@
+"""Which later steps consume a backward's ``.grad``: a ``zero_grad()`` on every path from the
+backward to a step empties that step's gradients first, so the step reads none of them."""
+
+from __future__ import annotations
+
+import pytest
+
+GAN = (
+    "import torch\n"
+    "generator = torch.nn.Linear(2, 4)\n"
+    "discriminator = torch.nn.Linear(4, 1)\n"
+    "optimizer_G = torch.optim.Adam(generator.parameters())\n"
+    "optimizer_D = torch.optim.Adam(discriminator.parameters())\n"
+    "def train(loader, loss_fn):\n"
+    "    for real, z in loader:\n"
+    "        optimizer_G.zero_grad()\n"
+    "        fake = generator(z)\n"
+    "        g_loss = loss_fn(discriminator(fake))\n"
+    "        g_loss.backward()\n"
+    "{g_step}"
+    "        {d_clear}\n"
+    "        d_loss = loss_fn(discriminator(real)) + loss_fn(discriminator(fake.detach()))\n"
+    "        d_loss.backward()\n"
+    "        optimizer_D.step()\n"
+)
+
+
+def _site(facts, loss: str):
+    (site,) = [s for s in facts.backward_sites if s.loss_text == loss]
+    return facts.backward_consumption(site)
+
+
+def test_a_step_after_its_own_zero_grad_reads_none_of_an_earlier_backward(facts_of):
+    """PyTorch-GAN with ``optimizer_G.step()`` removed: ``g_loss`` reaches the discriminator
+    too, but ``optimizer_D.zero_grad()`` empties its ``.grad`` before its step."""
+    facts = facts_of(GAN.format(g_step="", d_clear="optimizer_D.zero_grad()"))
+    consumption = _site(facts, "g_loss")
+    assert consumption.intent and not consumption.consumed
+    ((step, clearing),) = consumption.cleared
+    assert step.optimizer == "optimizer_D"
+    assert facts.ctx.short_text(clearing) == "optimizer_D.zero_grad()"
+    # the generator's step of the next iteration follows optimizer_G.zero_grad() too
+    assert [s.optimizer for s in consumption.stepped] == ["optimizer_D"]
+    assert _site(facts, "d_loss").consumed
+
+
+def test_the_models_zero_grad_clears_the_optimizer_over_its_parameters(facts_of):
+    facts = facts_of(GAN.format(g_step="", d_clear="discriminator.zero_grad()"))
+    assert not _site(facts, "g_loss").consumed
+
+
+@pytest.mark.parametrize(
+    "d_clear",
+    [
+        "if real is None: optimizer_D.zero_grad()",  # not on every path
+        "optimizer_D.zero_grad() if real is not None else None",  # part of an expression
+        "generator.zero_grad()",  # another model: the discriminator keeps g_loss's .grad
+        "pass",
+    ],
+)
+def test_no_clearing_on_every_path_leaves_the_later_step_consuming(facts_of, d_clear):
+    facts = facts_of(GAN.format(g_step="", d_clear=d_clear))
+    assert _site(facts, "g_loss").consumed
+
+
+def test_a_submodules_zero_grad_does_not_clear_the_whole_model(facts_of):
+    code = (
+        "import torch\n"
+        "def train(model, loader):\n"
+        "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    for x in loader:\n"
+        "        model(x).sum().backward()\n"
+        "        model.head.zero_grad()\n"
+        "        opt.step()\n"
+    )
+    facts = facts_of(code)
+    assert facts.backward_consumption(facts.backward_sites[0]).consumed
+
+
+def test_unknown_optimizers_are_cleared_by_name(facts_of):
+    """stable-baselines3's SAC with the critic's step removed: the actor's optimizer (built
+    elsewhere, its parameters unknown) is cleared before it steps."""
+    facts = facts_of(
+        "class SAC:\n"
+        "    def train(self, batches):\n"
+        "        for batch in batches:\n"
+        "            critic_loss = self.critic(batch).mean()\n"
+        "            self.critic.optimizer.zero_grad()\n"
+        "            critic_loss.backward()\n"
+        "            actor_loss = -self.critic(self.actor(batch)).mean()\n"
+        "            self.actor.optimizer.zero_grad()\n"
+        "            actor_loss.backward()\n"
+        "            self.actor.optimizer.step()\n"
+    )
+    critic = _site(facts, "critic_loss")
+    assert critic.intent and not critic.consumed
+    assert _site(facts, "actor_loss").consumed
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        # the clearing at the top of the loop runs again before the next iteration's step
+        "    for x in xs:\n        opt.zero_grad()\n        opt.step()\n"
+        "        model(x).sum().backward()\n",
+        # cleared after the backward, before the iteration ends
+        "    for x in xs:\n        opt.step()\n        model(x).sum().backward()\n"
+        "        opt.zero_grad()\n",
+        # cleared between the backward and the step of the same iteration
+        "    for x in xs:\n        model(x).sum().backward()\n        opt.zero_grad()\n"
+        "        opt.step()\n",
+        "    model(xs).sum().backward()\n    opt.zero_grad(set_to_none=True)\n    opt.step()\n",
+    ],
+)
+def test_cleared_in_the_loop_before_the_step_runs(facts_of, loop):
+    facts = facts_of(f"def train(model, opt, xs):\n{loop}")
+    consumption = facts.backward_consumption(facts.backward_sites[0])
+    assert consumption.intent and not consumption.consumed
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        # the usual loop: cleared before the backward, stepped after it
+        "    for x in xs:\n        opt.zero_grad()\n        model(x).sum().backward()\n"
+        "        opt.step()\n",
+        # stepped (next iteration) before it is cleared
+        "    for x in xs:\n        opt.step()\n        opt.zero_grad()\n"
+        "        model(x).sum().backward()\n",
+        # gradient accumulation: several backwards, then one step, then the clearing
+        "    for i, x in enumerate(xs):\n        model(x).sum().backward()\n"
+        "        if i % 4 == 3:\n            opt.step()\n            opt.zero_grad()\n",
+        # two losses into one step
+        "    for x in xs:\n        opt.zero_grad()\n        model(x).sum().backward()\n"
+        "        model(x).mean().backward()\n        opt.step()\n",
+        # a continue between the backward and the clearing: the step of the next iteration
+        # may run first
+        "    for x in xs:\n        opt.step()\n        model(x).sum().backward()\n"
+        "        if x is None:\n            continue\n        opt.zero_grad()\n",
+        # the clearing runs before the backward when the inner loop comes round again
+        "    for x in xs:\n        opt.zero_grad()\n        for y in x:\n"
+        "            model(y).sum().backward()\n            opt.step()\n",
+        # LBFGS: the closure clears and backpropagates itself
+        "    for x in xs:\n        def closure():\n            opt.zero_grad()\n"
+        "            loss = model(x).sum()\n            loss.backward()\n            return loss\n"
+        "        opt.step(closure)\n",
+    ],
+)
+def test_correct_loops_stay_consumed(facts_of, loop):
+    facts = facts_of(f"def train(model, opt, xs):\n{loop}")
+    for site in facts.backward_sites:
+        assert facts.backward_consumption(site).consumed, loop
+
+
+def test_a_callee_that_clears_before_it_steps_consumes_nothing_of_the_caller(facts_of):
+    code = (
+        "import torch\n"
+        "netD = torch.nn.Linear(4, 1)\n"
+        "netG = torch.nn.Linear(2, 4)\n"
+        "opt_d = torch.optim.Adam(netD.parameters())\n"
+        "opt_g = torch.optim.Adam(netG.parameters())\n"
+        "def train_g(z):\n"
+        "    opt_g.zero_grad()\n"
+        "    netD(netG(z)).mean().backward()\n"
+        "    opt_g.step()\n"
+        "def train(loader):\n"
+        "    for real, z in loader:\n"
+        "        netD.zero_grad()\n"
+        "        d_loss = netD(real).mean() + netD(netG(z)).mean()\n"
+        "        d_loss.backward()\n"
+        "        train_g(z)\n"
+    )
+    facts = facts_of(code)
+    assert not _site(facts, "d_loss").consumed
+
+
+def test_autograd_grad_is_no_read_of_dot_grad(facts_of):
+    """A gradient penalty's ``autograd.grad`` returns gradients; it reads no ``.grad``, so it
+    does not consume the backward of a discriminator whose step is gone."""
+    code = (
+        "import torch\n"
+        "import torch.autograd as autograd\n"
+        "netD = torch.nn.Linear(4, 1)\n"
+        "netG = torch.nn.Linear(2, 4)\n"
+        "opt_d = torch.optim.Adam(netD.parameters())\n"
+        "opt_g = torch.optim.Adam(netG.parameters())\n"
+        "def train(loader):\n"
+        "    for real, z in loader:\n"
+        "        opt_d.zero_grad()\n"
+        "        (grad,) = autograd.grad(netD(real).sum(), real, create_graph=True)\n"
+        "        d_loss = netD(real).mean() + grad.pow(2).mean()\n"
+        "        d_loss.backward()\n"
+        "        opt_g.zero_grad()\n"
+        "        netD(netG(z)).mean().backward()\n"
+        "        opt_g.step()\n"
+    )
+    assert not _site(facts_of(code), "d_loss").consumed
+
+
+def test_an_optimizer_over_weights_it_cannot_name_may_hold_the_losss(facts_of):
+    """cleanrl's SAC: the entropy coefficient's optimizer is built over a bare tensor, so its
+    step may consume a loss that (to gradlint) also reaches the actor, whose own step is
+    cleared first."""
+    code = (
+        "import torch\n"
+        "actor = torch.nn.Linear(4, 2)\n"
+        "log_alpha = torch.zeros(1, requires_grad=True)\n"
+        "actor_optimizer = torch.optim.Adam(actor.parameters())\n"
+        "a_optimizer = torch.optim.Adam([log_alpha])\n"
+        "def train(batches):\n"
+        "    for obs in batches:\n"
+        "        actor_optimizer.zero_grad()\n"
+        "        actor(obs).mean().backward()\n"
+        "        actor_optimizer.step()\n"
+        "        log_pi = actor(obs)\n"
+        "        alpha_loss = (-log_alpha.exp() * log_pi).mean()\n"
+        "        a_optimizer.zero_grad()\n"
+        "        alpha_loss.backward()\n"
+        "        a_optimizer.step()\n"
+    )
+    assert _site(facts_of(code), "alpha_loss").consumed
+
+
+def _only(facts):
+    (site,) = facts.backward_sites
+    return facts.backward_consumption(site)
+
+
+TRAIN = (
+    "import torch\n"
+    "{imports}"
+    "def train(model, optimizer, loader):\n"
+    "    for x in loader:\n"
+    "        optimizer.zero_grad()\n"
+    "        model(x).sum().backward()\n"
+    "{after}"
+)
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        # a call that only clips the gradients the (missing) step would read
+        "        accelerator.clip_grad_norm_(params_to_optimize, 1.0)\n",
+        "        fabric.clip_gradients(model, optimizer, clip_val=0.25)\n",
+        "        self.untoggle_optimizer(optimizer)\n",
+        "        linear_annealing(optimizer, 1, 10, 1e-3)\n",
+        "        print(vars(opt))\n",
+        "        for _ in range(optimization_steps):\n            pass\n",
+        # an argument named after the verb "optimize" holds no optimizer
+        "        make_buffer(8, optimize_memory_usage=optimize_memory_usage)\n",
+        "        make_buffer(params_to_optimize)\n",
+    ],
+)
+def test_calls_that_only_read_the_optimizer_do_not_consume(facts_of, after):
+    facts = facts_of(TRAIN.format(imports="from lib import linear_annealing\n", after=after))
+    consumption = _only(facts)
+    assert consumption.intent and not consumption.consumed, consumption.evidence
+
+
+@pytest.mark.parametrize(
+    "after",
+    ["        unknown(optimizer)\n", "        trainer.fit(optimizer_d)\n"],
+)
+def test_an_optimizer_handed_to_unknown_code_may_be_stepped(facts_of, after):
+    facts = facts_of(TRAIN.format(imports="from lib import unknown\n", after=after))
+    assert _only(facts).consumed
+
+
+def test_a_local_named_like_the_function_is_no_use_of_it(facts_of):
+    """pytorch/examples' siamese network: ``datasets.MNIST(root, train=train)`` in a
+    dataset's ``__init__`` passes its own parameter ``train``, not the training function."""
+    code = TRAIN.format(imports="", after="") + (
+        "class Pairs:\n"
+        "    def __init__(self, root, train=True):\n"
+        "        self.data = load(root, train)\n"
+    )
+    assert not _only(facts_of(code)).consumed
+    used = TRAIN.format(imports="", after="") + "def main():\n    run(train)\n"
+    assert _only(facts_of(used)).consumed  # the function handed on: the receiver may step
+
+
+@pytest.mark.parametrize(
+    ("imports", "launch"),
+    [
+        ("import torch.multiprocessing as mp\n", "mp.spawn(train, nprocs=2)"),
+        ("from torch.multiprocessing import spawn\n", "spawn(train, args=(1,))"),
+        ("import multiprocessing\n", "multiprocessing.Process(target=train).start()"),
+    ],
+)
+def test_a_function_run_in_a_new_process_has_no_caller_that_steps(facts_of, imports, launch):
+    code = TRAIN.format(imports=imports, after="") + f"def main():\n    {launch}\n"
+    assert not _only(facts_of(code)).consumed
+
+
+def test_a_function_handed_to_another_launcher_may_be_stepped_after(facts_of):
+    code = TRAIN.format(imports="import gevent\n", after="") + (
+        "def main():\n    gevent.spawn(train)\n"
+    )
+    assert _only(facts_of(code)).consumed
+
+
+@pytest.mark.parametrize(
+    ("loop", "consumed"),
+    [
+        # PyTorch-GAN's ESRGAN warm-up with its step removed: the continue goes round the
+        # loop, whose clearing runs before the adversarial branch's step
+        (
+            "    for i, x in enumerate(xs):\n        opt.zero_grad()\n"
+            "        if i < 10:\n            model(x).sum().backward()\n            continue\n"
+            "        model(x).mean().backward()\n        opt.step()\n",
+            False,
+        ),
+        # the clearing is after the step: the next iteration's step reads the warm-up's
+        (
+            "    for i, x in enumerate(xs):\n"
+            "        if i < 10:\n            model(x).sum().backward()\n            continue\n"
+            "        model(x).mean().backward()\n        opt.step()\n        opt.zero_grad()\n",
+            True,
+        ),
+        # a break leaves the loop: what follows it is not worked out
+        (
+            "    for i, x in enumerate(xs):\n        opt.zero_grad()\n"
+            "        if i < 10:\n            model(x).sum().backward()\n            break\n"
+            "        opt.step()\n",
+            True,
+        ),
+    ],
+)
+def test_a_continue_after_the_backward_goes_round_the_loop(facts_of, loop, consumed):
+    facts = facts_of(f"def train(model, opt, xs):\n{loop}")
+    assert facts.backward_consumption(facts.backward_sites[0]).consumed is consumed
+
+
+def test_rpc_backward_is_a_backward_and_a_fetched_optimizer_steps(facts_of):
+    """pytorch/examples' RPC scripts: ``dist_autograd.backward(context_id, [loss])``, stepped
+    by ``opt.step(context_id)`` or by an optimizer fetched through ``rref.rpc_sync()``."""
+    code = (
+        "import torch.distributed.autograd as dist_autograd\n"
+        "def train(model, opt, opt_rref, loss_fn, batches):\n"
+        "    for x, y in batches:\n"
+        "        with dist_autograd.context() as context_id:\n"
+        "            dist_autograd.backward(context_id, [loss_fn(model(x), y)])\n"
+        "{step}"
+    )
+    facts = facts_of(code.format(step=""))
+    (site,) = facts.backward_sites
+    assert site.form == "function" and site.loss_text == "[loss_fn(model(x), y)]"
+    assert not facts.backward_consumption(site).consumed
+    for step in ("opt.step(context_id)", "opt_rref.rpc_sync().step()"):
+        facts = facts_of(code.format(step=f"            {step}\n"))
+        assert facts.backward_consumption(facts.backward_sites[0]).consumed, step
+
+
+@pytest.mark.parametrize(
+    "look",
+    [
+        # Lightning's meta-learning example: the gradients are averaged in place
+        "    for p in model.parameters():\n        p.grad.data.mul_(0.5)\n",
+        # Pytorch-UNet: gradient histograms for the logger
+        "    for tag, value in model.named_parameters():\n"
+        "        histograms[tag] = wandb.Histogram(value.grad.data.cpu())\n",
+        "    norm = torch.linalg.vector_norm(model.weight.grad, 2)\n",
+    ],
+)
+def test_looking_at_or_scaling_dot_grad_in_place_consumes_nothing(facts_of, look):
+    code = (
+        "import torch\nimport wandb\n"
+        "def train(model, optimizer, x, histograms):\n"
+        "    optimizer.zero_grad()\n"
+        "    model(x).sum().backward()\n"
+        f"{look}"
+    )
+    facts = facts_of(code)
+    consumption = facts.backward_consumption(facts.backward_sites[0])
+    assert consumption.intent and not consumption.consumed, consumption.evidence
