@@ -198,11 +198,31 @@ class StepIndex:
         return result
 
     def needed(self, site: BackwardSite) -> tuple[TorchOptimizer, ...]:
-        if not site.models:
+        if not site.models or self._computed_by_own_code(site):
             return ()
         return tuple(
             o for o in self.optimizers if any(_related(owner, site.models) for owner in o.owners)
         )
+
+    def _computed_by_own_code(self, site: BackwardSite) -> bool:
+        """Whether the loss comes out of a method of the class or a function of the module
+        (a WGAN's ``self.calculate_gradient_penalty(real.data, fake.data)``): its body may
+        call any model, so which optimizers hold the loss's weights is not known."""
+        functions = self._own_function_names(site.scope)
+        return any(name in functions for name in site.models)
+
+    def _own_function_names(self, scope: Scope) -> set[str]:
+        names = {
+            stmt.name.value for stmt in self.ctx.module.body if isinstance(stmt, cst.FunctionDef)
+        }
+        class_node = scope.class_node
+        if class_node is not None:
+            names |= {
+                f"self.{stmt.name.value}"
+                for stmt in class_node.body.body
+                if isinstance(stmt, cst.FunctionDef)
+            }
+        return names
 
     def _consume(self, site: BackwardSite) -> Consumption:
         needed = self.needed(site)
@@ -295,6 +315,11 @@ class StepIndex:
         by the discriminator's step that follows ``optimizer_D.zero_grad()``."""
         info = self.info[scope]
         if step.optimizer is None or not info.clears or step.form == "closure":
+            return None
+        if step.optimizer in _configured_objects(scope):
+            # ``self.optimizer.acc_stats = True`` around a backward (K-FAC, ACKTR): the
+            # optimizer's hooks read that backward; clearing its ``.grad`` afterwards is
+            # part of the algorithm, not a lost update.
             return None
         layout = self.facts.layout(scope)
         target = layout.calls.get(step.node) if isinstance(step.node, cst.Call) else None
@@ -492,6 +517,22 @@ def _is_statement(where: Where, call: cst.Call) -> bool:
 def _within(chain: tuple, outer: tuple) -> bool:
     """``chain`` is nested in every block of ``outer`` (``outer`` is a prefix of it)."""
     return chain[: len(outer)] == outer
+
+
+def _configured_objects(scope: Scope) -> set[str]:
+    """Dotted names whose attributes the scope assigns (``self.optimizer.acc_stats = x``)."""
+    found: set[str] = set()
+
+    class _Targets(ShallowVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            target = node.target
+            if isinstance(target, cst.Attribute):
+                owner = dotted_name(target.value)
+                if owner is not None:
+                    found.add(owner)
+
+    walk_scope(scope, _Targets())
+    return found
 
 
 def _on_every_path(layout, start: Where | None, clear: Where, end: Where) -> bool:
