@@ -24,6 +24,7 @@ import libcst as cst
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.edits import edit, newline, text_lines
 from gradlint.analyzer.findings import Edit
+from gradlint.analyzer.names import call_label
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
 from gradlint.analyzer.tapes import GradientSite
 from gradlint.analyzer.vocabulary import Vocabulary
@@ -116,7 +117,7 @@ def _in_callees(
         calls = _Calls()
         walk_scope(scope, calls)
         for call in calls.found:
-            label = _call_label(call)
+            label = call_label(call)
             if label is None:
                 continue
             helper = facts.helpers.resolve(label, scope)
@@ -175,19 +176,6 @@ class _Calls(ShallowVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.found.append(node)
-
-
-def _call_label(call: cst.Call) -> str | None:
-    func = call.func
-    if isinstance(func, cst.Name):
-        return func.value
-    if (
-        isinstance(func, cst.Attribute)
-        and isinstance(func.value, cst.Name)
-        and func.value.value == "self"
-    ):
-        return f"self.{func.attr.value}"
-    return None
 
 
 def _names(expr: cst.BaseExpression) -> set[str]:

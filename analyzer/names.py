@@ -142,3 +142,18 @@ class _ImportCollector(FastVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.target.local_definitions.add(node.name.value)
+
+
+def call_label(call: cst.Call) -> str | None:
+    """How a call names a function of the module or a method of the class it is in:
+    ``f(...)`` -> ``f``, ``self.m(...)`` -> ``self.m``; None for any other callee."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value
+    if (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value == "self"
+    ):
+        return f"self.{func.attr.value}"
+    return None

@@ -59,7 +59,7 @@ from gradlint.analyzer.dataflow import (
     assigned_names,
     join_val,
 )
-from gradlint.analyzer.names import dotted_name
+from gradlint.analyzer.names import call_label, dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
 from gradlint.analyzer.training import LoopDepth
 from gradlint.analyzer.walk import FastVisitor
@@ -378,7 +378,7 @@ class _CallerSearch:
             local = assigned_names(scope) if not scope.is_module else set()
             calls = []
             for call in finder.calls:
-                label = _label(call)
+                label = call_label(call)
                 if label is None or method != label.startswith("self.") or label in local:
                     continue  # ``agent.step(x)``, ``obj.grad(...)``, a local of that name
                 if len(rivals) > 1:
@@ -540,19 +540,6 @@ def _is_test(module: _Module, scope: Scope) -> bool:
         ):
             return True
     return bool(module.path is not None and _TEST_FILE.match(module.path.name))
-
-
-def _label(call: cst.Call) -> str | None:
-    func = call.func
-    if isinstance(func, cst.Name):
-        return func.value
-    if (
-        isinstance(func, cst.Attribute)
-        and isinstance(func.value, cst.Name)
-        and func.value.value == "self"
-    ):
-        return f"self.{func.attr.value}"
-    return None
 
 
 class _Calls(ShallowVisitor):

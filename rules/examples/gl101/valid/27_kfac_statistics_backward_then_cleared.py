@@ -11,7 +11,7 @@ class ACKTR:
 
     def update(self, obs, actions):
         values, log_probs = self.actor_critic.evaluate(obs, actions)
-        value_loss = (values - 1.0).pow(2).mean()
+        value_loss = (values - torch.ones_like(values)).pow(2).mean()
         action_loss = -log_probs.mean()
         if self.optimizer.steps % 10 == 0:
             self.actor_critic.zero_grad()
