@@ -123,12 +123,7 @@ def _in_callees(
             helper = facts.helpers.resolve(label, scope)
             if not isinstance(helper, Scope) or helper is scope or helper.is_module:
                 continue
-            collector = collect_comments(helper)
-            groups = [
-                g
-                for g in collector.groups
-                if id(g[0][0]) not in seen and any(candidate.search(c.value) for c, _ in g)
-            ]
+            groups = _unseen_update_groups(helper, seen, candidate)
             if not groups:
                 continue
             params = helper.params()
@@ -232,12 +227,7 @@ def _in_callers(
         for module, caller, calls in search.callers(search.own, callee):
             if not module.analyzed:
                 continue
-            collector = collect_comments(caller)
-            groups = [
-                g
-                for g in collector.groups
-                if id(g[0][0]) not in seen and any(candidate.search(c.value) for c, _ in g)
-            ]
+            groups = _unseen_update_groups(caller, seen, candidate)
             if not groups:
                 continue
             table = SiteTable(recording=module.recording)
@@ -630,3 +620,12 @@ def _parse_module(text: str) -> ast.Module | None:
             return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def _unseen_update_groups(scope: Scope, seen: set[int], candidate: re.Pattern[str]) -> list:
+    """The scope's comment groups not reported yet that may hold a commented-out update."""
+    return [
+        g
+        for g in collect_comments(scope).groups
+        if id(g[0][0]) not in seen and any(candidate.search(c.value) for c, _ in g)
+    ]
