@@ -245,34 +245,16 @@ def _leaves_loop_after(layout: ScopeLayout, loop: cst.CSTNode, where: Where) -> 
 
 
 def _hands_model(call: cst.Call, model: str) -> bool:
-    """``f(model)``, ``model.something(...)`` other than a forward, or ``self.f()`` for a
-    model held by ``self``: a call that may change the model's mode."""
-    if any(dotted_name(arg.value) == model for arg in call.args):
+    """A call that may switch the model back to training mode: ``f(model)`` of unseen code,
+    ``self.f()`` for a model held by ``self``, or a method of the model named for training
+    (``model.set_train_mode()``); its forward, ``generate``, ``parameters`` and the like do
+    not change the mode."""
+    if any(_module_name(arg.value) == model for arg in call.args):
         return True
     func = dotted_name(call.func) or ""
-    if func.startswith(model + ".") and func.rsplit(".", 1)[-1] not in _READ_ONLY_METHODS:
+    if func.startswith(model + ".") and "train" in func[len(model) :].lower():
         return True
     return model.startswith("self.") and func.startswith("self.") and func.count(".") == 1
-
-
-#: Module methods that never change train/eval mode.
-_READ_ONLY_METHODS = frozenset(
-    {
-        "parameters",
-        "named_parameters",
-        "buffers",
-        "named_buffers",
-        "state_dict",
-        "zero_grad",
-        "to",
-        "cuda",
-        "cpu",
-        "children",
-        "modules",
-        "named_modules",
-        "requires_grad_",
-    }
-)
 
 
 def _param_names(callee: Scope) -> list[str]:

@@ -134,3 +134,18 @@ def test_a_switch_back_through_module_methods_that_return_the_module(facts_of):
     inside = "        model.eval().cpu()\n        torch.save(model.state_dict(), p)\n        model.to(d).train()\n"
     assert _leaks(facts_of, _loop(inside)) == []
     assert _leaks(facts_of, _loop("        model.cpu().eval()\n")) == [("model", (), "model")]
+
+
+@pytest.mark.parametrize(
+    ("call", "switches_back"),
+    [
+        ("model.generate(x)", False),
+        ("model.parameters()", False),
+        ("model.set_train_mode()", True),
+        ("unseen(model)", True),
+        ("unseen(model.cuda())", True),
+    ],
+)
+def test_which_calls_may_switch_the_model_back(facts_of, call, switches_back):
+    found = _leaks(facts_of, _loop(f"        model.eval()\n        {call}\n"))
+    assert (found == []) == switches_back
