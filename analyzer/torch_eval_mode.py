@@ -13,7 +13,9 @@ that leaves the model it is handed in eval mode) inside a loop around the backwa
 which some path reaches the training forward (the last ``M(...)`` before the backward in that
 loop, else the backward itself) without passing a ``M.train()``. Quiet when the switch
 dominates the forward in the same iteration (every iteration runs in the same mode: a
-deliberate choice, as for fine-tuning with frozen batch norm), when the loop is left right
+deliberate choice, as for fine-tuning with frozen batch norm), when the model provably has
+no layer that eval mode changes (a class of the module built from linear layers only, see
+:mod:`gradlint.analyzer.torch_modes`), when the loop is left right
 after the switch, when ``M`` is handed to code that may switch it back (an unseen call, a
 helper that calls ``train()``), or when the eval is on a part of the model only
 (``model.backbone.eval()`` freezes that part on purpose).
@@ -28,6 +30,7 @@ import libcst as cst
 
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.steps import _on_every_path
+from gradlint.analyzer.torch_modes import ModeSensitivity
 
 if TYPE_CHECKING:
     from gradlint.analyzer.facts import Facts
@@ -108,6 +111,7 @@ class _Reader:
             for _caller, call in callers:
                 self.callees.setdefault(call, []).append(callee)
         self._left: dict[Scope, dict[str, _Switch]] = {}
+        self.modes = ModeSensitivity(facts)
 
     def left_in_eval(self, scope: Scope, depth: int = 0) -> dict[str, _Switch]:
         """Receivers (as the function names them) it leaves in eval mode when it returns,
@@ -164,6 +168,8 @@ class _Reader:
                 continue
             loops = [n for n, label in where.chain if label == "body" and _is_loop(n)]
             for model in sorted(site.models):
+                if not self.modes.matters(site.scope, model):
+                    continue
                 leak = self._leak(site, layout, where, loops, model)
                 if leak is not None and leak.switch not in reported:
                     reported.add(leak.switch)
