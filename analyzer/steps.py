@@ -28,6 +28,7 @@ import libcst as cst
 from gradlint.analyzer.layout import Where
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
+from gradlint.analyzer.torch_inspection import runs_before_any_optimizer
 from gradlint.analyzer.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -226,7 +227,7 @@ class StepIndex:
 
     def _consume(self, site: BackwardSite) -> Consumption:
         needed = self.needed(site)
-        intent = self._intent(site.scope, 0, set())
+        intent = self._intent(site.scope, 0, set()) and not runs_before_any_optimizer(self, site)
         info = self.info[site.scope]
         where = self.facts.layout(site.scope).calls.get(site.call)
         skipped: list[OptimizerStep] = []

@@ -1,0 +1,50 @@
+"""Top-level backward calls that run before any optimizer exists are no training step."""
+
+from __future__ import annotations
+
+from gradlint.analyzer.torch_inspection import runs_before_any_optimizer
+
+DEMO = (
+    "import torch\n"
+    "model = torch.nn.Linear(2, 1)\n"
+    "model(torch.randn(4, 2)).sum().backward()\n"
+    "print(model.weight.grad)\n"
+)
+LOOP = (
+    "for step in range(3):\n"
+    "    optimizer.zero_grad()\n"
+    "    model(torch.randn(4, 2)).sum().backward()\n"
+    "    optimizer.step()\n"
+)
+
+
+def _before(facts_of, text: str) -> list[bool]:
+    index = facts_of(text).torch_steps
+    return [runs_before_any_optimizer(index, site) for site in index.backward_sites]
+
+
+def test_a_demo_before_the_optimizer_is_built(facts_of):
+    text = DEMO + "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n" + LOOP
+    assert _before(facts_of, text) == [True, False]
+    assert [c.intent for c in facts_of(text).unstepped_backwards] == []
+
+
+def test_a_backward_after_the_optimizer_is_built_is_a_training_step(facts_of):
+    text = "import torch\nmodel = torch.nn.Linear(2, 1)\n"
+    text += "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+    text += LOOP.replace("    optimizer.step()\n", "")  # the step removed: frozen
+    assert _before(facts_of, text) == [False]
+    assert len(facts_of(text).unstepped_backwards) == 1
+
+
+def test_an_optimizer_mentioned_in_the_statement_itself_counts(facts_of):
+    # the loop's own zero_grad() names it: the loop is a training loop
+    text = "import torch\nmodel = torch.nn.Linear(2, 1)\n" + LOOP.replace(
+        "    optimizer.step()\n", ""
+    )
+    assert _before(facts_of, text) == [False]
+
+
+def test_inside_a_function_the_usual_intent_rule_decides(facts_of):
+    text = "import torch\ndef f(model):\n    model(torch.randn(4, 2)).sum().backward()\n"
+    assert _before(facts_of, text) == [False]
