@@ -23,6 +23,7 @@ helper that calls ``train()``), or when the eval is on a part of the model only
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -168,13 +169,22 @@ class _Reader:
                 continue
             loops = [n for n, label in where.chain if label == "body" and _is_loop(n)]
             for model in sorted(site.models):
-                if not self.modes.matters(site.scope, model):
+                if not self._trained(model) or not self.modes.matters(site.scope, model):
                     continue
                 leak = self._leak(site, layout, where, loops, model)
                 if leak is not None and leak.switch not in reported:
                     reported.add(leak.switch)
                     found.append(leak)
         return found
+
+    def _trained(self, model: str) -> bool:
+        """An optimizer holds its parameters, or the code switches it to training mode
+        somewhere: a DQN's target network, synced and kept in eval mode, is neither."""
+        if any(_related(owner, model) for o in self.index.optimizers for owner in o.owners):
+            return True
+        # ``model.train()``, also through calls that return it: ``model.to(device).train()``
+        switch = re.compile(re.escape(model) + r"(\.\w+\([^()]*\))*\.train\(")
+        return switch.search(self.facts.ctx.unit.text) is not None
 
     def _leak(
         self,
@@ -236,6 +246,11 @@ class _Reader:
                 if name.rsplit(".", 1)[-1] in _NO_GRAD:
                     return True
         return False
+
+
+def _related(owner: str, model: str) -> bool:
+    """``model`` and ``model.encoder`` name related weights (either holds the other)."""
+    return owner == model or owner.startswith(model + ".") or model.startswith(owner + ".")
 
 
 def _leaves_loop_after(layout: ScopeLayout, loop: cst.CSTNode, where: Where) -> bool:

@@ -27,8 +27,11 @@ It stays quiet when `model.train()` runs on every path back to the training forw
 top of the loop body or right after the evaluation), when the helper switches the model
 back itself, when the eval comes before the forward in every iteration (training in eval
 mode on purpose, as fine-tuning with frozen batch norm does), when the loop ends right after
-it, when the model is handed to code gradlint cannot see (it may switch it back), and for
-`eval()` on a part of the model (`model.backbone.eval()` freezes that part on purpose).
+it, when the model is handed to code gradlint cannot see (it may switch it back), for
+`eval()` on a part of the model (`model.backbone.eval()` freezes that part on purpose), for
+a model that no optimizer holds and nothing switches to training mode (a DQN's target
+network), and for a model built in the module only from layers that eval mode does not
+change (no dropout, no batch norm: it computes the same in both modes).
 
 This is a warning, not an error: the weights do move, just not as intended.
 """

@@ -149,3 +149,22 @@ def test_a_switch_back_through_module_methods_that_return_the_module(facts_of):
 def test_which_calls_may_switch_the_model_back(facts_of, call, switches_back):
     found = _leaks(facts_of, _loop(f"        model.eval()\n        {call}\n"))
     assert (found == []) == switches_back
+
+
+def test_a_model_nothing_trains_is_left_alone(facts_of):
+    # A target network: in the loss, switched to eval mode, but held by no optimizer and
+    # never switched to training mode.
+    text = (
+        "import torch\n"
+        "def train(q_net, target_net, batches):\n"
+        "    optimizer = torch.optim.Adam(q_net.parameters())\n"
+        "    for i, (s, r) in enumerate(batches):\n"
+        "        loss = (q_net(s) - r - target_net(s)).pow(2).mean()\n"
+        "        optimizer.zero_grad()\n"
+        "        loss.backward()\n"
+        "        optimizer.step()\n"
+        "        target_net.eval()\n"
+    )
+    assert _leaks(facts_of, text) == []
+    trained = text.replace("    for i,", "    target_net.to('cpu').train()\n    for i,")
+    assert _leaks(facts_of, trained) == [("target_net", (), "target_net")]
