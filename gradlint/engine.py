@@ -220,6 +220,8 @@ def _analyze_unit(
             sliced.line_map,
             sliced.optimizer_classes,
             parsed_text=sliced.text,
+            dropped_lines=sliced.dropped_lines,
+            partial_classes=sliced.partial_classes,
         )
     ctx.project = _project_view(model, unit)
     findings: list[Finding] = []
