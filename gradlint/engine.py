@@ -327,24 +327,25 @@ def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
 
 
 #: ``name(`` (spaces, line breaks, continuations and comments between), or ``name as``.
-_CALLED_SUFFIX = r"(?=(?:\s|\\|\#[^\r\n]*)*\(|\s+as\s)"
+_CALLED_SUFFIX = r"(?=(?:\s|\\|\#[^\r\n]*(?:\r\n|\r|\n))*\(|\s+as\s)"
 
 
 def _called_in_code(text: str, token: str, names: tuple[str, ...]) -> bool:
     """Whether ``token`` occurs in code as part of one of ``names`` (whole names), where
     that name is called or imported under another name (see ``Rule.required_calls``)."""
-    if not _ends_a_name_in_code(text, token):
-        return False  # the same lexing as for the other rules, answered from its memo
     import re
 
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    candidates = [
+        match.start() + match.group().rfind(token)
+        for match in re.finditer(rf"(?<!\w)(?:{alternatives}){_CALLED_SUFFIX}", text)
+    ]
+    if not candidates:
+        return False  # no lexing at all
     from gradlint.analyzer.code_mentions import code_mentions
 
-    offsets = set(code_mentions(text, (token,)))
-    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-    for match in re.finditer(rf"(?<!\w)(?:{alternatives}){_CALLED_SUFFIX}", text):
-        if match.start() + match.group().rfind(token) in offsets:
-            return True
-    return False
+    offsets = set(code_mentions(text, (token,)))  # the lexing the other rules share
+    return any(offset in offsets for offset in candidates)
 
 
 def _ends_a_name_in_code(text: str, token: str) -> bool:
