@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     )
     from gradlint.analyzer.tapes import GradientSite, TapeIndex
     from gradlint.analyzer.torch_clearing import UnclearedLoop
+    from gradlint.analyzer.torch_eval_mode import EvalModeLeak
     from gradlint.analyzer.torch_grad_flow import CutLoss
     from gradlint.analyzer.torch_optimizer_params import OtherModelOptimizer, StaleOptimizer
     from gradlint.analyzer.training import ModuleFacts, UnappliedSite
@@ -355,6 +356,16 @@ class Facts:
 
             raise NeedsWholeFile("uncleared loop")
         return found
+
+    @cached_property
+    def eval_mode_leaks(self) -> list[EvalModeLeak]:
+        """Switches to eval mode in a training loop that the next training forward runs
+        under (:mod:`gradlint.analyzer.torch_eval_mode`)."""
+        if not self.backward_sites:
+            return []
+        from gradlint.analyzer.torch_eval_mode import eval_mode_leaks
+
+        return eval_mode_leaks(self)
 
     @cached_property
     def gradients_dropped_by_callers(self) -> list[DroppedByCaller]:

@@ -28,6 +28,7 @@ RULE_MODULES: dict[str, str] = {
     "GL104": "gradlint.rules.gl104_loss_path_cut:LossPathCut",
     "GL105": "gradlint.rules.gl105_optimizer_over_wrong_parameters:OptimizerOverWrongParameters",
     "GL106": "gradlint.rules.gl106_gradients_never_cleared:GradientsNeverCleared",
+    "GL107": "gradlint.rules.gl107_training_in_eval_mode:TrainingInEvalMode",
 }
 #: Rules that only run when selected explicitly (``default_enabled = False``); kept here so
 #: selecting codes needs no rule module imported.

@@ -1,9 +1,9 @@
 """Issue #15's real PyTorch reports each have a reduced example among a rule's INVALID files
 (which tests/test_rule_examples.py runs: the rule must fire at the marked line).
 
-Not covered by any rule: "a model left in eval mode for all but the first micro-batch".
-Eval mode changes dropout and batch-norm behaviour, not whether gradients reach the
-optimizer: the weights still move, so no frozen-weights rule can claim it.
+"A model left in eval mode for all but the first micro-batch" is no frozen-weights bug (the
+weights move, with dropout off and batch-norm statistics frozen): GL107 reports it as a
+warning, like GL106's never-cleared gradients.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ REPORTS = {
     ),
     "loss.backward() inside torch.no_grad()": "gl103/invalid/01_backward_inside_no_grad.py",
     "a trainer that never calls zero_grad()": "gl106/invalid/01_trainer_never_calls_zero_grad.py",
+    "a model left in eval mode for all but the first micro-batch": (
+        "gl107/invalid/01_eval_mode_after_the_first_micro_batch.py"
+    ),
 }
 
 
