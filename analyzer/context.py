@@ -8,6 +8,7 @@ is in (:mod:`gradlint.analyzer.positions`), so a file with nothing to report pay
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,10 @@ from gradlint.analyzer.sources import LINE_BREAK, SourceUnit
 if TYPE_CHECKING:
     from gradlint.analyzer.facts import Facts
     from gradlint.analyzer.summaries import ProjectModule
+
+
+#: A name as the dropped-code check reads them (a superset of identifiers: no keyword test).
+_WORD = re.compile(r"[^\W\d]\w*")
 
 
 class NeedsWholeFile(Exception):
@@ -41,6 +46,8 @@ class ModuleContext:
         line_map: tuple[int, ...] | None = None,
         optimizer_classes: frozenset[str] = frozenset(),
         parsed_text: str | None = None,
+        dropped_lines: tuple[tuple[int, int], ...] = (),
+        partial_classes: frozenset[str] = frozenset(),
     ) -> None:
         self.unit = unit
         self.module = module
@@ -53,6 +60,10 @@ class ModuleContext:
         self.line_map = line_map
         #: Classes of the slice that lost methods naming an optimizer attribute.
         self.optimizer_classes = optimizer_classes
+        #: When ``module`` is a slice: the runs of the file's lines it dropped, and the
+        #: kept classes that lost members (:class:`~gradlint.analyzer.slicing.Slice`).
+        self.dropped_lines = dropped_lines
+        self.partial_classes = partial_classes
 
     @cached_property
     def facts(self) -> Facts:
@@ -76,6 +87,16 @@ class ModuleContext:
         """The text's own line ending (what inserted lines must use)."""
         match = LINE_BREAK.search(self.unit.text)
         return match.group() if match else self.unit.newline
+
+    @cached_property
+    def dropped_words(self) -> frozenset[str]:
+        """Every word (identifier-like) in the lines slicing dropped, code, comments and
+        strings alike: what a rule checks before it states a finding from the slice."""
+        if not self.dropped_lines:
+            return frozenset()
+        lines = self.text_lines
+        text = "\n".join("\n".join(lines[first - 1 : last]) for first, last in self.dropped_lines)
+        return frozenset(_WORD.findall(text))
 
     def require_whole_class(self, cls: cst.ClassDef) -> None:
         """Raise :class:`NeedsWholeFile` if slicing dropped methods of ``cls`` that may name

@@ -11,6 +11,7 @@ names from :attr:`Facts.vocabulary`; see :mod:`gradlint.analyzer.vocabulary`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -260,13 +261,22 @@ class Facts:
             consumption = self.backward_consumption(site)
             if consumption.intent and not consumption.consumed:
                 found.append(consumption)
-        if found and self.ctx.line_map is not None:
-            # A sliced file may lack the caller that steps: a finding is only ever stated
-            # from the whole file (rare, so the second parse costs little).
+        if found and not self.slice_answers(c.site.scope for c in found):
+            # A sliced file may lack the caller that steps: then the finding is only stated
+            # from the whole file.
             from gradlint.analyzer.context import NeedsWholeFile
 
             raise NeedsWholeFile("unstepped backward")
         return found
+
+    def slice_answers(self, scopes: Iterable[Scope]) -> bool:
+        """Whether PyTorch findings in these scopes, read from a slice, are the whole
+        file's (:mod:`gradlint.analyzer.slice_evidence`); always True for a whole file."""
+        if self.ctx.line_map is None:
+            return True
+        from gradlint.analyzer.slice_evidence import slice_answers
+
+        return slice_answers(self.ctx, self.torch_steps.vocabulary, scopes)
 
     @cached_property
     def cut_losses(self) -> list[CutLoss]:
@@ -279,7 +289,8 @@ class Facts:
 
         sites = {site.call: site for site in self.backward_sites}
         found = []
-        for cut in cut_losses(self.ctx.module):
+        functions = [s.node for s in self.tapes.scopes if not s.is_module]
+        for cut in cut_losses(self.ctx.module, functions):  # type: ignore[arg-type]
             site = sites.get(cut.backward)
             if site is not None and self.backward_consumption(site).intent:
                 found.append(cut)

@@ -308,16 +308,19 @@ class _CallerSearch:
         for call, mapping in labels:
             for i, label in mapping.items():
                 uses = flow.uses.get(label)
-                ref = CallerRef(name, module.where(call), tuple(flow.holders.get(label, ())))
-                if not uses and not any(not h.startswith("_") for h in ref.holders):
+                holders = tuple(flow.holders.get(label, ()))
+                if not uses and not any(not h.startswith("_") for h in holders):
                     # ``loss, _ = grad(...)``, ``grad(...)[0]``: discarded on purpose.
                     outcomes[i].append(Outcome(Verdict.UNKNOWN))
                 elif not uses:
+                    # The position only where a message may name it: in a large class,
+                    # positions cost the code of the whole statement.
+                    ref = CallerRef(name, module.where(call), holders)
                     outcomes[i].append(Outcome(Verdict.DROPPED, (ref,)))
                     self._note_loop(caller, [call], ref)
                 elif uses == {(FateKind.RETURNED, RETURN_REASON)} and not caller.is_module:
                     further[label] = self._fresh()
-                    refs[label] = ref
+                    refs[label] = CallerRef(name, module.where(call), holders)
                 else:
                     outcomes[i].append(Outcome(Verdict.REACHES))
         if further:

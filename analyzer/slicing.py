@@ -81,6 +81,12 @@ class Slice:
     #: Only a rare question needs them (GL001's intent check, for unused gradients): the
     #: analyzer then asks for the whole file (:class:`~gradlint.analyzer.context.NeedsWholeFile`).
     optimizer_classes: frozenset[str] = frozenset()
+    #: The runs of the source's lines that were dropped (first, last; 1-based, inclusive):
+    #: a rule can check that nothing in them bears on a finding before stating it from the
+    #: slice (:mod:`gradlint.analyzer.slice_evidence`).
+    dropped_lines: tuple[tuple[int, int], ...] = ()
+    #: Kept classes that lost some of their members.
+    partial_classes: frozenset[str] = frozenset()
 
 
 def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
@@ -140,17 +146,23 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
                         keep_line[number] = False
     parts = []
     line_map = []
+    dropped: list[tuple[int, int]] = []
     kept_lines = 0
     for number, line in enumerate(lines, start=1):
         if keep_line[number]:
             parts.append(line)
             line_map.append(number)
             kept_lines += 1
-        elif keep_line[number - 1] and line.endswith(("\n", "\r")):
-            # One empty line stands for the whole dropped run: LibCST turns every empty
-            # line into a node, and thousands of them cost a third of the parse.
-            parts.append(line[len(line.rstrip("\r\n")) :])
-            line_map.append(number)
+            continue
+        if keep_line[number - 1]:
+            dropped.append((number, number))
+            if line.endswith(("\n", "\r")):
+                # One empty line stands for the whole dropped run: LibCST turns every empty
+                # line into a node, and thousands of them cost a third of the parse.
+                parts.append(line[len(line.rstrip("\r\n")) :])
+                line_map.append(number)
+        else:
+            dropped[-1] = (dropped[-1][0], number)
     facts = _import_facts(unit.statements for unit in units)
     if any(_libcst_rejects(stmt) for unit in units for stmt in unit.statements):
         return None
@@ -165,7 +177,16 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
         for unit in sliced_classes
         if any(not m.keep and _any_between(optimizer_lines, m.first, m.last) for m in unit.members)
     )
-    return Slice("".join(parts), kept_lines, len(lines), facts, tuple(line_map), partial)
+    return Slice(
+        "".join(parts),
+        kept_lines,
+        len(lines),
+        facts,
+        tuple(line_map),
+        partial,
+        tuple(dropped),
+        frozenset(unit.node.name for unit in sliced_classes),  # type: ignore[attr-defined]
+    )
 
 
 def import_facts(tree: ast.Module) -> ImportFacts:

@@ -135,6 +135,42 @@ def load_source(
         from gradlint.analyzer import notebooks
 
         return notebooks.load_notebook(raw, display_path)
-    if required is not None and not any(token in raw for token in required):
+    if required is not None and not _may_contain(raw, required):
         return None
     return decode_python(raw, display_path)
+
+
+def _may_contain(raw: bytes, required: tuple[bytes, ...]) -> bool:
+    """Whether any of ``required`` is in ``raw``: most files of a tree hold none, and for
+    them a few searches for substrings the tokens share (``adient`` for ``GradientTape``
+    and the four ``...gradients(``) answer in a third of the time of one search per token."""
+    if not any(needle in raw for needle in _needles(required)):
+        return False
+    return any(token in raw for token in required)
+
+
+_NEEDLES: dict[tuple[bytes, ...], tuple[bytes, ...]] = {}
+#: The length of a shared substring: long enough to be rare in code.
+_HUB_LENGTH = 6
+
+
+def _needles(required: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """Substrings such that every token of ``required`` contains one (greedily, the one
+    most tokens share first); a token sharing none is its own needle."""
+    needles = _NEEDLES.get(required)
+    if needles is None:
+        left = set(required)
+        chosen: list[bytes] = []
+        while left:
+            hubs: dict[bytes, set[bytes]] = {}
+            for token in left:
+                for i in range(len(token) - _HUB_LENGTH + 1):
+                    hubs.setdefault(token[i : i + _HUB_LENGTH], set()).add(token)
+            best = max(sorted(hubs), key=lambda hub: len(hubs[hub]), default=None)
+            if best is None or len(hubs[best]) < 2:
+                chosen.extend(sorted(left))
+                break
+            chosen.append(best)
+            left -= hubs[best]
+        needles = _NEEDLES[required] = tuple(chosen)
+    return needles

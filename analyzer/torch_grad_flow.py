@@ -18,8 +18,9 @@ other terms carry: that term contributes nothing to any gradient.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -454,10 +455,21 @@ def _cut_term(
     return found
 
 
-def cut_losses(module: cst.Module) -> list[CutLoss]:
-    """Every backward site whose loss, or an additive term of it, reaches no model."""
+def cut_losses(
+    module: cst.Module, functions: Iterable[cst.FunctionDef] | None = None
+) -> list[CutLoss]:
+    """Every backward site whose loss, or an additive term of it, reaches no model.
+
+    ``functions``: every function of the module, when the caller has them (the facts'
+    shared scopes): then the tree is not walked again to find them."""
     results: list[CutLoss] = []
-    for scope, grad, context in _scopes(module):
+    if functions is None:
+        scopes = _scopes(module)
+    else:
+        scopes = itertools.chain(
+            [(module, True, None)], ((f, *_decorator_mode(f)) for f in functions)
+        )
+    for scope, grad, context in scopes:
         record = _ScopeRecord()
         recorder = _Recorder(record, grad, context)
         if isinstance(scope, cst.FunctionDef):

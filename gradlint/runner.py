@@ -289,7 +289,7 @@ def _in_forked_pool(
     try:
         _, results, failures = run_tasks(
             lean_units(),
-            functools.partial(safe_analyze, codes=codes),
+            functools.partial(_worker_task, codes=codes),
             workers,
             (lambda: _warm_up(codes)) if workers > 1 else None,
             time_limit=_time_limit(),
@@ -354,7 +354,18 @@ def _warn_pool_broken(missing: int) -> None:
 
 
 def _warm_up(codes: list[str]) -> None:
+    from gradlint.engine import collect_between_files
+
     safe_analyze(SourceUnit(path="<warm-up>.py", text=_WARM_UP_SOURCE), codes)
+    collect_between_files()  # before the other workers are forked from this one
+
+
+def _worker_task(unit: SourceUnit, codes: list[str]) -> list[Finding]:
+    """One file in a forked worker, which only ever analyzes files and then ends."""
+    from gradlint.engine import collect_between_files
+
+    collect_between_files()
+    return safe_analyze(unit, codes)
 
 
 def _in_executor(

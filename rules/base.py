@@ -99,6 +99,12 @@ class Rule:
     #: in code, for a ``.py`` file (a mention only in comments, strings and plain imports
     #: does not count; see :mod:`gradlint.analyzer.code_mentions`).
     required_text: ClassVar[tuple[str, ...]] = ("GradientTape",)
+    #: When set, the required text counts only as (the end of) one of these whole names,
+    #: called (``loss.backward(``, ``self.manual_backward(``) or imported under another
+    #: name (``import ... backward as bw``): the rule's facts start from such a call, so a
+    #: file where the text is only part of longer names (``_backward``,
+    #: ``save_for_backward``) or never called is not parsed for it.
+    required_calls: ClassVar[tuple[str, ...]] = ()
     VALID: ClassVar[list[str]] = []
     INVALID: ClassVar[list[Invalid]] = []
 

@@ -54,6 +54,7 @@ for x, y in loader:
     optimizer.step()
 """
     required_text = ("backward",)
+    required_calls = ("backward", "manual_backward")
 
     #: rules/examples/gl101/valid/*.py and invalid/*.py, one program per file.
     VALID = ExampleFiles("valid")

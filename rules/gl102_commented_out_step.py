@@ -43,6 +43,7 @@ for x, y in loader:
     optimizer.step()
 """
     required_text = ("backward",)
+    required_calls = ("backward", "manual_backward")
 
     VALID = ExampleFiles("valid")
     INVALID = ExampleFiles("invalid")

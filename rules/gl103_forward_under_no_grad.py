@@ -47,6 +47,7 @@ loss.backward()
 optimizer.step()
 """
     required_text = ("backward",)
+    required_calls = ("backward", "manual_backward")
 
     #: rules/examples/gl103/valid/*.py and invalid/*.py, one program per file.
     VALID = ExampleFiles("valid")

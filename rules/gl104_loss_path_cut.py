@@ -45,6 +45,7 @@ loss = reconstruction + 1e-3 * adv.mean()
 loss.backward()
 """
     required_text = ("backward",)
+    required_calls = ("backward", "manual_backward")
 
     #: rules/examples/gl104/valid/*.py and invalid/*.py, one program per file.
     VALID = ExampleFiles("valid")

@@ -64,6 +64,7 @@ model = ModuleValidator.fix(model)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 """
     required_text = ("backward",)
+    required_calls = ("backward", "manual_backward")
 
     #: rules/examples/gl105/valid/*.py and invalid/*.py, one program per file.
     VALID = ExampleFiles("valid")

@@ -54,6 +54,7 @@ for x, y in loader:
 """
     severity = "warning"
     required_text = ("backward",)
+    required_calls = ("backward", "manual_backward")
 
     #: rules/examples/gl106/valid/*.py and invalid/*.py, one program per file.
     VALID = ExampleFiles("valid")

@@ -65,6 +65,7 @@ for step, (x, y) in enumerate(loader):
 """
     severity = "warning"
     required_text = ("backward",)
+    required_calls = ("backward", "manual_backward")
 
     #: rules/examples/gl107/valid/*.py and invalid/*.py, one program per file.
     VALID = ExampleFiles("valid")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mixed_tree import sources
 
 from gradlint import engine
@@ -153,3 +157,59 @@ def test_a_worker_reuses_the_mentions_the_prefilter_found(
     monkeypatch.setattr(module, "_code_mentions", no_lexing)
     fresh = SourceUnit(path="step.py", text=FROZEN_STEP, mentions=unit.mentions)
     assert [f.code for f in engine.analyze_unit(fresh, ALL_CODES)] == ["GL001"]
+
+
+#: The lexer's first form: a prefix matched by the pattern, bodies one character at a time.
+#: The faster one must find exactly its spans.
+_REFERENCE_LEXEME = re.compile(
+    r"""
+    (?P<comment>\#[^\r\n]*)
+    | (?P<prefix>[rRbBuUfF]{0,2})
+      (?P<string>
+          '''(?:\\(?:\r\n|.)|[^\\])*?'''
+        | \"\"\"(?:\\(?:\r\n|.)|[^\\])*?\"\"\"
+        | '(?:\\(?:\r\n|.)|[^\\'\r\n])*'
+        | "(?:\\(?:\r\n|.)|[^\\"\r\n])*"
+      )
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_PIECES = ["'", '"', "'''", '"""', "\\", "#", "\n", "\r\n", " ", "x", "f", "r", "b", "R", "F"]
+_PIECES += ["u", "{", "}", "rb", "fr", "if", "GradientTape", "(", "''", '""']
+
+
+def _reference_spans(text: str) -> list[tuple[int, int, bool]]:
+    """What the first lexer recorded: (start, end, may hold code) per span."""
+    from gradlint.analyzer.code_mentions import _balanced_fields
+
+    spans = []
+    for match in _REFERENCE_LEXEME.finditer(text):
+        prefix = match.group("prefix") or ""
+        is_f = "f" in prefix or "F" in prefix
+        spans.append((match.start(), match.end(), is_f))
+        if is_f and not _balanced_fields(match.group("string")):
+            spans.append((match.end(), len(text) + 1, True))
+            break
+    return spans
+
+
+def _spans(text: str) -> list[tuple[int, int, bool]]:
+    from gradlint.analyzer.code_mentions import _InertSpans
+
+    spans = _InertSpans(text, len(text))
+    return list(zip(spans.starts, spans.ends, spans.code_inside, strict=True))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_the_lexer_finds_the_spans_of_the_reference_pattern(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _spans(text) == _reference_spans(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["rb'x'", "f'{a}'b'c'", "'a'f'b'", "xf'{'", "frb'x'", "Rb'''a\\''''", "if'x'#c\n", "u''''"],
+)
+def test_string_prefixes_are_read_back_as_the_pattern_matched_them(text: str) -> None:
+    assert _spans(text) == _reference_spans(text)

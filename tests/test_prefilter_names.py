@@ -32,11 +32,37 @@ NAME_END = {
     "owner": "accelerator.backward(loss)\n",
     "function": "from torch.autograd import backward as bw\nbw(loss)\n",
     "lightning": "self.manual_backward(loss)\n",
-    "end of text": "f = loss.backward",
+    "end of text": "t = tf.GradientTape",
+    "spaced call": "loss.backward (retain_graph=True)\n",
+    "call across lines": "(loss\n .backward  # all of it\n (retain_graph=True))\n",
+    "continued call": "loss.backward \\\n()\n",
     "longer name ending in it": "tape = hvd.DistributedGradientTape(tape)\n",
     "tape": "with tf.GradientTape() as tape:\n    pass\n",
     "both kinds": "x = go_backwards\nloss.backward()\n",
 }
+
+
+#: The PyTorch rules start from a call of ``backward`` (or ``manual_backward``), or an
+#: import of it under another name (``Rule.required_calls``): a name that only contains it,
+#: or a backward that is never called, holds no backward site.
+NOT_CALLED = {
+    "as a value": "f = loss.backward\n",
+    "end of text": "f = loss.backward",
+    "private name": "grads = self._backward(grad_output)\n",
+    "autograd context": "ctx.save_for_backward(x)\n",
+    "longer call": "y = forward_backward(x)\n",
+    "attribute compared": "if op.backward is None:\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("text", NOT_CALLED.values(), ids=NOT_CALLED.keys())
+def test_a_backward_that_is_never_called_is_not_a_mention(text: str) -> None:
+    assert not engine.needs_parse(text, ALL_CODES)
+
+
+def test_the_call_must_be_in_code() -> None:
+    assert not engine.needs_parse("f = loss.backward  # loss.backward()\n", ALL_CODES)
+    assert not engine.needs_parse("doc = 'call loss.backward() first'\n", ALL_CODES)
 
 
 @pytest.mark.parametrize("text", NOT_A_NAME_END.values(), ids=NOT_A_NAME_END.keys())
@@ -62,13 +88,23 @@ def test_every_example_with_a_finding_ends_a_name_in_code(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Analyzed with the prefilter off, every source with a finding passes it."""
-    monkeypatch.setattr(engine, "_ends_a_name_in_code", lambda text, token: True)
-    checked = 0
+
+    def prefilter_off() -> None:
+        monkeypatch.setattr(engine, "_ends_a_name_in_code", lambda text, token: True)
+        monkeypatch.setattr(engine, "_called_in_code", lambda text, token, names: True)
+
+    prefilter_off()
+    checked = called = 0
     for name, text in sources().items():
         for finding in engine.analyze_unit(SourceUnit(path=f"{name}.py", text=text), ALL_CODES):
             checked += 1
-            required = get_rule(finding.code).required_text
+            rule = get_rule(finding.code)
             monkeypatch.undo()
-            assert any(engine._ends_a_name_in_code(text, token) for token in required), name
-            monkeypatch.setattr(engine, "_ends_a_name_in_code", lambda text, token: True)
-    assert checked > 40
+            assert any(engine._ends_a_name_in_code(text, t) for t in rule.required_text), name
+            if rule.required_calls:
+                called += 1
+                assert any(
+                    engine._called_in_code(text, t, rule.required_calls) for t in rule.required_text
+                ), name
+            prefilter_off()
+    assert checked > 40 and called > 10
