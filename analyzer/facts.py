@@ -365,7 +365,14 @@ class Facts:
             return []
         from gradlint.analyzer.torch_eval_mode import eval_mode_leaks
 
-        return eval_mode_leaks(self)
+        found = eval_mode_leaks(self)
+        if found and self.ctx.line_map is not None:
+            # Stated only from the whole file: a slice may lack the model's class (which
+            # may show that eval mode changes nothing) or a helper that switches it back.
+            from gradlint.analyzer.context import NeedsWholeFile
+
+            raise NeedsWholeFile("eval-mode leak")
+        return found
 
     @cached_property
     def gradients_dropped_by_callers(self) -> list[DroppedByCaller]:

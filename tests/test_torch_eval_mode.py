@@ -168,3 +168,35 @@ def test_a_model_nothing_trains_is_left_alone(facts_of):
     assert _leaks(facts_of, text) == []
     trained = text.replace("    for i,", "    target_net.to('cpu').train()\n    for i,")
     assert _leaks(facts_of, trained) == [("target_net", (), "target_net")]
+
+
+def test_stated_from_the_whole_file_not_a_slice():
+    # The slice of a file keeps the training function, not the model's class: read from the
+    # slice alone, the linear-only model would look like one whose mode matters.
+    from gradlint.analyzer.sources import SourceUnit
+    from gradlint.engine import analyze_unit
+
+    text = (
+        "import torch\n"
+        "from torch import nn\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(2, 1)\n"
+        "    def forward(self, x):\n"
+        "        return self.fc(x)\n"
+        "def unrelated(x):\n"
+        "    return x * 2\n"
+        "def train(loader):\n"
+        "    model = Net()\n"
+        "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    model.train()\n"
+        "    for x, y in loader:\n"
+        "        opt.zero_grad()\n"
+        "        torch.nn.functional.mse_loss(model(x), y).backward()\n"
+        "        opt.step()\n"
+        "        model.eval()\n"
+    )
+    assert analyze_unit(SourceUnit("t.py", text), ["GL107"]) == []
+    with_dropout = text.replace("nn.Linear(2, 1)", "nn.Sequential(nn.Linear(2, 1), nn.Dropout())")
+    assert [f.line for f in analyze_unit(SourceUnit("t.py", with_dropout), ["GL107"])] == [19]
