@@ -522,6 +522,13 @@ class FlowAnalysis:
         elif not isinstance(func, cst.Name):
             receiver = self._eval(func, state)
         args = [self._eval(arg.value, state) for arg in call.args]
+        if site is None and isinstance(func, cst.Name):
+            callee = state.get(func.value, NOTHING)
+            if callee:
+                # A gradient function (``grad = tfe.implicit_gradients(loss_fn)``) is called
+                # for its gradients: the call's value is the function's gradients.
+                self._use(self._union(args), f"passed to {func.value}()", FateKind.PASSED)
+                return Val(self._all_sites(callee))
         if site is not None:
             if site in self.table.graph:
                 for val in (receiver, *args):

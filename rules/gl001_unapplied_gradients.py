@@ -81,6 +81,8 @@ def train_step(x, y):
         "compute_gradients(",
         "get_gradients(",
         "def apply_gradients(",
+        "implicit_gradients(",
+        "implicit_value_and_gradients(",
     )
 
     #: rules/examples/gl001/valid/*.py and invalid/*.py, one program per file.
@@ -111,6 +113,8 @@ def train_step(x, y):
 def message(problem: UnappliedSite) -> str:
     """Names the dropped gradients and writes the update that would apply them."""
     names = problem.gradient_names
+    if problem.site.gradient_function:
+        return _function_message(problem)
     grads = ", ".join(names) if names else None
     subject = f"gradients '{grads}'" if grads else "the result of tape.gradient"
     grads_expr = names[0] if len(names) == 1 else f"[{grads}]" if names else "grads"
@@ -132,6 +136,21 @@ def message(problem: UnappliedSite) -> str:
     action = f"add {fix}" if grads else f"assign it, grads = tape.gradient(...), and add {fix}"
     return (
         f"{subject} of '{sources}' {verb} an optimizer update; the weights stay frozen ({action})"
+    )
+
+
+def _function_message(problem: UnappliedSite) -> str:
+    """TF1 eager's ``grad = tfe.implicit_gradients(loss_fn)``: the function is never called
+    for an update."""
+    name = problem.gradient_names[0] if problem.gradient_names else None
+    attr = getattr(problem.site.call.func, "attr", None)  # tfe.implicit_value_and_gradients
+    with_value = attr is not None and "value" in attr.value
+    called = f"{name or 'grad_fn'}(...)" + ("[1]" if with_value else "")
+    subject = f"gradient function '{name}'" if name else "the gradient function"
+    return (
+        f"{subject} yields the gradients of every trainable variable it touches, and none "
+        f"of them reaches an optimizer update; the weights stay frozen (add "
+        f"{problem.optimizer_text}.apply_gradients({called}))"
     )
 
 
