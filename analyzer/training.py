@@ -242,9 +242,21 @@ class ModuleFacts:
         for name, position in self.module_optimizers.items():
             if not scope.is_module or position < site.statement_index:
                 found.append(name)
+            elif position == site.statement_index and self._built_before(name, site):
+                # ``with tf.name_scope("SGD"): optimizer = ...; grads = tf.gradients(...)``
+                found.append(name)
         result = list(dict.fromkeys(found))
         self._optimizers[key] = result
         return result
+
+    def _built_before(self, name: str, site: GradientSite) -> bool:
+        """Whether the top-level statement that holds ``site`` binds ``name`` to an
+        optimizer before it reaches the site's call (source order is execution order in the
+        straight-line blocks of module-level code)."""
+        statement = self.ctx.module.body[site.statement_index]
+        finder = _BuiltBefore(self, name, site.call)
+        finder.walk(statement)
+        return finder.built
 
     @cached_property
     def has_optimizer(self) -> bool:
@@ -520,6 +532,32 @@ class _LoopReferences(LoopDepth, FastVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if self.depth:
             self.names.add(node.value)
+
+
+class _BuiltBefore(ShallowVisitor):
+    """Walks one statement in source order until ``call``: was ``name`` bound to an
+    optimizer construction on the way?"""
+
+    def __init__(self, module: ModuleFacts, name: str, call: cst.Call) -> None:
+        self.module = module
+        self.name = name
+        self.call = call
+        self.built = False
+        self.done = False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        if node is self.call:
+            self.done = True
+        return not self.done
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        if self.done:
+            return False
+        if self.module.is_optimizer_construction(node.value) and any(
+            dotted_name(t.target) == self.name for t in node.targets
+        ):
+            self.built = True
+        return True
 
 
 class _OptimizerReferences(ShallowVisitor):
