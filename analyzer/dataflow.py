@@ -1007,6 +1007,14 @@ def assigned_names(scope: Scope) -> set[str]:
     return collector.names | set(scope.params())
 
 
+def rebound_names(scope: Scope) -> set[str]:
+    """The names the scope's own code binds (its parameters only where it rebinds them)."""
+    collector = _AssignedNames()
+    for stmt in scope.body():
+        collector.walk(stmt)
+    return collector.names
+
+
 def _join(base: State, *others: State) -> State:
     merged = dict(base)
     for other in others:
