@@ -8,6 +8,7 @@ training step before a dropped gradient counts as unapplied.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -239,6 +240,7 @@ class ModuleFacts:
             for stmt in cls.body.body:
                 refs.walk(stmt)
             found += refs.found
+            found += self._inherited_optimizers(scope)
         for name, position in self.module_optimizers.items():
             if not scope.is_module or position < site.statement_index:
                 found.append(name)
@@ -248,6 +250,22 @@ class ModuleFacts:
         result = list(dict.fromkeys(found))
         self._optimizers[key] = result
         return result
+
+    def _inherited_optimizers(self, scope: Scope) -> list[str]:
+        """``self.encoder_optimizer`` that a base class in another module of the project
+        assigns: the subclass's steps train with it (cause 9 of issue #14: the only
+        optimizer a subclass names may be the one its lost update used)."""
+        project = self.ctx.project
+        cls = _top_class(scope)
+        if project is None or cls is None:
+            return []
+        name = self.vocabulary.optimizer_name
+        reads = self.vocabulary.optimizer_state_reads
+        return [
+            f"self.{attr}"
+            for attr in project.inherited_attributes(cls.name.value)
+            if name.search(attr) and attr not in reads
+        ]
 
     def _built_before(self, name: str, site: GradientSite) -> bool:
         """Whether the top-level statement that holds ``site`` binds ``name`` to an
@@ -444,7 +462,46 @@ class _WeightProof:
                     return True
                 if self.holds(value, method, depth):
                     return True
+        return self._inherited_weights(expr.attr.value, scope)
+
+    def _inherited_weights(self, attr: str, scope: Scope) -> bool:
+        """``self.log_alpha`` that a base class in another module of the project assigns a
+        ``tf.Variable`` (or ``self.add_weight(...)``, or a model's trainable variables)."""
+        project = self.module.ctx.project
+        cls = _top_class(scope)
+        if project is None or cls is None:
+            return False
+        values = project.inherited_attributes(cls.name.value).get(attr, [])
+        return any(_ast_weights(v, self.vocabulary) for v in values)
+
+
+def _top_class(scope: Scope) -> cst.ClassDef | None:
+    """The top-level class the scope belongs to (the project index knows only those)."""
+    for s in scope.chain():
+        if s.class_node is not None:
+            return s.class_node if s.parent is not None and s.parent.is_module else None
+    return None
+
+
+def _ast_weights(value: ast.expr, vocabulary: Vocabulary) -> bool:
+    """An ``ast`` value (from another module) that surely holds weights."""
+    if isinstance(value, ast.Attribute) and value.attr in vocabulary.trainable_attributes:
+        return True
+    if isinstance(value, ast.List | ast.Tuple):
+        return bool(value.elts) and all(_ast_weights(e, vocabulary) for e in value.elts)
+    if not isinstance(value, ast.Call):
         return False
+    func = value.func
+    last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if last == vocabulary.variable_class:
+        return True
+    factory = vocabulary.weight_factory.rsplit(".", 1)[-1]
+    return (
+        last == factory
+        and isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "self"
+    )
 
 
 class _Returns(ShallowVisitor):
