@@ -130,9 +130,9 @@ def _foreign_cell(cell: dict) -> bool:
         return False
     for key, field in _CELL_LANGUAGE_KEYS:
         value = metadata.get(key)
-        if isinstance(value, dict) and isinstance(value.get(field), str) and value[field]:
-            if "python" not in value[field].lower():
-                return True
+        language = value.get(field) if isinstance(value, dict) else None
+        if isinstance(language, str) and language and "python" not in language.lower():
+            return True
     return False
 
 
