@@ -149,6 +149,7 @@ class FlowAnalysis:
         self.params = set(scope.params())
         self.globals: set[str] = set()
         self.assigned = assigned_names(scope)
+        self._rebound: set[str] | None = None
 
     # ----------------------------------------------------------------- entry point
     def run(self) -> FlowResult:
@@ -251,7 +252,12 @@ class FlowAnalysis:
         if isinstance(small, cst.Expr):
             self._eval(small.value, state)
         elif isinstance(small, cst.Assign):
-            val = self._eval(small.value, state)
+            if self._rebinding_transform(small):
+                assert isinstance(small.value, cst.Call)
+                # ``grads = transform_grads_fn(grads)``: the parameter gives them back.
+                val = self._union(self._eval(arg.value, state) for arg in small.value.args)
+            else:
+                val = self._eval(small.value, state)
             for target in small.targets:
                 self._assign_target(target.target, val, state)
         elif isinstance(small, cst.AnnAssign):
@@ -282,6 +288,32 @@ class FlowAnalysis:
         elif isinstance(small, cst.Del):
             pass
         return False
+
+    def _rebinding_transform(self, small: cst.Assign) -> bool:
+        """``grads = transform_grads_fn(grads)``: a callable *parameter* whose result is
+        bound back to the name it was given. A hook of a library function that gives the
+        gradients back transformed (tf_agents' ``transform_grads_fn``) rather than an
+        unknown call that may apply them; one named like an update or an optimizer still
+        counts as one that may apply."""
+        call = small.value
+        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name)):
+            return False
+        name = call.func.value
+        if name not in self.params:
+            return False
+        if self._rebound is None:
+            self._rebound = rebound_names(self.scope)
+        if name in self._rebound:
+            return False
+        if self.vocabulary.update_method.search(name) or self.vocabulary.optimizer_name.search(
+            name
+        ):
+            return False
+        targets = {dotted_name(t.target) for t in small.targets}
+        return len(targets) == 1 and any(
+            arg.keyword is None and not arg.star and dotted_name(arg.value) in targets
+            for arg in call.args
+        )
 
     def _if(self, stmt: cst.If, state: State) -> tuple[State, bool]:
         self._eval(stmt.test, state)
