@@ -6,7 +6,8 @@ def create_train_op(total_loss, optimizer, transform_grads_fn=None, apply_fn=Non
     if transform_grads_fn:
         grads = transform_grads_fn(grads)
     # Passed to a callable parameter without taking its result back: it may apply them.
-    apply_fn(grads)
+    with tf.name_scope("train_op"):
+        apply_fn(grads)
     return total_loss
 
 
