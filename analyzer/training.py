@@ -66,10 +66,14 @@ class ModuleFacts:
         collector = _LoopReferences()
         collector.walk(ctx.module)
         self.loop_references = collector.names
+        #: scope -> the ``X.optimizer`` spellings of its ``X.compile(optimizer=...)`` calls.
+        self.compiled: dict[Scope, list[str]] = {}
         for scope in index.scopes:
             binder = _Bindings()
             walk_scope(scope, binder)
             self.bindings[scope] = binder.values
+            if binder.compiled:
+                self.compiled[scope] = binder.compiled
         #: module-level name -> index of the first top-level statement that binds it to an
         #: optimizer construction.
         self.module_optimizers: dict[str, int] = {}
@@ -79,6 +83,9 @@ class ModuleFacts:
             for name, values in binder.values.items():
                 if any(self.is_optimizer_construction(v) for v in values):
                     self.module_optimizers.setdefault(name, position)
+            for name in binder.compiled:
+                # ``model.compile(optimizer="adam")``: ``model.optimizer`` trains it.
+                self.module_optimizers.setdefault(name, position)
 
     # ------------------------------------------------------------------ weights
     #: How far a proof may follow names, wrappers and helpers (cycles are cut separately).
@@ -233,6 +240,7 @@ class ModuleFacts:
             for name, values in self.bindings.get(s, {}).items():
                 if any(self.is_optimizer_construction(v) for v in values):
                     found.append(name)
+            found += self.compiled.get(s, [])
         cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
         if cls is not None:
             self.ctx.require_whole_class(cls)
@@ -641,10 +649,24 @@ class _OptimizerReferences(ShallowVisitor):
 
 
 class _Bindings(ShallowVisitor):
-    """name (or ``self.attr``) -> every value assigned to it in the scope."""
+    """name (or ``self.attr``) -> every value assigned to it in the scope; and the
+    ``X.optimizer`` of every ``X.compile(optimizer=...)`` (Keras keeps it there)."""
 
     def __init__(self) -> None:
         self.values: dict[str, list[cst.BaseExpression]] = {}
+        self.compiled: list[str] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "compile"):
+            return
+        receiver = dotted_name(func.value)
+        if receiver is None:
+            return
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "optimizer":
+                if not (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
+                    self.compiled.append(f"{receiver}.optimizer")
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
