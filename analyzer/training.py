@@ -664,9 +664,9 @@ class _Bindings(ShallowVisitor):
         if receiver is None:
             return
         for arg in node.args:
-            if arg.keyword is not None and arg.keyword.value == "optimizer":
-                if not (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
-                    self.compiled.append(f"{receiver}.optimizer")
+            named = arg.keyword is not None and arg.keyword.value == "optimizer"
+            if named and not (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
+                self.compiled.append(f"{receiver}.optimizer")
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
