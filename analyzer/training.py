@@ -167,6 +167,10 @@ class ModuleFacts:
         cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
         if cls is None:
             return []
+        return self.scopes_of_class(cls)
+
+    def scopes_of_class(self, cls: cst.ClassDef) -> list[Scope]:
+        """The methods of ``cls`` and of its same-module base classes, nearest first."""
         cached = self._class_scopes.get(cls)
         if cached is not None:
             return cached
@@ -458,9 +462,10 @@ class _WeightProof:
 
     def _attribute(self, expr: cst.Attribute, scope: Scope, depth: int) -> bool:
         """``self.w`` where the class (or a same-module base class) assigns weights to it:
-        ``self.w = tf.Variable(...)``, ``self.add_weight(...)``, ``self.params = [...]``."""
+        ``self.w = tf.Variable(...)``, ``self.add_weight(...)``, ``self.params = [...]``;
+        and ``model.w`` where ``model = Model()`` is an instance of such a class."""
         if dotted_name(expr.value) != "self":
-            return False
+            return self._instance_attribute(expr, scope, depth)
         key = f"self.{expr.attr.value}"
         for method in self.module.class_scopes(scope):
             for value in self.module.bindings.get(method, {}).get(key, []):
@@ -471,6 +476,42 @@ class _WeightProof:
                 if self.holds(value, method, depth):
                     return True
         return self._inherited_weights(expr.attr.value, scope)
+
+    def _instance_attribute(self, expr: cst.Attribute, scope: Scope, depth: int) -> bool:
+        """``model.W`` with ``model = Model()`` bound in reach, where ``Model`` is a class of
+        this module whose methods assign ``self.W`` weights (TensorFlow's own custom
+        training tutorial: ``class Model(tf.Module): self.w = tf.Variable(5.0)``)."""
+        if not isinstance(expr.value, cst.Name):
+            return False
+        values: list[tuple[cst.BaseExpression, Scope]] = []
+        for s in scope.chain():
+            bound = self.module.bindings.get(s, {}).get(expr.value.value)
+            if bound:
+                values = [(v, s) for v in bound]
+                break
+        if not values:
+            return False
+        key = f"self.{expr.attr.value}"
+        for value, _ in values:
+            if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+                return False
+            cls = self.module.classes.get(value.func.value)
+            if cls is None or value.func.value in self.imports.aliases:
+                return False
+            if not any(
+                self._attribute_value_is_weights(v, method, depth)
+                for method in self.module.scopes_of_class(cls)
+                for v in self.module.bindings.get(method, {}).get(key, [])
+            ):
+                return False
+        return True
+
+    def _attribute_value_is_weights(
+        self, value: cst.BaseExpression, method: Scope, depth: int
+    ) -> bool:
+        if isinstance(value, cst.Call) and dotted_name(value.func) == self.vocabulary.weight_factory:
+            return True
+        return self.holds(value, method, depth)
 
     def _inherited_weights(self, attr: str, scope: Scope) -> bool:
         """``self.log_alpha`` that a base class in another module of the project assigns a
