@@ -509,7 +509,8 @@ class _WeightProof:
     def _attribute_value_is_weights(
         self, value: cst.BaseExpression, method: Scope, depth: int
     ) -> bool:
-        if isinstance(value, cst.Call) and dotted_name(value.func) == self.vocabulary.weight_factory:
+        factory = self.vocabulary.weight_factory
+        if isinstance(value, cst.Call) and dotted_name(value.func) == factory:
             return True
         return self.holds(value, method, depth)
 
