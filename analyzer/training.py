@@ -68,12 +68,15 @@ class ModuleFacts:
         self.loop_references = collector.names
         #: scope -> the ``X.optimizer`` spellings of its ``X.compile(optimizer=...)`` calls.
         self.compiled: dict[Scope, list[str]] = {}
+        #: Every such spelling (in reach only for the gradients of ``X``'s weights).
+        self.compiled_names: set[str] = set()
         for scope in index.scopes:
             binder = _Bindings()
             walk_scope(scope, binder)
             self.bindings[scope] = binder.values
             if binder.compiled:
                 self.compiled[scope] = binder.compiled
+                self.compiled_names.update(binder.compiled)
         #: module-level name -> index of the first top-level statement that binds it to an
         #: optimizer construction.
         self.module_optimizers: dict[str, int] = {}
@@ -86,6 +89,7 @@ class ModuleFacts:
             for name in binder.compiled:
                 # ``model.compile(optimizer="adam")``: ``model.optimizer`` trains it.
                 self.module_optimizers.setdefault(name, position)
+                self.compiled_names.add(name)
 
     # ------------------------------------------------------------------ weights
     #: How far a proof may follow names, wrappers and helpers (cycles are cut separately).
@@ -232,7 +236,7 @@ class ModuleFacts:
         key = (scope, site.statement_index if scope.is_module else -1)
         cached = self._optimizers.get(key)
         if cached is not None:
-            return cached
+            return self._for_sources(cached, site)
         found: list[str] = []
         for s in scope.chain():
             if s.is_module:
@@ -261,7 +265,22 @@ class ModuleFacts:
                 found.append(name)
         result = list(dict.fromkeys(found))
         self._optimizers[key] = result
-        return result
+        return self._for_sources(result, site)
+
+    def _for_sources(self, found: list[str], site: GradientSite) -> list[str]:
+        """``model.optimizer`` known from ``model.compile(optimizer=...)`` trains ``model``
+        only: it is in reach for the gradients of ``model``'s own weights, not for an
+        autodiff demo's ``[w1, w2]`` a few cells after a notebook compiled a model."""
+        if not self.compiled_names:
+            return found
+        sources = ""
+        if site.sources is not None:
+            sources = self.ctx.module.code_for_node(site.sources).strip()
+        return [
+            name
+            for name in found
+            if name not in self.compiled_names or sources.startswith(name[: -len("optimizer")])
+        ]
 
     def _inherited_optimizers(self, scope: Scope) -> list[str]:
         """``self.encoder_optimizer`` that a base class in another module of the project
