@@ -32,7 +32,10 @@ optimizer's `compute_gradients(loss, var_list)` (without a `var_list`: every tra
 variable) and Keras 2's `optimizer.get_gradients(loss, params)`, with
 `tf.compat.v1.trainable_variables()` and the `TRAINABLE_VARIABLES` collection as weights. A
 gradient fed to another `tf.gradients` (a Hessian-vector product) is used, and gradients of
-a loss that `optimizer.minimize(loss)` trains on the same path are only a summary.
+a loss that `optimizer.minimize(loss)` trains on the same path are only a summary. TF1
+eager's gradient functions (`grad = tfe.implicit_gradients(loss_fn)`,
+`implicit_value_and_gradients`) count too: calling one yields its gradients, and a function
+never called for an update is reported where it is built.
 
 An `apply_gradients(self, grads_and_vars, ...)` override in an optimizer subclass that reads
 its gradients and never hands them on (to `super().apply_gradients`, another optimizer, an
@@ -46,7 +49,9 @@ callers: gradlint follows them into every caller it can see (same module, later 
 cells, `self.` calls of the class, other modules of the project) and reports the
 `tape.gradient` call, naming the caller, when a caller binds them and never applies them.
 A function without a visible caller, a caller inside a test, and an exported
-`@tf.function(input_signature=...)` signature stay quiet.
+`@tf.function(input_signature=...)` signature stay quiet. When such a function differentiates
+a parameter (`def backprop(x, y, variables)`), a caller counts only where it passes weights
+for it.
 """
     why_bad = """
 Nothing fails. The script runs, prints a loss every step, and the weights stay bit-for-bit at
