@@ -159,6 +159,7 @@ def dropped_by_callers(ctx: ModuleContext, facts: Facts) -> list[DroppedByCaller
     by_scope: dict[Scope, list[GradientSite]] = {}
     #: Sites whose sources are a parameter: the weights must come from each caller.
     weights_from: dict[int, str] = {}
+    search_sites: dict[int, GradientSite] = {}
     for site in facts.tapes.sites:
         if site.method != "gradient" or site.expects_error or site.scope.is_module:
             continue
@@ -169,6 +170,7 @@ def dropped_by_callers(ctx: ModuleContext, facts: Facts) -> list[DroppedByCaller
             if parameter is None:
                 continue
             weights_from[CALLER_BASE + site.index] = parameter
+        search_sites[CALLER_BASE + site.index] = site
         by_scope.setdefault(site.scope, []).append(site)
     if not by_scope:
         return []
@@ -184,6 +186,7 @@ def dropped_by_callers(ctx: ModuleContext, facts: Facts) -> list[DroppedByCaller
         if returned is None:
             continue
         search.weights_from = weights_from
+        search.sites = search_sites
         outcomes = search.follow(search.own, scope, returned, 0, frozenset())
         for site in sites:
             outcome = outcomes.get(CALLER_BASE + site.index)
@@ -201,11 +204,38 @@ def _parameter_sources(site: GradientSite) -> str | None:
     tape.gradient(loss, variables)``): the weights arrive from the callers."""
     sources = site.sources
     scope = site.scope
-    if not isinstance(sources, cst.Name) or sources.value not in scope.params():
+    if isinstance(sources, cst.List | cst.Tuple) and sources.elements:
+        # ``[model.W, model.B]`` of a ``model`` parameter: the caller's model decides.
+        roots = {
+            e.value.value.value
+            for e in sources.elements
+            if isinstance(e.value, cst.Attribute) and isinstance(e.value.value, cst.Name)
+        }
+        if len(roots) != 1 or not all(isinstance(e.value, cst.Attribute) for e in sources.elements):
+            return None
+        (root,) = roots
+    elif isinstance(sources, cst.Name):
+        root = sources.value
+    else:
         return None
-    if sources.value in rebound_names(scope):
+    if root not in scope.params() or root in rebound_names(scope):
         return None
-    return sources.value
+    return root
+
+
+def _sources_in_caller(site: GradientSite, argument: cst.BaseExpression) -> cst.BaseExpression:
+    """The site's sources as the caller spells them: the parameter replaced by the call's
+    argument (``[model.W, model.B]`` with ``model`` -> ``agent.model``)."""
+    sources = site.sources
+    if isinstance(sources, cst.List | cst.Tuple):
+        return cst.List(
+            [
+                cst.Element(cst.Attribute(value=argument, attr=e.value.attr))
+                for e in sources.elements
+                if isinstance(e.value, cst.Attribute)
+            ]
+        )
+    return argument
 
 
 def _argument_for(call: cst.Call, callee: Scope, parameter: str) -> cst.BaseExpression | None:
@@ -301,6 +331,8 @@ class _CallerSearch:
         #: Followed id -> the parameter of the gradients' function that holds their sources:
         #: a direct call counts only where it passes weights for it.
         self.weights_from: dict[int, str] = {}
+        #: Followed id -> its site (for the sources a caller must pass weights for).
+        self.sites: dict[int, GradientSite] = {}
 
     # ------------------------------------------------------------------ following
     def follow(
@@ -357,7 +389,14 @@ class _CallerSearch:
                 parameter = self.weights_from.get(i) if callee is not None else None
                 if parameter is not None:
                     argument = _argument_for(call, callee, parameter)
-                    if argument is None or not module.ctx.facts.module.is_weights(argument, caller):
+                    site = self.sites.get(i)
+                    if (
+                        argument is None
+                        or site is None
+                        or not module.ctx.facts.module.is_weights(
+                            _sources_in_caller(site, argument), caller
+                        )
+                    ):
                         # Not surely weights here (an input, a saliency map): no verdict.
                         outcomes[i].append(Outcome(Verdict.UNKNOWN))
                         continue
