@@ -214,6 +214,7 @@ class ProjectModule:
 
     store: SummaryStore
     index: ModuleIndex
+    _inherited: dict[str, dict[str, list[ast.expr]]] = field(default_factory=dict, repr=False)
 
     @property
     def project(self) -> Project:
@@ -247,7 +248,11 @@ class ProjectModule:
         to it, in any of their methods (``self.log_alpha = tf.Variable(...)`` in a base
         agent's ``__init__``), through their own bases too. Read with ``ast``: only the
         facts the weight proof and the optimizer search need, not a flow analysis."""
+        cached = self._inherited.get(cls)
+        if cached is not None:
+            return cached
         found: dict[str, list[ast.expr]] = {}
+        self._inherited[cls] = found
         info = self.index.classes.get(cls)
         if info is None:
             return found
