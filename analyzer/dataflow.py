@@ -150,6 +150,7 @@ class FlowAnalysis:
         self.globals: set[str] = set()
         self.assigned = assigned_names(scope)
         self._rebound: set[str] | None = None
+        self._loop_targets: set[str] | None = None
 
     # ----------------------------------------------------------------- entry point
     def run(self) -> FlowResult:
@@ -192,6 +193,10 @@ class FlowAnalysis:
     def _is_local_container(self, name: str) -> bool:
         if name in self.globals or name in self.params:
             return False
+        if self._loop_targets is None:
+            self._loop_targets = loop_targets(self.scope)
+        if name in self._loop_targets:
+            return False  # an element of what the loop iterates: it may be an attribute's
         return self.scope.is_module or name in self.assigned
 
     # ----------------------------------------------------------------- statements
@@ -979,6 +984,9 @@ class _AssignedNames(FastVisitor):
 
     def __init__(self, comprehension_targets: bool = True) -> None:
         self.names: set[str] = set()
+        #: Targets of ``for`` statements: elements of what they iterate, aliases of storage
+        #: that may outlive the scope (``for spec in self.specs: spec["gv"].append(g)``).
+        self.loop_targets: set[str] = set()
         #: Whether a comprehension's ``for`` targets count (they are the comprehension's own
         #: scope in Python 3; counting them leans towards "local", which is safe for storage).
         self.comprehension_targets = comprehension_targets
@@ -1005,6 +1013,7 @@ class _AssignedNames(FastVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._targets(node.target)
+        self.loop_targets |= _target_names(node.target)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         if self.comprehension_targets:
@@ -1037,6 +1046,14 @@ def assigned_names(scope: Scope) -> set[str]:
     for stmt in scope.body():
         collector.walk(stmt)
     return collector.names | set(scope.params())
+
+
+def loop_targets(scope: Scope) -> set[str]:
+    """The names the scope's ``for`` statements bind (see :class:`_AssignedNames`)."""
+    collector = _AssignedNames()
+    for stmt in scope.body():
+        collector.walk(stmt)
+    return collector.loop_targets
 
 
 def rebound_names(scope: Scope) -> set[str]:
