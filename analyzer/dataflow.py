@@ -149,6 +149,8 @@ class FlowAnalysis:
         self.params = set(scope.params())
         self.globals: set[str] = set()
         self.assigned = assigned_names(scope)
+        self._rebound: set[str] | None = None
+        self._loop_targets: set[str] | None = None
 
     # ----------------------------------------------------------------- entry point
     def run(self) -> FlowResult:
@@ -191,6 +193,10 @@ class FlowAnalysis:
     def _is_local_container(self, name: str) -> bool:
         if name in self.globals or name in self.params:
             return False
+        if self._loop_targets is None:
+            self._loop_targets = loop_targets(self.scope)
+        if name in self._loop_targets:
+            return False  # an element of what the loop iterates: it may be an attribute's
         return self.scope.is_module or name in self.assigned
 
     # ----------------------------------------------------------------- statements
@@ -251,7 +257,12 @@ class FlowAnalysis:
         if isinstance(small, cst.Expr):
             self._eval(small.value, state)
         elif isinstance(small, cst.Assign):
-            val = self._eval(small.value, state)
+            if self._rebinding_transform(small):
+                assert isinstance(small.value, cst.Call)
+                # ``grads = transform_grads_fn(grads)``: the parameter gives them back.
+                val = self._union(self._eval(arg.value, state) for arg in small.value.args)
+            else:
+                val = self._eval(small.value, state)
             for target in small.targets:
                 self._assign_target(target.target, val, state)
         elif isinstance(small, cst.AnnAssign):
@@ -282,6 +293,32 @@ class FlowAnalysis:
         elif isinstance(small, cst.Del):
             pass
         return False
+
+    def _rebinding_transform(self, small: cst.Assign) -> bool:
+        """``grads = transform_grads_fn(grads)``: a callable *parameter* whose result is
+        bound back to the name it was given. A hook of a library function that gives the
+        gradients back transformed (tf_agents' ``transform_grads_fn``) rather than an
+        unknown call that may apply them; one named like an update or an optimizer still
+        counts as one that may apply."""
+        call = small.value
+        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name)):
+            return False
+        name = call.func.value
+        if name not in self.params:
+            return False
+        if self._rebound is None:
+            self._rebound = rebound_names(self.scope)
+        if name in self._rebound:
+            return False
+        if self.vocabulary.update_method.search(name) or self.vocabulary.optimizer_name.search(
+            name
+        ):
+            return False
+        targets = {dotted_name(t.target) for t in small.targets}
+        return len(targets) == 1 and any(
+            arg.keyword is None and not arg.star and dotted_name(arg.value) in targets
+            for arg in call.args
+        )
 
     def _if(self, stmt: cst.If, state: State) -> tuple[State, bool]:
         self._eval(stmt.test, state)
@@ -522,6 +559,13 @@ class FlowAnalysis:
         elif not isinstance(func, cst.Name):
             receiver = self._eval(func, state)
         args = [self._eval(arg.value, state) for arg in call.args]
+        if site is None and isinstance(func, cst.Name):
+            callee = state.get(func.value, NOTHING)
+            if callee:
+                # A gradient function (``grad = tfe.implicit_gradients(loss_fn)``) is called
+                # for its gradients: the call's value is the function's gradients.
+                self._use(self._union(args), f"passed to {func.value}()", FateKind.PASSED)
+                return Val(self._all_sites(callee))
         if site is not None:
             if site in self.table.graph:
                 for val in (receiver, *args):
@@ -940,6 +984,9 @@ class _AssignedNames(FastVisitor):
 
     def __init__(self, comprehension_targets: bool = True) -> None:
         self.names: set[str] = set()
+        #: Targets of ``for`` statements: elements of what they iterate, aliases of storage
+        #: that may outlive the scope (``for spec in self.specs: spec["gv"].append(g)``).
+        self.loop_targets: set[str] = set()
         #: Whether a comprehension's ``for`` targets count (they are the comprehension's own
         #: scope in Python 3; counting them leans towards "local", which is safe for storage).
         self.comprehension_targets = comprehension_targets
@@ -966,6 +1013,7 @@ class _AssignedNames(FastVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._targets(node.target)
+        self.loop_targets |= _target_names(node.target)
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         if self.comprehension_targets:
@@ -998,6 +1046,22 @@ def assigned_names(scope: Scope) -> set[str]:
     for stmt in scope.body():
         collector.walk(stmt)
     return collector.names | set(scope.params())
+
+
+def loop_targets(scope: Scope) -> set[str]:
+    """The names the scope's ``for`` statements bind (see :class:`_AssignedNames`)."""
+    collector = _AssignedNames()
+    for stmt in scope.body():
+        collector.walk(stmt)
+    return collector.loop_targets
+
+
+def rebound_names(scope: Scope) -> set[str]:
+    """The names the scope's own code binds (its parameters only where it rebinds them)."""
+    collector = _AssignedNames()
+    for stmt in scope.body():
+        collector.walk(stmt)
+    return collector.names
 
 
 def _join(base: State, *others: State) -> State:

@@ -63,13 +63,17 @@ def load_notebook(raw: bytes, path: str) -> SourceUnit | SourceError:
     parts: list[str] = []
     next_line = 1
     for index, cell in enumerate(doc.cells):
-        if cell.get("cell_type") != "code":
+        if cell.get("cell_type") != "code" or _foreign_cell(cell):
             continue
         lines = python_lines(_joined(cell["source"]))
         if not lines:
             continue
         file_lines = _file_lines(cell["source"], len(lines), doc.spans.get(index), doc.line_of)
         problem = _syntax_problem(lines)
+        if problem is not None and _reads_as_r(lines):
+            # A notebook that switches to an R runtime for some cells (Colab's "change
+            # runtime type"): those cells are not Python, and not broken either.
+            continue
         if problem is not None:
             reason, line, column = problem
             where = f"cell {index + 1}, line {line}"
@@ -95,6 +99,47 @@ def load_notebook(raw: bytes, path: str) -> SourceUnit | SourceError:
         next_line += len(lines)
     unit.text = "".join(parts)
     return unit
+
+
+#: Where notebook front ends record a code cell's own language (VS Code; .NET Interactive
+#: and Polyglot Notebooks); a value without "python" in it makes the cell not Python.
+_CELL_LANGUAGE_KEYS = (
+    ("vscode", "languageId"),
+    ("dotnet_interactive", "language"),
+    ("polyglot_notebook", "kernelName"),
+)
+#: R read in a cell that CPython rejects: ``x <- value`` at a line's start, ``library(...)``,
+#: ``TRUE``/``FALSE``/``NULL``/``NA`` literals, or a dotted keyword argument
+#: (``row.names=FALSE``), which Python has no spelling for.
+_R_SIGNS = re.compile(
+    r"^\s*[A-Za-z_.][\w.]*\s*<<?-\s*\S"
+    r"|^\s*(library|require|suppressMessages)\("
+    r"|\b(TRUE|FALSE|NULL|NA)\b"
+    r"|[(,]\s*[A-Za-z_]\w*\.[\w.]+\s*=[^=]"
+    r"|%>%|%in%",
+    re.MULTILINE,
+)
+
+_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+
+
+def _foreign_cell(cell: dict) -> bool:
+    """A code cell whose metadata says it is written in another language."""
+    metadata = cell.get("metadata")
+    if not isinstance(metadata, dict):
+        return False
+    for key, field in _CELL_LANGUAGE_KEYS:
+        value = metadata.get(key)
+        language = value.get(field) if isinstance(value, dict) else None
+        if isinstance(language, str) and language and "python" not in language.lower():
+            return True
+    return False
+
+
+def _reads_as_r(lines: list[str]) -> bool:
+    """Whether a cell that does not parse as Python reads as R (see :data:`_R_SIGNS`)."""
+    text = _QUOTED.sub("''", "\n".join(lines))  # words in strings are no sign
+    return _R_SIGNS.search(text) is not None
 
 
 def _syntax_problem(lines: list[str]) -> tuple[str, int, int] | None:

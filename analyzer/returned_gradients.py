@@ -58,6 +58,7 @@ from gradlint.analyzer.dataflow import (
     Val,
     assigned_names,
     join_val,
+    rebound_names,
 )
 from gradlint.analyzer.names import call_label, dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
@@ -156,13 +157,20 @@ def dropped_by_callers(ctx: ModuleContext, facts: Facts) -> list[DroppedByCaller
     :attr:`gradlint.analyzer.facts.Facts.gradients_dropped_by_callers`."""
     module = facts.module
     by_scope: dict[Scope, list[GradientSite]] = {}
+    #: Sites whose sources are a parameter: the weights must come from each caller.
+    weights_from: dict[int, str] = {}
+    search_sites: dict[int, GradientSite] = {}
     for site in facts.tapes.sites:
         if site.method != "gradient" or site.expects_error or site.scope.is_module:
             continue
         if not _only_returned(facts, site):
             continue
         if not module.differentiates_weights(site):
-            continue
+            parameter = _parameter_sources(site)
+            if parameter is None:
+                continue
+            weights_from[CALLER_BASE + site.index] = parameter
+        search_sites[CALLER_BASE + site.index] = site
         by_scope.setdefault(site.scope, []).append(site)
     if not by_scope:
         return []
@@ -177,6 +185,8 @@ def dropped_by_callers(ctx: ModuleContext, facts: Facts) -> list[DroppedByCaller
         returned = _returned(flow, mapping)
         if returned is None:
             continue
+        search.weights_from = weights_from
+        search.sites = search_sites
         outcomes = search.follow(search.own, scope, returned, 0, frozenset())
         for site in sites:
             outcome = outcomes.get(CALLER_BASE + site.index)
@@ -186,6 +196,65 @@ def dropped_by_callers(ctx: ModuleContext, facts: Facts) -> list[DroppedByCaller
                 continue
             problems.append(_problem(ctx, facts, site, outcome.chain))
     return problems
+
+
+def _parameter_sources(site: GradientSite) -> str | None:
+    """The parameter that ``site`` differentiates, when its sources are one parameter of
+    its function that the function never rebinds (``def backprop(x, y, variables): ...
+    tape.gradient(loss, variables)``): the weights arrive from the callers."""
+    sources = site.sources
+    scope = site.scope
+    if isinstance(sources, cst.List | cst.Tuple) and sources.elements:
+        # ``[model.W, model.B]`` of a ``model`` parameter: the caller's model decides.
+        roots = {
+            e.value.value.value
+            for e in sources.elements
+            if isinstance(e.value, cst.Attribute) and isinstance(e.value.value, cst.Name)
+        }
+        if len(roots) != 1 or not all(isinstance(e.value, cst.Attribute) for e in sources.elements):
+            return None
+        (root,) = roots
+    elif isinstance(sources, cst.Name):
+        root = sources.value
+    else:
+        return None
+    if root not in scope.params() or root in rebound_names(scope):
+        return None
+    return root
+
+
+def _sources_in_caller(site: GradientSite, argument: cst.BaseExpression) -> cst.BaseExpression:
+    """The site's sources as the caller spells them: the parameter replaced by the call's
+    argument (``[model.W, model.B]`` with ``model`` -> ``agent.model``)."""
+    sources = site.sources
+    if isinstance(sources, cst.List | cst.Tuple):
+        return cst.List(
+            [
+                cst.Element(cst.Attribute(value=argument, attr=e.value.attr))
+                for e in sources.elements
+                if isinstance(e.value, cst.Attribute)
+            ]
+        )
+    return argument
+
+
+def _argument_for(call: cst.Call, callee: Scope, parameter: str) -> cst.BaseExpression | None:
+    """The expression a call passes for ``parameter`` of ``callee`` (None: not readable)."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == parameter:
+            return arg.value
+    params = callee.params()
+    if callee.class_node is not None and params and params[0] in ("self", "cls"):
+        params = params[1:]
+    positional = []
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            positional.append(arg.value)
+    if parameter in params and params.index(parameter) < len(positional):
+        return positional[params.index(parameter)]
+    return None
 
 
 def _ids(facts: Facts, site: GradientSite) -> tuple[int, ...]:
@@ -259,6 +328,11 @@ class _CallerSearch:
         self._loops: dict[CallerRef, bool] = {}
         #: The lines of the analyzed file its slice keeps (computed when first needed).
         self._kept: set[int] | None = None
+        #: Followed id -> the parameter of the gradients' function that holds their sources:
+        #: a direct call counts only where it passes weights for it.
+        self.weights_from: dict[int, str] = {}
+        #: Followed id -> its site (for the sources a caller must pass weights for).
+        self.sites: dict[int, GradientSite] = {}
 
     # ------------------------------------------------------------------ following
     def follow(
@@ -278,7 +352,7 @@ class _CallerSearch:
                 return {i: Outcome(Verdict.REACHES) for i in ids}
             self.budget -= 1
             for i, outcome in self._caller(
-                caller_module, caller, calls, returned, depth, seen
+                caller_module, caller, calls, returned, depth, seen, scope if depth == 0 else None
             ).items():
                 verdicts[i].append(outcome)
         return {i: _combine(found) for i, found in verdicts.items()}
@@ -291,9 +365,14 @@ class _CallerSearch:
         returned: Val,
         depth: int,
         seen: frozenset,
+        callee: Scope | None = None,
     ) -> dict[int, Outcome]:
         """Each call's result gets ids of its own: a loop that applies what one call
-        returns does not excuse another call of the same scope that drops it."""
+        returns does not excuse another call of the same scope that drops it. ``callee``
+        (the gradients' own function) is given for its direct callers, which must pass
+        weights where the sources are a parameter (:attr:`weights_from`)."""
+        if module.analyzed:
+            self._require_callees_of(module, caller)
         table = SiteTable(recording=module.recording)
         labels: list[tuple[cst.Call, dict[int, int]]] = []
         for call in calls:
@@ -307,6 +386,20 @@ class _CallerSearch:
         refs: dict[int, CallerRef] = {}
         for call, mapping in labels:
             for i, label in mapping.items():
+                parameter = self.weights_from.get(i) if callee is not None else None
+                if parameter is not None:
+                    argument = _argument_for(call, callee, parameter)
+                    site = self.sites.get(i)
+                    if (
+                        argument is None
+                        or site is None
+                        or not module.ctx.facts.module.is_weights(
+                            _sources_in_caller(site, argument), caller
+                        )
+                    ):
+                        # Not surely weights here (an input, a saliency map): no verdict.
+                        outcomes[i].append(Outcome(Verdict.UNKNOWN))
+                        continue
                 uses = flow.uses.get(label)
                 holders = tuple(flow.holders.get(label, ()))
                 if not uses and not any(not h.startswith("_") for h in holders):
@@ -400,10 +493,23 @@ class _CallerSearch:
                 groups.append((module, scope, calls))
         return groups
 
-    def _require_whole_file(self, name: str) -> None:
+    def _require_callees_of(self, module: _Module, caller: Scope) -> None:
+        """A caller kept in the slice only because its loop calls the step may call helpers
+        the slice dropped (``average_gradients(tower_grads)``): unread, such a helper would
+        count as an unknown call that may apply. The whole file is analyzed instead."""
+        if self.ctx.line_map is None:
+            return
+        finder = _CalledNames()
+        walk_scope(caller, finder)
+        local = assigned_names(caller) if not caller.is_module else set()
+        for name in sorted(finder.names - local):
+            if module.helpers.resolve(name, caller) is None:
+                self._require_whole_file(name, definition=True)
+
+    def _require_whole_file(self, name: str, definition: bool = False) -> None:
         """A slice lacks the statements no rule looks at, and so may lack callers or a
-        redefinition: when the name is on a line the slice dropped, the whole file is
-        analyzed instead."""
+        redefinition: when the name is on a line the slice dropped (``definition``: a line
+        that defines it, ``def name``), the whole file is analyzed instead."""
         line_map = self.ctx.line_map
         if line_map is None:
             return
@@ -416,7 +522,11 @@ class _CallerSearch:
                 for text, number in zip(sliced, line_map, strict=False)
                 if text == self.ctx.text_lines[number - 1]
             }
-        word = re.compile(rf"\b{re.escape(name)}\b")
+        word = re.compile(
+            rf"^\s*(async\s+)?(def|class)\s+{re.escape(name)}\b"
+            if definition
+            else rf"\b{re.escape(name)}\b"
+        )
         for number, line in enumerate(self.ctx.text_lines, start=1):
             if name in line and number not in self._kept and word.search(line):
                 from gradlint.analyzer.context import NeedsWholeFile
@@ -543,6 +653,17 @@ def _is_test(module: _Module, scope: Scope) -> bool:
         ):
             return True
     return bool(module.path is not None and _TEST_FILE.match(module.path.name))
+
+
+class _CalledNames(ShallowVisitor):
+    """The plain names a scope calls (``helper(...)``)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name):
+            self.names.add(node.func.value)
 
 
 class _Calls(ShallowVisitor):

@@ -18,6 +18,7 @@ imports from the cache.
 
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,6 +214,7 @@ class ProjectModule:
 
     store: SummaryStore
     index: ModuleIndex
+    _inherited: dict[str, dict[str, list[ast.expr]]] = field(default_factory=dict, repr=False)
 
     @property
     def project(self) -> Project:
@@ -240,6 +242,85 @@ class ProjectModule:
 
     def summary(self, target: Target, depth: int) -> FunctionSummary | None:
         return self.store.summary(target, depth)
+
+    def inherited_attributes(self, cls: str) -> dict[str, list[ast.expr]]:
+        """``self.<attr>`` -> the values the base classes of ``cls`` in other modules assign
+        to it, in any of their methods (``self.log_alpha = tf.Variable(...)`` in a base
+        agent's ``__init__``), through their own bases too. Read with ``ast``: only the
+        facts the weight proof and the optimizer search need, not a flow analysis."""
+        cached = self._inherited.get(cls)
+        if cached is not None:
+            return cached
+        found: dict[str, list[ast.expr]] = {}
+        self._inherited[cls] = found
+        info = self.index.classes.get(cls)
+        if info is None:
+            return found
+        seen: set[tuple[Path, str]] = set()
+        pending = [(self.index, base) for base in info.bases]
+        while pending and len(seen) < 8:
+            index, base = pending.pop(0)
+            target = self.project.resolve_local(index, base)
+            if target is None or target.kind != "class" or target.path == self.index.path:
+                continue
+            key = (target.path, target.qualname)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = _class_node(self.project, target)
+            if node is None:
+                continue
+            for attr, values in _self_assignments(node).items():
+                found.setdefault(attr, []).extend(values)
+            base_index = self.project.index(target.path)
+            base_info = base_index.classes.get(target.qualname) if base_index else None
+            if base_index is not None and base_info is not None:
+                pending += [(base_index, b) for b in base_info.bases]
+        return found
+
+
+_CLASS_NODES: dict[tuple[Path, str, str], ast.ClassDef | None] = {}
+
+
+def _class_node(project: Project, target: Target) -> ast.ClassDef | None:
+    """The top-level ``class`` statement ``target`` names, parsed with ``ast``."""
+    index = project.index(target.path)
+    digest = index.digest if index is not None else ""
+    key = (target.path, target.qualname, digest)
+    if key not in _CLASS_NODES:
+        text = project.source(target.path)
+        node = None
+        if text is not None:
+            from gradlint.analyzer.python_ast import parse_python
+
+            tree = parse_python(text)
+            for stmt in tree.body if tree is not None else ():
+                if isinstance(stmt, ast.ClassDef) and stmt.name == target.qualname:
+                    node = stmt
+        _CLASS_NODES[key] = node
+    return _CLASS_NODES[key]
+
+
+def _self_assignments(node: ast.ClassDef) -> dict[str, list[ast.expr]]:
+    found: dict[str, list[ast.expr]] = {}
+    for item in node.body:
+        if not isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for sub in ast.walk(item):
+            if isinstance(sub, ast.Assign):
+                targets, value = sub.targets, sub.value
+            elif isinstance(sub, ast.AnnAssign) and sub.value is not None:
+                targets, value = [sub.target], sub.value
+            else:
+                continue
+            for t in targets:
+                if (
+                    isinstance(t, ast.Attribute)
+                    and isinstance(t.value, ast.Name)
+                    and t.value.id == "self"
+                ):
+                    found.setdefault(t.attr, []).append(value)
+    return found
 
 
 class ProjectModel:

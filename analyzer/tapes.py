@@ -18,6 +18,14 @@ Graph-mode code (TF1, estimators, Keras 2) has no tape at all: ``tf.gradients(ys
 same, so they are gradient sites too, on a *graph* pseudo-tape of their scope (no ``with``
 block, nothing to record or to release: the tape rules GL003, GL006 and GL007 pass them by).
 ``compute_gradients(loss)`` without a ``var_list`` differentiates every trainable variable.
+
+TF1's eager API (``tf.contrib.eager``) builds gradient *functions*: ``grad =
+tfe.implicit_gradients(loss_fn)`` returns a function whose calls yield (gradient, variable)
+pairs of every variable ``loss_fn`` touches. The factory call is the site (its value is the
+function; calling it yields the gradients, see :mod:`gradlint.analyzer.dataflow`), so a loop
+that lost its ``optimizer.apply_gradients(grad(x, y))`` leaves a gradient function nobody
+applies. ``tfe.gradients_function`` differentiates with respect to the inputs, not the
+weights, and is no site.
 """
 
 from __future__ import annotations
@@ -85,6 +93,8 @@ class GradientSite:
     all_trainable: bool = False
     #: The optimizer the call is made on (``optimizer.compute_gradients``), as written.
     optimizer: str | None = None
+    #: ``tfe.implicit_gradients(loss_fn)``: the value is a function that yields the gradients.
+    gradient_function: bool = False
 
 
 @dataclass
@@ -212,6 +222,7 @@ class _SiteFinder(_TapeFinder):
         self.statement_index = 0
         self._graph_tape: Tape | None = None
         self.graph_methods = ctx.facts.vocabulary.graph_gradient_methods
+        self.implicit_factories = ctx.facts.vocabulary.implicit_gradient_factories
 
     def visit_Assign(self, node: cst.Assign) -> None:
         super().visit_Assign(node)
@@ -249,6 +260,19 @@ class _SiteFinder(_TapeFinder):
             target, sources = _arguments(node, ("ys", "xs"))
             self._add_site(node, "gradient", self._graph(), target, sources)
             return
+        if self._is_implicit_factory(func, receiver):
+            # No target: the argument is the loss *function*, not a loss value.
+            self._add_site(
+                node,
+                "gradient",
+                self._graph(),
+                None,
+                None,
+                pairs=True,
+                all_trainable=True,
+                gradient_function=True,
+            )
+            return
         if not (
             isinstance(func, cst.Attribute)
             and func.attr.value in self.gradient_methods
@@ -266,6 +290,13 @@ class _SiteFinder(_TapeFinder):
             return False
         qualified = self.ctx.imports.qualify(func) or ""
         return qualified.split(".", 1)[0] in GRAPH_GRADIENT_ROOTS and qualified != "gradients"
+
+    def _is_implicit_factory(self, func: cst.BaseExpression, receiver: str) -> bool:
+        """``tfe.implicit_gradients``, ``tf.contrib.eager.implicit_value_and_gradients``."""
+        if not (isinstance(func, cst.Attribute) and func.attr.value in self.implicit_factories):
+            return False
+        qualified = self.ctx.imports.qualify(func) or ""
+        return receiver.rsplit(".", 1)[-1] in ("tfe", "eager") or ".eager." in qualified
 
     def _graph(self) -> Tape:
         if self._graph_tape is None:
@@ -311,6 +342,7 @@ class _SiteFinder(_TapeFinder):
         pairs: bool = False,
         all_trainable: bool = False,
         optimizer: str | None = None,
+        gradient_function: bool = False,
     ) -> None:
         self.sites.append(
             GradientSite(
@@ -327,6 +359,7 @@ class _SiteFinder(_TapeFinder):
                 pairs=pairs,
                 all_trainable=all_trainable,
                 optimizer=optimizer,
+                gradient_function=gradient_function,
             )
         )
 

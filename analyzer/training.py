@@ -8,6 +8,7 @@ training step before a dropped gradient counts as unapplied.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -65,10 +66,17 @@ class ModuleFacts:
         collector = _LoopReferences()
         collector.walk(ctx.module)
         self.loop_references = collector.names
+        #: scope -> the ``X.optimizer`` spellings of its ``X.compile(optimizer=...)`` calls.
+        self.compiled: dict[Scope, list[str]] = {}
+        #: Every such spelling (in reach only for the gradients of ``X``'s weights).
+        self.compiled_names: set[str] = set()
         for scope in index.scopes:
             binder = _Bindings()
             walk_scope(scope, binder)
             self.bindings[scope] = binder.values
+            if binder.compiled:
+                self.compiled[scope] = binder.compiled
+                self.compiled_names.update(binder.compiled)
         #: module-level name -> index of the first top-level statement that binds it to an
         #: optimizer construction.
         self.module_optimizers: dict[str, int] = {}
@@ -78,6 +86,10 @@ class ModuleFacts:
             for name, values in binder.values.items():
                 if any(self.is_optimizer_construction(v) for v in values):
                     self.module_optimizers.setdefault(name, position)
+            for name in binder.compiled:
+                # ``model.compile(optimizer="adam")``: ``model.optimizer`` trains it.
+                self.module_optimizers.setdefault(name, position)
+                self.compiled_names.add(name)
 
     # ------------------------------------------------------------------ weights
     #: How far a proof may follow names, wrappers and helpers (cycles are cut separately).
@@ -159,6 +171,10 @@ class ModuleFacts:
         cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
         if cls is None:
             return []
+        return self.scopes_of_class(cls)
+
+    def scopes_of_class(self, cls: cst.ClassDef) -> list[Scope]:
+        """The methods of ``cls`` and of its same-module base classes, nearest first."""
         cached = self._class_scopes.get(cls)
         if cached is not None:
             return cached
@@ -220,7 +236,7 @@ class ModuleFacts:
         key = (scope, site.statement_index if scope.is_module else -1)
         cached = self._optimizers.get(key)
         if cached is not None:
-            return cached
+            return self._for_sources(cached, site)
         found: list[str] = []
         for s in scope.chain():
             if s.is_module:
@@ -232,6 +248,7 @@ class ModuleFacts:
             for name, values in self.bindings.get(s, {}).items():
                 if any(self.is_optimizer_construction(v) for v in values):
                     found.append(name)
+            found += self.compiled.get(s, [])
         cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
         if cls is not None:
             self.ctx.require_whole_class(cls)
@@ -239,12 +256,56 @@ class ModuleFacts:
             for stmt in cls.body.body:
                 refs.walk(stmt)
             found += refs.found
+            found += self._inherited_optimizers(scope)
         for name, position in self.module_optimizers.items():
             if not scope.is_module or position < site.statement_index:
                 found.append(name)
+            elif position == site.statement_index and self._built_before(name, site):
+                # ``with tf.name_scope("SGD"): optimizer = ...; grads = tf.gradients(...)``
+                found.append(name)
         result = list(dict.fromkeys(found))
         self._optimizers[key] = result
-        return result
+        return self._for_sources(result, site)
+
+    def _for_sources(self, found: list[str], site: GradientSite) -> list[str]:
+        """``model.optimizer`` known from ``model.compile(optimizer=...)`` trains ``model``
+        only: it is in reach for the gradients of ``model``'s own weights, not for an
+        autodiff demo's ``[w1, w2]`` a few cells after a notebook compiled a model."""
+        if not self.compiled_names:
+            return found
+        sources = ""
+        if site.sources is not None:
+            sources = self.ctx.module.code_for_node(site.sources).strip()
+        return [
+            name
+            for name in found
+            if name not in self.compiled_names or sources.startswith(name[: -len("optimizer")])
+        ]
+
+    def _inherited_optimizers(self, scope: Scope) -> list[str]:
+        """``self.encoder_optimizer`` that a base class in another module of the project
+        assigns: the subclass's steps train with it (cause 9 of issue #14: the only
+        optimizer a subclass names may be the one its lost update used)."""
+        project = self.ctx.project
+        cls = _top_class(scope)
+        if project is None or cls is None:
+            return []
+        name = self.vocabulary.optimizer_name
+        reads = self.vocabulary.optimizer_state_reads
+        return [
+            f"self.{attr}"
+            for attr in project.inherited_attributes(cls.name.value)
+            if name.search(attr) and attr not in reads
+        ]
+
+    def _built_before(self, name: str, site: GradientSite) -> bool:
+        """Whether the top-level statement that holds ``site`` binds ``name`` to an
+        optimizer before it reaches the site's call (source order is execution order in the
+        straight-line blocks of module-level code)."""
+        statement = self.ctx.module.body[site.statement_index]
+        finder = _BuiltBefore(self, name, site.call)
+        finder.walk(statement)
+        return finder.built
 
     @cached_property
     def has_optimizer(self) -> bool:
@@ -420,9 +481,10 @@ class _WeightProof:
 
     def _attribute(self, expr: cst.Attribute, scope: Scope, depth: int) -> bool:
         """``self.w`` where the class (or a same-module base class) assigns weights to it:
-        ``self.w = tf.Variable(...)``, ``self.add_weight(...)``, ``self.params = [...]``."""
+        ``self.w = tf.Variable(...)``, ``self.add_weight(...)``, ``self.params = [...]``;
+        and ``model.w`` where ``model = Model()`` is an instance of such a class."""
         if dotted_name(expr.value) != "self":
-            return False
+            return self._instance_attribute(expr, scope, depth)
         key = f"self.{expr.attr.value}"
         for method in self.module.class_scopes(scope):
             for value in self.module.bindings.get(method, {}).get(key, []):
@@ -432,7 +494,83 @@ class _WeightProof:
                     return True
                 if self.holds(value, method, depth):
                     return True
+        return self._inherited_weights(expr.attr.value, scope)
+
+    def _instance_attribute(self, expr: cst.Attribute, scope: Scope, depth: int) -> bool:
+        """``model.W`` with ``model = Model()`` bound in reach, where ``Model`` is a class of
+        this module whose methods assign ``self.W`` weights (TensorFlow's own custom
+        training tutorial: ``class Model(tf.Module): self.w = tf.Variable(5.0)``)."""
+        if not isinstance(expr.value, cst.Name):
+            return False
+        values: list[tuple[cst.BaseExpression, Scope]] = []
+        for s in scope.chain():
+            bound = self.module.bindings.get(s, {}).get(expr.value.value)
+            if bound:
+                values = [(v, s) for v in bound]
+                break
+        if not values:
+            return False
+        key = f"self.{expr.attr.value}"
+        for value, _ in values:
+            if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+                return False
+            cls = self.module.classes.get(value.func.value)
+            if cls is None or value.func.value in self.imports.aliases:
+                return False
+            if not any(
+                self._attribute_value_is_weights(v, method, depth)
+                for method in self.module.scopes_of_class(cls)
+                for v in self.module.bindings.get(method, {}).get(key, [])
+            ):
+                return False
+        return True
+
+    def _attribute_value_is_weights(
+        self, value: cst.BaseExpression, method: Scope, depth: int
+    ) -> bool:
+        factory = self.vocabulary.weight_factory
+        if isinstance(value, cst.Call) and dotted_name(value.func) == factory:
+            return True
+        return self.holds(value, method, depth)
+
+    def _inherited_weights(self, attr: str, scope: Scope) -> bool:
+        """``self.log_alpha`` that a base class in another module of the project assigns a
+        ``tf.Variable`` (or ``self.add_weight(...)``, or a model's trainable variables)."""
+        project = self.module.ctx.project
+        cls = _top_class(scope)
+        if project is None or cls is None:
+            return False
+        values = project.inherited_attributes(cls.name.value).get(attr, [])
+        return any(_ast_weights(v, self.vocabulary) for v in values)
+
+
+def _top_class(scope: Scope) -> cst.ClassDef | None:
+    """The top-level class the scope belongs to (the project index knows only those)."""
+    for s in scope.chain():
+        if s.class_node is not None:
+            return s.class_node if s.parent is not None and s.parent.is_module else None
+    return None
+
+
+def _ast_weights(value: ast.expr, vocabulary: Vocabulary) -> bool:
+    """An ``ast`` value (from another module) that surely holds weights."""
+    if isinstance(value, ast.Attribute) and value.attr in vocabulary.trainable_attributes:
+        return True
+    if isinstance(value, ast.List | ast.Tuple):
+        return bool(value.elts) and all(_ast_weights(e, vocabulary) for e in value.elts)
+    if not isinstance(value, ast.Call):
         return False
+    func = value.func
+    last = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if last == vocabulary.variable_class:
+        return True
+    factory = vocabulary.weight_factory.rsplit(".", 1)[-1]
+    return (
+        last == factory
+        and isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "self"
+    )
 
 
 class _Returns(ShallowVisitor):
@@ -522,6 +660,32 @@ class _LoopReferences(LoopDepth, FastVisitor):
             self.names.add(node.value)
 
 
+class _BuiltBefore(ShallowVisitor):
+    """Walks one statement in source order until ``call``: was ``name`` bound to an
+    optimizer construction on the way?"""
+
+    def __init__(self, module: ModuleFacts, name: str, call: cst.Call) -> None:
+        self.module = module
+        self.name = name
+        self.call = call
+        self.built = False
+        self.done = False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        if node is self.call:
+            self.done = True
+        return not self.done
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        if self.done:
+            return False
+        if self.module.is_optimizer_construction(node.value) and any(
+            dotted_name(t.target) == self.name for t in node.targets
+        ):
+            self.built = True
+        return True
+
+
 class _OptimizerReferences(ShallowVisitor):
     def __init__(self, vocabulary: Vocabulary, attributes_only: bool = False) -> None:
         self.found: list[str] = []
@@ -546,10 +710,24 @@ class _OptimizerReferences(ShallowVisitor):
 
 
 class _Bindings(ShallowVisitor):
-    """name (or ``self.attr``) -> every value assigned to it in the scope."""
+    """name (or ``self.attr``) -> every value assigned to it in the scope; and the
+    ``X.optimizer`` of every ``X.compile(optimizer=...)`` (Keras keeps it there)."""
 
     def __init__(self) -> None:
         self.values: dict[str, list[cst.BaseExpression]] = {}
+        self.compiled: list[str] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "compile"):
+            return
+        receiver = dotted_name(func.value)
+        if receiver is None:
+            return
+        for arg in node.args:
+            named = arg.keyword is not None and arg.keyword.value == "optimizer"
+            if named and not (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
+                self.compiled.append(f"{receiver}.optimizer")
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:

@@ -23,6 +23,8 @@ PREFILTER_TOKENS: tuple[str, ...] = (
     "compute_gradients(",
     "get_gradients(",
     "def apply_gradients(",
+    "implicit_gradients(",
+    "implicit_value_and_gradients(",
     "backward",
 )
 _CONFIG_MARKERS = {"pyproject.toml": b"[tool.gradlint", "setup.cfg": b"[gradlint]"}

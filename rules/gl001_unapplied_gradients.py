@@ -32,7 +32,10 @@ optimizer's `compute_gradients(loss, var_list)` (without a `var_list`: every tra
 variable) and Keras 2's `optimizer.get_gradients(loss, params)`, with
 `tf.compat.v1.trainable_variables()` and the `TRAINABLE_VARIABLES` collection as weights. A
 gradient fed to another `tf.gradients` (a Hessian-vector product) is used, and gradients of
-a loss that `optimizer.minimize(loss)` trains on the same path are only a summary.
+a loss that `optimizer.minimize(loss)` trains on the same path are only a summary. TF1
+eager's gradient functions (`grad = tfe.implicit_gradients(loss_fn)`,
+`implicit_value_and_gradients`) count too: calling one yields its gradients, and a function
+never called for an update is reported where it is built.
 
 An `apply_gradients(self, grads_and_vars, ...)` override in an optimizer subclass that reads
 its gradients and never hands them on (to `super().apply_gradients`, another optimizer, an
@@ -46,7 +49,9 @@ callers: gradlint follows them into every caller it can see (same module, later 
 cells, `self.` calls of the class, other modules of the project) and reports the
 `tape.gradient` call, naming the caller, when a caller binds them and never applies them.
 A function without a visible caller, a caller inside a test, and an exported
-`@tf.function(input_signature=...)` signature stay quiet.
+`@tf.function(input_signature=...)` signature stay quiet. When such a function differentiates
+a parameter (`def backprop(x, y, variables)`), a caller counts only where it passes weights
+for it.
 """
     why_bad = """
 Nothing fails. The script runs, prints a loss every step, and the weights stay bit-for-bit at
@@ -81,6 +86,8 @@ def train_step(x, y):
         "compute_gradients(",
         "get_gradients(",
         "def apply_gradients(",
+        "implicit_gradients(",
+        "implicit_value_and_gradients(",
     )
 
     #: rules/examples/gl001/valid/*.py and invalid/*.py, one program per file.
@@ -111,6 +118,8 @@ def train_step(x, y):
 def message(problem: UnappliedSite) -> str:
     """Names the dropped gradients and writes the update that would apply them."""
     names = problem.gradient_names
+    if problem.site.gradient_function:
+        return _function_message(problem)
     grads = ", ".join(names) if names else None
     subject = f"gradients '{grads}'" if grads else "the result of tape.gradient"
     grads_expr = names[0] if len(names) == 1 else f"[{grads}]" if names else "grads"
@@ -132,6 +141,21 @@ def message(problem: UnappliedSite) -> str:
     action = f"add {fix}" if grads else f"assign it, grads = tape.gradient(...), and add {fix}"
     return (
         f"{subject} of '{sources}' {verb} an optimizer update; the weights stay frozen ({action})"
+    )
+
+
+def _function_message(problem: UnappliedSite) -> str:
+    """TF1 eager's ``grad = tfe.implicit_gradients(loss_fn)``: the function is never called
+    for an update."""
+    name = problem.gradient_names[0] if problem.gradient_names else None
+    attr = getattr(problem.site.call.func, "attr", None)  # tfe.implicit_value_and_gradients
+    with_value = attr is not None and "value" in attr.value
+    called = f"{name or 'grad_fn'}(...)" + ("[1]" if with_value else "")
+    subject = f"gradient function '{name}'" if name else "the gradient function"
+    return (
+        f"{subject} yields the gradients of every trainable variable it touches, and none "
+        f"of them reaches an optimizer update; the weights stay frozen (add "
+        f"{problem.optimizer_text}.apply_gradients({called}))"
     )
 
 

@@ -67,7 +67,14 @@ optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """
 
     #: The scopes it reads compute gradients: GL001's text.
-    required_text = ("GradientTape", ".gradients(", "compute_gradients(", "get_gradients(")
+    required_text = (
+        "GradientTape",
+        ".gradients(",
+        "compute_gradients(",
+        "get_gradients(",
+        "implicit_gradients(",
+        "implicit_value_and_gradients(",
+    )
 
     _VALID_INLINE = [
         # the update is live

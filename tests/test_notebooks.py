@@ -602,3 +602,36 @@ def test_python_cell_magics_are_analyzed_and_other_cell_magics_skipped():
 def test_top_level_await_in_a_cell_is_not_a_syntax_error():
     unit = load(jupyter_bytes(notebook(code("import asyncio\nawait asyncio.sleep(0)"))))
     assert unit.cell_errors == []
+
+
+def test_cells_of_another_kernel_are_skipped_not_gl000():
+    """Regression: a Colab notebook that switches to an R runtime for a few cells (TFP's
+    Generalized_Linear_Models.ipynb) had one GL000 per R cell; they are not Python, and
+    the notebook's Python cells are still analyzed. Cells whose metadata names another
+    language (VS Code, polyglot notebooks) are skipped the same way."""
+    from gradlint.engine import analyze_unit
+
+    nb = notebook(
+        code("import tensorflow as tf"),
+        code("data_dir <- '/tmp/glm'\nx <- as.matrix(read.csv(paste(data_dir, '/x.csv')))"),
+        code('fit <- glmnet(\nx = x,\nfamily = "binomial",\nstandardize = FALSE\n)'),
+        code("write.csv(as.matrix(coef(fit, 0.008)), 'c.csv', row.names=FALSE)"),
+        {**code("SELECT * FROM weights;"), "metadata": {"vscode": {"languageId": "sql"}}},
+        {**code("x |> f()"), "metadata": {"polyglot_notebook": {"kernelName": "fsharp"}}},
+        code(_STEP),
+    )
+    unit = load(jupyter_bytes(nb))
+    assert unit.cell_errors == []
+    findings = analyze_unit(unit, ["GL000", "GL001", "GL002"])
+    assert [(f.code, f.cell) for f in findings] == [("GL001", 7), ("GL002", 7)]
+
+
+def test_a_python_cell_with_a_syntax_error_is_still_gl000():
+    # Trap for the R heuristic: broken Python that mentions FALSE-like words stays GL000.
+    nb = notebook(
+        code("if x > 1\n    print('x')"),
+        code("def f(:\n    return None"),
+        code('print("NA values: TRUE or FALSE", counts'),
+    )
+    unit = load(jupyter_bytes(nb))
+    assert [e.cell for e in unit.cell_errors] == [1, 2, 3]

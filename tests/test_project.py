@@ -286,3 +286,70 @@ def test_a_later_notebook_cell_that_drops_returned_gradients(tmp_path):
     (finding,) = analyze_file(path, str(path), ["GL001"])
     assert finding.cell == 1
     assert "returned to module-level code (cell 3, line 2) as 'grads'" in finding.message
+
+
+BASE_AGENT = """\
+import tensorflow as tf
+
+
+class Agent:
+    def __init__(self, encoder):
+        self.encoder = encoder
+        self.log_alpha = tf.Variable(0.0)
+        self.encoder_optimizer = tf.keras.optimizers.Adam(1e-3)
+        self.temperature = 0.1
+"""
+
+SUBCLASS_STEP = """\
+import tensorflow as tf
+
+from pkg.base import Agent
+
+
+class Curl(Agent):
+    @tf.function
+    def update(self, x):
+        with tf.GradientTape(persistent=True) as tape:
+            loss = tf.reduce_mean(self.encoder(x)) * self.log_alpha
+        grads = tape.gradient(loss, {sources})
+        {use}
+        return loss
+"""
+
+
+def make_subclass(tmp_path: Path, sources: str, use: str) -> Path:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "pkg/__init__.py": "",
+            "pkg/base.py": BASE_AGENT,
+            "pkg/curl.py": SUBCLASS_STEP.format(sources=sources, use=use),
+        },
+    )
+    return tmp_path / "pkg" / "curl.py"
+
+
+def test_weight_attribute_assigned_in_a_base_class_of_another_module(tmp_path):
+    # ``self.log_alpha = tf.Variable(...)`` in the base class's module: weights; and the
+    # base class's optimizer attribute shows training intent for the subclass's step.
+    curl = make_subclass(tmp_path, "[self.log_alpha]", "tf.print(tf.linalg.global_norm(grads))")
+    assert lint(curl) == ["GL001"]
+    assert lint(curl, project=False) == []
+
+
+def test_base_class_optimizer_shows_intent_for_trainable_variables(tmp_path):
+    curl = make_subclass(tmp_path, "self.encoder.trainable_variables", "tf.print(len(grads))")
+    assert lint(curl) == ["GL001"]
+
+
+def test_base_class_attribute_that_is_no_variable_stays_quiet(tmp_path):
+    # ``self.temperature`` is a float of the base class: not weights, a sensitivity check.
+    curl = make_subclass(tmp_path, "[self.temperature]", "tf.print(grads)")
+    assert lint(curl) == []
+    applied = make_subclass(
+        tmp_path,
+        "[self.log_alpha]",
+        "self.encoder_optimizer.apply_gradients(zip(grads, [self.log_alpha]))",
+    )
+    assert lint(applied) == []

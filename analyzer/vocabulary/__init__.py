@@ -114,6 +114,9 @@ class Vocabulary:
     #: Optimizer methods that return the gradients of a loss in graph mode, without a tape
     #: (Keras 2's ``optimizer.get_gradients(loss, params)``).
     graph_gradient_methods: frozenset[str] = frozenset()
+    #: TF1 eager's gradient-function factories (``tfe.implicit_gradients(loss_fn)``): the
+    #: function they return yields (gradient, variable) pairs of every variable it touches.
+    implicit_gradient_factories: frozenset[str] = frozenset()
     #: Functions (by their last name, under the framework's root) that return trainable
     #: weights: ``tf.compat.v1.trainable_variables()``.
     trainable_functions: frozenset[str] = frozenset()

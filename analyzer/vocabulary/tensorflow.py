@@ -162,6 +162,7 @@ TENSORFLOW = Vocabulary(
     buffer_methods=frozenset({"assign", "assign_add"}),
     pair_gradient_methods=frozenset({"compute_gradients"}),
     graph_gradient_methods=frozenset({"get_gradients"}),
+    implicit_gradient_factories=frozenset({"implicit_gradients", "implicit_value_and_gradients"}),
     trainable_functions=frozenset({"trainable_variables"}),
     collection_function="get_collection",
     trainable_collection="TRAINABLE_VARIABLES",

@@ -1,0 +1,20 @@
+import tensorflow as tf
+
+tf.enable_eager_execution()
+tfe = tf.contrib.eager
+
+W = tfe.Variable(0.5)
+b = tfe.Variable(0.0)
+
+
+def loss_fn(inputs, labels):
+    return tf.reduce_mean(tf.square(inputs * W + b - labels))
+
+
+optimizer = tf.train.GradientDescentOptimizer(learning_rate=0.01)
+grad = tfe.implicit_gradients(loss_fn)
+
+for step in range(1000):
+    # optimizer.apply_gradients(grad(train_x, train_y))  # GL002
+    if step % 100 == 0:
+        print(step, loss_fn(train_x, train_y))
