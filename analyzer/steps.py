@@ -150,6 +150,7 @@ class StepIndex:
         #: The steps found cleared while one consumption is worked out (with the clearing).
         self._clearings: list[tuple[OptimizerStep, cst.Call]] = []
         self._callers: dict[Scope, list[tuple[Scope, cst.Call]]] | None = None
+        self._orphans: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ reading
     def _read(self, scope: Scope) -> _ScopeInfo:
@@ -245,6 +246,19 @@ class StepIndex:
         if found is None and site.form != "manual_backward" and self._framework_hook(site.scope):
             found = "returned to a framework's loop that steps"
         cleared = tuple(dict.fromkeys(self._clearings))
+        orphans = self._never_stepping(site, where, needed) if found is not None else ()
+        if orphans:
+            # Another optimizer over the same loss steps, but this one's weights never move.
+            others = [s for s in self.info[site.scope].steps if s.optimizer not in orphans]
+            return Consumption(
+                site,
+                False,
+                "",
+                intent,
+                tuple(o for o in needed if o.key in orphans),
+                tuple(dict.fromkeys([*skipped, *others])),
+                cleared,
+            )
         return Consumption(
             site,
             found is not None,
@@ -254,6 +268,44 @@ class StepIndex:
             tuple(dict.fromkeys(skipped)),
             cleared,
         )
+
+    def _never_stepping(
+        self, site: BackwardSite, where: Where | None, needed: tuple[TorchOptimizer, ...]
+    ) -> tuple[str, ...]:
+        """The optimizers of ``needed`` that the module only builds and clears (no step, no
+        other use that could step them: handed to a call, kept in a list, returned) and
+        that are cleared for this backward: their ``zero_grad()`` comes before it with no
+        other backward between. Two critics on one summed loss, an encoder and a generator
+        on one loss: the other optimizer's step is no step of this one's weights. (A GAN's
+        generator loss also reaches the discriminator, whose clearing served the
+        discriminator's own backward before it: that backward is the one reported.)"""
+        if len(needed) < 2 or where is None:
+            return ()
+        if self._orphans is None:
+            self._orphans = _only_built_and_cleared(
+                self.ctx.module, {o.key for o in self.optimizers}
+            )
+        keys = dict.fromkeys(o.key for o in needed)
+        if len(keys) < 2:
+            return ()
+        return tuple(
+            k for k in keys if k in self._orphans and self._cleared_for(site, where, k)
+        )
+
+    def _cleared_for(self, site: BackwardSite, where: Where, key: str) -> bool:
+        layout = self.facts.layout(site.scope)
+        others = [
+            layout.calls.get(b.call) for b in self.info[site.scope].backwards if b is not site
+        ]
+        for call, receiver in self.info[site.scope].clears:
+            at = layout.calls.get(call)
+            if receiver != key or at is None or not _is_statement(at, call):
+                continue
+            if not (at.before(where) and _within(where.chain, at.chain)):
+                continue
+            if not any(o is not None and at.before(o) and o.before(where) for o in others):
+                return True
+        return False
 
     def _compatible(self, step: OptimizerStep, needed: tuple[TorchOptimizer, ...]) -> bool:
         if not needed or step.optimizer is None:
@@ -580,6 +632,42 @@ def _on_every_path(layout, start: Where | None, clear: Where, end: Where) -> boo
     if not loops or (loops[-1], "body") not in clear.chain:
         return False
     return after_start or guards_end
+
+
+#: What code may do with an optimizer that never steps it (read or save its state).
+_READ_ONLY = frozenset({"zero_grad", "state_dict", "load_state_dict", "param_groups"})
+
+
+def _only_built_and_cleared(module: cst.Module, keys: set[str]) -> frozenset[str]:
+    """The optimizer names of ``keys`` used in ``module`` only as the target of their
+    construction and as the receiver of ``zero_grad()`` (or a state read): bound once,
+    never stepped, never handed on."""
+    uses: dict[str, int] = dict.fromkeys(keys, 0)
+    harmless: dict[str, int] = dict.fromkeys(keys, 0)
+    built: dict[str, int] = dict.fromkeys(keys, 0)
+
+    class _Uses(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value in uses:
+                uses[node.value] += 1
+
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            name = dotted_name(node)
+            if name in uses:
+                uses[name] += 1
+            owner = dotted_name(node.value)
+            if owner in uses and node.attr.value in _READ_ONLY:
+                harmless[owner] += 1
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            name = dotted_name(node.target)
+            if name in built:
+                built[name] += 1
+
+    module.visit(_Uses())
+    return frozenset(
+        k for k in keys if built[k] == 1 and uses[k] == built[k] + harmless[k] and harmless[k]
+    )
 
 
 def _related(owner: str, models: frozenset[str]) -> bool:
