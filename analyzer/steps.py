@@ -408,7 +408,7 @@ class StepIndex:
             other = _statement_where(layout, node)
         if other is None:
             return True
-        if where.before(other):
+        if where.before(other) and not _other_branch(where, other):
             return True
         loops = {n for n, label in where.chain if label == "body" and _is_loop(n)}
         return any(n in loops for n, label in other.chain if label == "body")
@@ -555,6 +555,16 @@ def _statement_where(layout, node: cst.CSTNode) -> Where | None:
     return None
 
 
+def _other_branch(where: Where, other: Where) -> bool:
+    """``other`` sits in another branch of an ``if`` that holds ``where`` in one: a run of
+    that ``if`` takes one of them (only a loop around it leads from one to the other)."""
+    labels = dict(where.chain)
+    return any(
+        isinstance(node, cst.If) and node in labels and labels[node] != label
+        for node, label in other.chain
+    )
+
+
 def _is_loop(node: cst.CSTNode) -> bool:
     return isinstance(node, cst.For | cst.While)
 
@@ -598,7 +608,8 @@ def _on_every_path(layout, start: Where | None, clear: Where, end: Where) -> boo
     between them (the path leaves ``start``'s blocks only through ``clear``). When ``end``
     comes before ``start`` (the next iteration of a loop around both), or a ``continue``
     after ``start`` goes round the loop first, ``clear`` must be inside that loop, so that
-    it runs again before ``end``."""
+    it runs again before ``end``; so must it when ``end`` sits in another branch of an ``if``
+    that holds ``start`` (only the loop's next pass leads there)."""
     guards_end = clear.before(end) and _within(end.chain, clear.chain)
     if start is None:
         return guards_end
@@ -607,7 +618,7 @@ def _on_every_path(layout, start: Where | None, clear: Where, end: Where) -> boo
         and _within(start.chain, clear.chain)
         and not any(start.seq < e.seq < clear.seq for e in layout.exits)
     )
-    if start.before(end):
+    if start.before(end) and not _other_branch(start, end):
         if start.before(clear) and clear.before(end) and (guards_end or after_start):
             return True
         # ``backward(); continue`` (a warm-up branch): the path goes round the loop first
