@@ -239,7 +239,7 @@ class StepIndex:
             found = "a backward() wrapper: its caller steps"
         if found is None and info.grad_reads:
             found = "its .grad is read by the code"
-        if found is None:
+        if found is None and not self._cleared_before_return(site, where):
             found = self._through_callers(site.scope, needed, skipped, 0, {site.scope})
         if found is None and site.scope.class_node is not None:
             found = self._other_methods_step(site.scope, needed, skipped)
@@ -304,6 +304,26 @@ class StepIndex:
             if not (at.before(where) and _within(where.chain, at.chain)):
                 continue
             if not any(o is not None and at.before(o) and o.before(where) for o in others):
+                return True
+        return False
+
+    def _cleared_before_return(self, site: BackwardSite, where: Where | None) -> bool:
+        """A ``zero_grad()`` of an optimizer (or of a model the loss comes from) runs after
+        the backward on every path out of its blocks, before the function can return: no
+        step after the return reads these gradients (a benchmark's two training functions,
+        each over its own model; the second one's step is none of the first's)."""
+        if where is None or site.scope.is_module:
+            return False
+        layout = self.facts.layout(site.scope)
+        for call, receiver in self.info[site.scope].clears:
+            if not (self.is_optimizer_text(receiver) or receiver in site.models):
+                continue
+            at = layout.calls.get(call)
+            if at is None or not _is_statement(at, call) or not where.before(at):
+                continue
+            if _within(where.chain, at.chain) and not any(
+                where.seq < e.seq < at.seq for e in layout.exits
+            ):
                 return True
         return False
 
