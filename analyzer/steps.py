@@ -473,6 +473,8 @@ class StepIndex:
                 if node is not None and self._shadows(other, scope.name):
                     continue  # ``train=train`` of a local ``train``: not this function
                 if node is not None and (scope.parent is other or scope.parent.is_module):
+                    if self._keeps_its_optimizers(scope):
+                        break  # whoever calls it cannot reach the optimizer that would step
                     return f"{scope.name} is handed on as a value (line {self._line(node)})"
         for caller, call in self.callers.get(scope, []):
             if caller in seen:
@@ -484,6 +486,22 @@ class StepIndex:
             if why is not None:
                 return f"{why} (after {scope.name}() returns)"
         return None
+
+    def _keeps_its_optimizers(self, scope: Scope) -> bool:
+        """The function builds every optimizer it mentions itself (plain local names, bound
+        in it, none a parameter) and hands none on or back: a caller it is handed to as a
+        value (a launcher, a test's parametrization) cannot step them."""
+        info = self.info[scope]
+        mentions = info.optimizer_mentions
+        if not mentions or info.optimizer_handoffs or info.returns_value:
+            return False
+        if any(s is not scope and s.parent is scope for s in self.scopes):
+            return False  # a nested function (a closure) may carry an optimizer out
+        bindings = self.facts.layout(scope).bindings
+        params = set(scope.params())
+        return all(
+            "." not in name and name not in params and name in bindings for name in mentions
+        )
 
     def _shadows(self, scope: Scope, name: str) -> bool:
         """``name`` is a parameter or local variable of the function ``scope``."""
