@@ -539,7 +539,9 @@ class StepIndex:
             return False
         bases = {dotted_name(arg.value) or "" for arg in cls.bases}
         local = {s.class_node.name.value for s in self.scopes if s.class_node is not None}
-        return any(b and b not in _PLAIN_BASES and b not in local for b in bases)
+        return any(
+            b and b not in _PLAIN_BASES and b not in local and not _torch_layer(b) for b in bases
+        )
 
     # ------------------------------------------------------------------ intent
     def _intent(self, scope: Scope, depth: int, seen: set[Scope]) -> bool:
@@ -591,6 +593,11 @@ def _statement_where(layout, node: cst.CSTNode) -> Where | None:
             if binding.where.statement is node:
                 return binding.where
     return None
+
+
+def _torch_layer(base: str) -> bool:
+    """``nn.Linear``, ``torch.nn.Conv2d``: a PyTorch layer has no loop that steps."""
+    return base.startswith(("nn.", "torch.nn."))
 
 
 def _other_branch(where: Where, other: Where) -> bool:
