@@ -121,6 +121,8 @@ class _ScopeInfo:
     #: ``X.zero_grad()`` calls, with the receiver ``X`` (an optimizer or a model).
     clears: list[tuple[cst.Call, str]] = field(default_factory=list)
     returns_value: bool = False
+    #: Dotted names that ``return`` statements hand back (in any part of the value).
+    returned: set[str] = field(default_factory=set)
 
 
 class StepIndex:
@@ -239,7 +241,11 @@ class StepIndex:
             found = "a backward() wrapper: its caller steps"
         if found is None and info.grad_reads:
             found = "its .grad is read by the code"
-        if found is None and not self._cleared_before_return(site, where):
+        if (
+            found is None
+            and not self._cleared_before_return(site, where)
+            and not self._keeps_its_optimizers(site.scope)
+        ):
             found = self._through_callers(site.scope, needed, skipped, 0, {site.scope})
         if found is None and site.scope.class_node is not None:
             found = self._other_methods_step(site.scope, needed, skipped)
@@ -489,12 +495,14 @@ class StepIndex:
 
     def _keeps_its_optimizers(self, scope: Scope) -> bool:
         """The function builds every optimizer it mentions itself (plain local names, bound
-        in it, none a parameter) and hands none on or back: a caller it is handed to as a
-        value (a launcher, a test's parametrization) cannot step them."""
+        in it, none a parameter) and hands none on or back: no caller (one it is handed to
+        as a value, a launcher, a test's parametrization) can step them."""
         info = self.info[scope]
         mentions = info.optimizer_mentions
-        if not mentions or info.optimizer_handoffs or info.returns_value:
+        if scope.is_module or not mentions or info.optimizer_handoffs:
             return False
+        if info.returned & mentions or scope.class_node is not None:
+            return False  # handed back, or kept on ``self`` by another method
         if any(s is not scope and s.parent is scope for s in self.scopes):
             return False  # a nested function (a closure) may carry an optimizer out
         bindings = self.facts.layout(scope).bindings
@@ -593,6 +601,22 @@ def _statement_where(layout, node: cst.CSTNode) -> Where | None:
             if binding.where.statement is node:
                 return binding.where
     return None
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            dotted = dotted_name(attribute)
+            if dotted is not None:
+                found.add(dotted)
+
+    node.visit(_Names())
+    return found
 
 
 def _torch_layer(base: str) -> bool:
@@ -749,6 +773,7 @@ class _ScopeReader(ShallowVisitor):
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is not None:
             self.info.returns_value = True
+            self.info.returned |= _names_in(node.value)
 
     def visit_With(self, node: cst.With) -> None:
         if any(self._is_no_grad(item.item) for item in node.items):
