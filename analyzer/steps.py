@@ -241,10 +241,14 @@ class StepIndex:
             found = "a backward() wrapper: its caller steps"
         if found is None and info.grad_reads:
             found = "its .grad is read by the code"
-        if (
-            found is None
-            and not self._cleared_before_return(site, where)
-            and not self._keeps_its_optimizers(site.scope)
+        if found is None and (
+            # A backward cleared before another one of its function is a statistics pass
+            # (ghost clipping's per-sample norms, K-FAC): discarded on purpose, so only a
+            # lone backward is held to having no caller that steps.
+            len(info.backwards) > 1
+            or not (
+                self._cleared_before_return(site, where) or self._keeps_its_optimizers(site.scope)
+            )
         ):
             found = self._through_callers(site.scope, needed, skipped, 0, {site.scope})
         if found is None and site.scope.class_node is not None:
@@ -294,9 +298,7 @@ class StepIndex:
         keys = dict.fromkeys(o.key for o in needed)
         if len(keys) < 2:
             return ()
-        return tuple(
-            k for k in keys if k in self._orphans and self._cleared_for(site, where, k)
-        )
+        return tuple(k for k in keys if k in self._orphans and self._cleared_for(site, where, k))
 
     def _cleared_for(self, site: BackwardSite, where: Where, key: str) -> bool:
         layout = self.facts.layout(site.scope)
@@ -507,9 +509,7 @@ class StepIndex:
             return False  # a nested function (a closure) may carry an optimizer out
         bindings = self.facts.layout(scope).bindings
         params = set(scope.params())
-        return all(
-            "." not in name and name not in params and name in bindings for name in mentions
-        )
+        return all("." not in name and name not in params and name in bindings for name in mentions)
 
     def _shadows(self, scope: Scope, name: str) -> bool:
         """``name`` is a parameter or local variable of the function ``scope``."""
