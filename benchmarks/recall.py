@@ -141,7 +141,8 @@ def _step_wrapper(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr in ("backward", "manual_backward")
-        or isinstance(node, ast.Attribute) and node.attr == "backward"
+        or isinstance(node, ast.Attribute)
+        and node.attr == "backward"
         for node in ast.walk(function)
     )
 
