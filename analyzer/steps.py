@@ -256,7 +256,12 @@ class StepIndex:
         if found is None and site.form != "manual_backward" and self._framework_hook(site.scope):
             found = "returned to a framework's loop that steps"
         cleared = tuple(dict.fromkeys(self._clearings))
-        orphans = self._never_stepping(site, where, needed) if found is not None else ()
+        # Over the optimizers whose weights the loss reaches, also when own code computes
+        # part of it (a gradient penalty): that code may reach more weights, not fewer.
+        related = tuple(
+            o for o in self.optimizers if any(_related(owner, site.models) for owner in o.owners)
+        )
+        orphans = self._never_stepping(site, where, related) if found is not None else ()
         if orphans:
             # Another optimizer over the same loss steps, but this one's weights never move.
             others = [s for s in self.info[site.scope].steps if s.optimizer not in orphans]
@@ -265,7 +270,7 @@ class StepIndex:
                 False,
                 "",
                 intent,
-                tuple(o for o in needed if o.key in orphans),
+                tuple(o for o in related if o.key in orphans),
                 tuple(dict.fromkeys([*skipped, *others])),
                 cleared,
             )
