@@ -122,6 +122,8 @@ class _ScopeInfo:
     #: ``X.zero_grad()`` calls, with the receiver ``X`` (an optimizer or a model).
     clears: list[tuple[cst.Call, str]] = field(default_factory=list)
     returns_value: bool = False
+    #: Dotted names that ``return`` statements hand back (in any part of the value).
+    returned: set[str] = field(default_factory=set)
 
 
 class StepIndex:
@@ -151,6 +153,7 @@ class StepIndex:
         #: The steps found cleared while one consumption is worked out (with the clearing).
         self._clearings: list[tuple[OptimizerStep, cst.Call]] = []
         self._callers: dict[Scope, list[tuple[Scope, cst.Call]]] | None = None
+        self._orphans: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ reading
     def _read(self, scope: Scope) -> _ScopeInfo:
@@ -239,13 +242,39 @@ class StepIndex:
             found = "a backward() wrapper: its caller steps"
         if found is None and info.grad_reads:
             found = "its .grad is read by the code"
-        if found is None:
+        if found is None and (
+            # A backward cleared before another one of its function is a statistics pass
+            # (ghost clipping's per-sample norms, K-FAC): discarded on purpose, so only a
+            # lone backward is held to having no caller that steps.
+            len(info.backwards) > 1
+            or not (
+                self._cleared_before_return(site, where) or self._keeps_its_optimizers(site.scope)
+            )
+        ):
             found = self._through_callers(site.scope, needed, skipped, 0, {site.scope})
         if found is None and site.scope.class_node is not None:
             found = self._other_methods_step(site.scope, needed, skipped)
         if found is None and site.form != "manual_backward" and self._framework_hook(site.scope):
             found = "returned to a framework's loop that steps"
         cleared = tuple(dict.fromkeys(self._clearings))
+        # Over the optimizers whose weights the loss reaches, also when own code computes
+        # part of it (a gradient penalty): that code may reach more weights, not fewer.
+        related = tuple(
+            o for o in self.optimizers if any(_related(owner, site.models) for owner in o.owners)
+        )
+        orphans = self._never_stepping(site, where, related) if found is not None else ()
+        if orphans:
+            # Another optimizer over the same loss steps, but this one's weights never move.
+            others = [s for s in self.info[site.scope].steps if s.optimizer not in orphans]
+            return Consumption(
+                site,
+                False,
+                "",
+                intent,
+                tuple(o for o in related if o.key in orphans),
+                tuple(dict.fromkeys([*skipped, *others])),
+                cleared,
+            )
         return Consumption(
             site,
             found is not None,
@@ -255,6 +284,62 @@ class StepIndex:
             tuple(dict.fromkeys(skipped)),
             cleared,
         )
+
+    def _never_stepping(
+        self, site: BackwardSite, where: Where | None, needed: tuple[TorchOptimizer, ...]
+    ) -> tuple[str, ...]:
+        """The optimizers of ``needed`` that the module only builds and clears (no step, no
+        other use that could step them: handed to a call, kept in a list, returned) and
+        that are cleared for this backward: their ``zero_grad()`` comes before it with no
+        other backward between. Two critics on one summed loss, an encoder and a generator
+        on one loss: the other optimizer's step is no step of this one's weights. (A GAN's
+        generator loss also reaches the discriminator, whose clearing served the
+        discriminator's own backward before it: that backward is the one reported.)"""
+        if len(needed) < 2 or where is None:
+            return ()
+        if self._orphans is None:
+            self._orphans = _only_built_and_cleared(
+                self.ctx.module, {o.key for o in self.optimizers}
+            )
+        keys = dict.fromkeys(o.key for o in needed)
+        if len(keys) < 2:
+            return ()
+        return tuple(k for k in keys if k in self._orphans and self._cleared_for(site, where, k))
+
+    def _cleared_for(self, site: BackwardSite, where: Where, key: str) -> bool:
+        layout = self.facts.layout(site.scope)
+        others = [
+            layout.calls.get(b.call) for b in self.info[site.scope].backwards if b is not site
+        ]
+        for call, receiver in self.info[site.scope].clears:
+            at = layout.calls.get(call)
+            if receiver != key or at is None or not _is_statement(at, call):
+                continue
+            if not (at.before(where) and _within(where.chain, at.chain)):
+                continue
+            if not any(o is not None and at.before(o) and o.before(where) for o in others):
+                return True
+        return False
+
+    def _cleared_before_return(self, site: BackwardSite, where: Where | None) -> bool:
+        """A ``zero_grad()`` of an optimizer (or of a model the loss comes from) runs after
+        the backward on every path out of its blocks, before the function can return: no
+        step after the return reads these gradients (a benchmark's two training functions,
+        each over its own model; the second one's step is none of the first's)."""
+        if where is None or site.scope.is_module:
+            return False
+        layout = self.facts.layout(site.scope)
+        for call, receiver in self.info[site.scope].clears:
+            if not (self.is_optimizer_text(receiver) or receiver in site.models):
+                continue
+            at = layout.calls.get(call)
+            if at is None or not _is_statement(at, call) or not where.before(at):
+                continue
+            if _within(where.chain, at.chain) and not any(
+                where.seq < e.seq < at.seq for e in layout.exits
+            ):
+                return True
+        return False
 
     def _compatible(self, step: OptimizerStep, needed: tuple[TorchOptimizer, ...]) -> bool:
         if not needed or step.optimizer is None:
@@ -357,7 +442,7 @@ class StepIndex:
             other = _statement_where(layout, node)
         if other is None:
             return True
-        if where.before(other):
+        if where.before(other) and not _other_branch(where, other):
             return True
         loops = {n for n, label in where.chain if label == "body" and _is_loop(n)}
         return any(n in loops for n, label in other.chain if label == "body")
@@ -402,6 +487,8 @@ class StepIndex:
                 if node is not None and self._shadows(other, scope.name):
                     continue  # ``train=train`` of a local ``train``: not this function
                 if node is not None and (scope.parent is other or scope.parent.is_module):
+                    if self._keeps_its_optimizers(scope):
+                        break  # whoever calls it cannot reach the optimizer that would step
                     return f"{scope.name} is handed on as a value (line {self._line(node)})"
         for caller, call in self.callers.get(scope, []):
             if caller in seen:
@@ -413,6 +500,22 @@ class StepIndex:
             if why is not None:
                 return f"{why} (after {scope.name}() returns)"
         return None
+
+    def _keeps_its_optimizers(self, scope: Scope) -> bool:
+        """The function builds every optimizer it mentions itself (plain local names, bound
+        in it, none a parameter) and hands none on or back: no caller (one it is handed to
+        as a value, a launcher, a test's parametrization) can step them."""
+        info = self.info[scope]
+        mentions = info.optimizer_mentions
+        if scope.is_module or not mentions or info.optimizer_handoffs:
+            return False
+        if info.returned & mentions or scope.class_node is not None:
+            return False  # handed back, or kept on ``self`` by another method
+        if any(s is not scope and s.parent is scope for s in self.scopes):
+            return False  # a nested function (a closure) may carry an optimizer out
+        bindings = self.facts.layout(scope).bindings
+        params = set(scope.params())
+        return all("." not in name and name not in params and name in bindings for name in mentions)
 
     def _shadows(self, scope: Scope, name: str) -> bool:
         """``name`` is a parameter or local variable of the function ``scope``."""
@@ -450,7 +553,9 @@ class StepIndex:
             return False
         bases = {dotted_name(arg.value) or "" for arg in cls.bases}
         local = {s.class_node.name.value for s in self.scopes if s.class_node is not None}
-        return any(b and b not in _PLAIN_BASES and b not in local for b in bases)
+        return any(
+            b and b not in _PLAIN_BASES and b not in local and not _torch_layer(b) for b in bases
+        )
 
     # ------------------------------------------------------------------ intent
     def _intent(self, scope: Scope, depth: int, seen: set[Scope]) -> bool:
@@ -504,6 +609,37 @@ def _statement_where(layout, node: cst.CSTNode) -> Where | None:
     return None
 
 
+def _names_in(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+        def visit_Attribute(self, attribute: cst.Attribute) -> None:
+            dotted = dotted_name(attribute)
+            if dotted is not None:
+                found.add(dotted)
+
+    node.visit(_Names())
+    return found
+
+
+def _torch_layer(base: str) -> bool:
+    """``nn.Linear``, ``torch.nn.Conv2d``: a PyTorch layer has no loop that steps."""
+    return base.startswith(("nn.", "torch.nn."))
+
+
+def _other_branch(where: Where, other: Where) -> bool:
+    """``other`` sits in another branch of an ``if`` that holds ``where`` in one: a run of
+    that ``if`` takes one of them (only a loop around it leads from one to the other)."""
+    labels = dict(where.chain)
+    return any(
+        isinstance(node, cst.If) and node in labels and labels[node] != label
+        for node, label in other.chain
+    )
+
+
 def _is_loop(node: cst.CSTNode) -> bool:
     return isinstance(node, cst.For | cst.While)
 
@@ -547,7 +683,8 @@ def _on_every_path(layout, start: Where | None, clear: Where, end: Where) -> boo
     between them (the path leaves ``start``'s blocks only through ``clear``). When ``end``
     comes before ``start`` (the next iteration of a loop around both), or a ``continue``
     after ``start`` goes round the loop first, ``clear`` must be inside that loop, so that
-    it runs again before ``end``."""
+    it runs again before ``end``; so must it when ``end`` sits in another branch of an ``if``
+    that holds ``start`` (only the loop's next pass leads there)."""
     guards_end = clear.before(end) and _within(end.chain, clear.chain)
     if start is None:
         return guards_end
@@ -556,7 +693,7 @@ def _on_every_path(layout, start: Where | None, clear: Where, end: Where) -> boo
         and _within(start.chain, clear.chain)
         and not any(start.seq < e.seq < clear.seq for e in layout.exits)
     )
-    if start.before(end):
+    if start.before(end) and not _other_branch(start, end):
         if start.before(clear) and clear.before(end) and (guards_end or after_start):
             return True
         # ``backward(); continue`` (a warm-up branch): the path goes round the loop first
@@ -583,6 +720,42 @@ def _on_every_path(layout, start: Where | None, clear: Where, end: Where) -> boo
     return after_start or guards_end
 
 
+#: What code may do with an optimizer that never steps it (read or save its state).
+_READ_ONLY = frozenset({"zero_grad", "state_dict", "load_state_dict", "param_groups"})
+
+
+def _only_built_and_cleared(module: cst.Module, keys: set[str]) -> frozenset[str]:
+    """The optimizer names of ``keys`` used in ``module`` only as the target of their
+    construction and as the receiver of ``zero_grad()`` (or a state read): bound once,
+    never stepped, never handed on."""
+    uses: dict[str, int] = dict.fromkeys(keys, 0)
+    harmless: dict[str, int] = dict.fromkeys(keys, 0)
+    built: dict[str, int] = dict.fromkeys(keys, 0)
+
+    class _Uses(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value in uses:
+                uses[node.value] += 1
+
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            name = dotted_name(node)
+            if name in uses:
+                uses[name] += 1
+            owner = dotted_name(node.value)
+            if owner in uses and node.attr.value in _READ_ONLY:
+                harmless[owner] += 1
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            name = dotted_name(node.target)
+            if name in built:
+                built[name] += 1
+
+    module.visit(_Uses())
+    return frozenset(
+        k for k in keys if built[k] == 1 and uses[k] == built[k] + harmless[k] and harmless[k]
+    )
+
+
 def _related(owner: str, models: frozenset[str]) -> bool:
     """``model`` and ``model.encoder`` name related weights (either holds the other)."""
     return any(owner == m or owner.startswith(m + ".") or m.startswith(owner + ".") for m in models)
@@ -606,6 +779,7 @@ class _ScopeReader(ShallowVisitor):
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is not None:
             self.info.returns_value = True
+            self.info.returned |= _names_in(node.value)
 
     def visit_With(self, node: cst.With) -> None:
         if any(self._is_no_grad(item.item) for item in node.items):

@@ -11,8 +11,10 @@ original byte for byte. A mutant is caught when it has more findings of its fram
 and its "commented-out update" rule together (GL001+GL002, GL101+GL102).
 
 Left out, because deleting them is not a bug gradlint can be asked to find: statements inside
-``test*`` functions, and for the removed kind a statement in one branch of an ``if`` whose
-other branch also applies (the other path still trains).
+``test*`` functions; steps in a step wrapper (a function named ``step`` or ``optimizer_step``
+that runs no backward: an optimizer's or a precision plugin's own step, which only delegates,
+with no backward in reach); and for the removed kind a statement in one branch of an ``if``
+whose other branch also applies (the other path still trains).
 
 The checkouts are modified while the harness runs: use scratch copies outside the project.
 Every file is restored in a ``finally`` (also on Ctrl-C and SIGTERM) and its hash is checked
@@ -122,6 +124,27 @@ def _own_calls(stmt: ast.stmt) -> Iterator[ast.AST]:
 
 
 _SIMPLE = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return)
+#: The names of functions that are themselves a step: an optimizer's ``step``, a
+#: precision plugin's or strategy's ``optimizer_step``.
+_STEP_WRAPPER = re.compile(r"^(step|_?optimizer_step)$")
+
+
+def _step_wrapper(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A function that is itself a step and runs no backward (``DPOptimizer.step``,
+    Lightning's ``Precision.optimizer_step``): it only delegates the step to the optimizer
+    it wraps. Deleting that breaks the wrapper's contract with whoever calls it, but no
+    backward is in reach of the function for GL101 to ask about (its callers, which
+    backpropagate, live in other projects or call it through a framework's loop)."""
+    if not _STEP_WRAPPER.match(function.name):
+        return False
+    return not any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("backward", "manual_backward")
+        or isinstance(node, ast.Attribute)
+        and node.attr == "backward"
+        for node in ast.walk(function)
+    )
 
 
 def _frameworks(framework: str) -> frozenset[str]:
@@ -138,23 +161,28 @@ def find_sites(source: str, framework: str = "tensorflow") -> list[Site]:
     lines = source.splitlines()
     sites: list[Site] = []
 
-    def visit(body: list[ast.stmt], scope: list[str], branches: list[list[ast.stmt]]) -> None:
+    def visit(
+        body: list[ast.stmt],
+        scope: list[str],
+        branches: list[list[ast.stmt]],
+        wrapper: bool = False,
+    ) -> None:
         for stmt in body:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 if not stmt.name.startswith("test"):
-                    visit(stmt.body, [*scope, stmt.name], [])
+                    visit(stmt.body, [*scope, stmt.name], [], _step_wrapper(stmt))
                 continue
             if isinstance(stmt, ast.ClassDef):
                 visit(stmt.body, [*scope, stmt.name], [])
                 continue
             if isinstance(stmt, ast.If):
-                visit(stmt.body, scope, [*branches, stmt.orelse])
-                visit(stmt.orelse, scope, [*branches, stmt.body])
+                visit(stmt.body, scope, [*branches, stmt.orelse], wrapper)
+                visit(stmt.orelse, scope, [*branches, stmt.body], wrapper)
                 continue
             if isinstance(stmt, _SIMPLE):
                 found = [update_framework(n) for n in _own_calls(stmt)]
                 owner = next((f for f in found if f in wanted), None)
-                if owner is not None:
+                if owner is not None and not (wrapper and owner == "torch"):
                     first = lines[stmt.lineno - 1]
                     if first[: stmt.col_offset].strip():
                         continue  # shares its line with another statement (``a; b``)
@@ -177,9 +205,9 @@ def find_sites(source: str, framework: str = "tensorflow") -> list[Site]:
                     )
                 continue
             for name in ("body", "orelse", "finalbody"):
-                visit(getattr(stmt, name, None) or [], scope, branches)
+                visit(getattr(stmt, name, None) or [], scope, branches, wrapper)
             for child in [*getattr(stmt, "handlers", []), *getattr(stmt, "cases", [])]:
-                visit(child.body, scope, branches)  # except handlers, match cases
+                visit(child.body, scope, branches, wrapper)  # except handlers, match cases
 
     visit(tree.body, [], [])
     return sites

@@ -302,3 +302,38 @@ def test_torch_manifest_counts_backward_calls_and_step_sites(tmp_path: Path) -> 
         "owner+name\tabc\ttrain.py\tmodule\t3\t4",  # the test function's step is no site
     ]
     assert recall.read_manifest(out) == {"owner+name": ["run.py", "tests/test_x.py", "train.py"]}
+
+
+WRAPPERS = """
+class DPOptimizer:
+    def step(self, closure=None):
+        if self.pre_step():
+            return self.original_optimizer.step(closure)
+
+
+class Precision:
+    def optimizer_step(self, optimizer, **kwargs):
+        return optimizer.step(**kwargs)
+
+    def backward(self, tensor):
+        tensor.backward()
+
+
+class Module:
+    def step(self, batch):
+        self.loss(batch).backward()
+        self.opt.step()
+
+
+def train_step(model, opt):
+    model(1).backward()
+    opt.step()
+"""
+
+
+def test_step_wrappers_without_a_backward_are_no_sites() -> None:
+    # A function that is itself a step (an optimizer's ``step``, a precision plugin's
+    # ``optimizer_step``) and runs no backward only delegates: no backward is in reach for
+    # GL101 to ask about. A ``step`` that backpropagates too is a training step.
+    sites = recall.find_sites(WRAPPERS, "torch")
+    assert [s.function for s in sites] == ["Module.step", "train_step"]

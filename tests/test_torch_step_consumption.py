@@ -59,8 +59,22 @@ def test_the_models_zero_grad_clears_the_optimizer_over_its_parameters(facts_of)
     ],
 )
 def test_no_clearing_on_every_path_leaves_the_later_step_consuming(facts_of, d_clear):
-    facts = facts_of(GAN.format(g_step="", d_clear=d_clear))
-    assert _site(facts, "g_loss").consumed
+    # ``optimizer_G`` is handed on (it may step there): only the clearing is in question.
+    facts = facts_of(GAN.format(g_step="        log(optimizer_G)\n", d_clear=d_clear))
+    consumption = _site(facts, "g_loss")
+    assert consumption.consumed
+    assert consumption.evidence == "stepped by optimizer_D.step()"
+
+
+def test_an_optimizer_only_built_and_cleared_never_steps(facts_of):
+    """Without ``optimizer_G.step()`` the generator's optimizer is only built and cleared:
+    the discriminator's step reads g_loss's ``.grad`` of its own weights only."""
+    facts = facts_of(GAN.format(g_step="", d_clear="pass"))
+    consumption = _site(facts, "g_loss")
+    assert consumption.intent and not consumption.consumed
+    assert [o.key for o in consumption.needed] == ["optimizer_G"]
+    # d_loss's backward came after the generator's clearing: it is not asked about it
+    assert _site(facts, "d_loss").consumed
 
 
 def test_a_submodules_zero_grad_does_not_clear_the_whole_model(facts_of):
