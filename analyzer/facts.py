@@ -361,8 +361,11 @@ class Facts:
     def eval_mode_leaks(self) -> list[EvalModeLeak]:
         """Switches to eval mode in a training loop that the next training forward runs
         under (:mod:`gradlint.analyzer.torch_eval_mode`)."""
-        if not self.backward_sites:
-            return []
+        text = self.ctx.unit.text
+        if not self.backward_sites or not (
+            ".eval()" in text or "train(False" in text or "train(mode=False" in text
+        ):
+            return []  # no switch to eval mode anywhere in the module
         from gradlint.analyzer.torch_eval_mode import eval_mode_leaks
 
         found = eval_mode_leaks(self)
