@@ -142,6 +142,7 @@ class StepIndex:
         self.steps = [st for s in self.scopes for st in self.info[s].steps]
         self._functions: dict[str, list[Scope]] = {}
         self._methods: dict[tuple[cst.ClassDef, str], Scope] = {}
+        self._helper_clears: dict[Scope, list[tuple[cst.Call, str]]] = {}
         for scope in self.scopes:
             if scope.is_module:
                 continue
@@ -399,8 +400,8 @@ class StepIndex:
         gradients are gone for it once that optimizer (or the model whose parameters it
         holds) is cleared after the backward: the GAN's generator backward is not consumed
         by the discriminator's step that follows ``optimizer_D.zero_grad()``."""
-        info = self.info[scope]
-        if step.optimizer is None or not info.clears or step.form == "closure":
+        clears = self._clearings_in(scope)
+        if step.optimizer is None or not clears or step.form == "closure":
             return None
         if step.optimizer in _configured_objects(scope):
             # ``self.optimizer.acc_stats = True`` around a backward (K-FAC, ACKTR): the
@@ -411,7 +412,7 @@ class StepIndex:
         target = layout.calls.get(step.node) if isinstance(step.node, cst.Call) else None
         if target is None:
             return None
-        for call, receiver in info.clears:
+        for call, receiver in clears:
             if not self._clears(receiver, step.optimizer):
                 continue
             at = layout.calls.get(call)
@@ -420,6 +421,42 @@ class StepIndex:
             if _on_every_path(layout, where, at, target):
                 return call
         return None
+
+    def _clearings_in(self, scope: Scope) -> list[tuple[cst.Call, str]]:
+        """The scope's ``X.zero_grad()`` calls, and its calls of same-module helpers that
+        clear ``X`` on every call (a GAN tutorial's ``reset_grad()`` clearing both
+        optimizers), each with the ``X`` cleared as the scope names it."""
+        found = self._helper_clears.get(scope)
+        if found is not None:
+            return found
+        found = list(self.info[scope].clears)
+        for call, name, receiver in self.info[scope].calls:
+            for callee in self._resolve(scope, name, receiver):
+                if callee is not scope:
+                    found += [(call, x) for x in self._always_cleared(callee, scope, receiver)]
+        self._helper_clears[scope] = found
+        return found
+
+    def _always_cleared(self, callee: Scope, caller: Scope, receiver: str | None) -> list[str]:
+        """What ``callee`` clears at its top level before any ``return``, named the same in
+        ``caller``: a global the caller does not shadow, or an attribute of ``self`` for a
+        method called on ``self``."""
+        layout = self.facts.layout(callee)
+        first_exit = min((e.seq for e in layout.exits), default=None)
+        cleared: list[str] = []
+        for call, target in self.info[callee].clears:
+            at = layout.calls.get(call)
+            if at is None or at.chain or not _is_statement(at, call):
+                continue  # only on some calls
+            if first_exit is not None and first_exit < at.seq:
+                continue
+            root = target.split(".", 1)[0]
+            if root == "self":
+                if receiver == "self" and callee.class_node is not None:
+                    cleared.append(target)
+            elif not self._shadows(callee, root) and not self._shadows(caller, root):
+                cleared.append(target)
+        return cleared
 
     def _clears(self, receiver: str, optimizer: str) -> bool:
         """``receiver.zero_grad()`` empties the ``.grad`` that ``optimizer`` steps: it is that

@@ -388,3 +388,28 @@ def test_looking_at_or_scaling_dot_grad_in_place_consumes_nothing(facts_of, look
     facts = facts_of(code)
     consumption = facts.backward_consumption(facts.backward_sites[0])
     assert consumption.intent and not consumption.consumed, consumption.evidence
+
+
+def test_a_helper_that_always_clears_counts_as_the_clearing(facts_of):
+    from gradlint.analyzer.names import dotted_name
+
+    text = (
+        "import torch\n"
+        "d_opt = torch.optim.Adam(D.parameters())\n"
+        "g_opt = torch.optim.Adam(G.parameters())\n"
+        "def reset_grad():\n"
+        "    d_opt.zero_grad()\n"
+        "    g_opt.zero_grad()\n"
+        "def sometimes(i):\n"
+        "    if i:\n"
+        "        g_opt.zero_grad()\n"
+        "for i in range(3):\n"
+        "    reset_grad()\n"
+        "    D(G(z)).mean().backward()\n"
+        "    CLEAR\n"
+        "    G(z).mean().backward()\n"
+        "    g_opt.step()\n"
+    )
+    found = facts_of(text.replace("CLEAR", "reset_grad()")).unstepped_backwards
+    assert [dotted_name(c.cleared[0][1].func) for c in found] == ["reset_grad"]
+    assert facts_of(text.replace("CLEAR", "sometimes(i)")).unstepped_backwards == []
