@@ -30,6 +30,7 @@ from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
 from gradlint.analyzer.torch_inspection import runs_before_any_optimizer
 from gradlint.analyzer.vocabulary import Vocabulary
+from gradlint.analyzer.walk import FastVisitor
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
@@ -975,17 +976,28 @@ class _ScopeReader(ShallowVisitor):
         if method == "zero_grad" and receiver is not None:
             self.info.optimizer_mentions.add(receiver)
             self.info.clears.append((node, receiver))
-        if last in vocabulary.grad_observers or (last or "").startswith(("log", "print")):
+        if last in vocabulary.grad_observers or _logs(last or ""):
             for arg in node.args:
-                self._observe(arg.value)
+                self._observe(arg.value, deep=last not in vocabulary.grad_observers)
         name = method or (func.value if isinstance(func, cst.Name) else None)
         if name is not None and method != vocabulary.step_method:
             self.info.calls.append((node, name, receiver))
             if self._hands_on_optimizer(node, name):
                 self.info.optimizer_handoffs.append(node)
 
-    def _observe(self, expr: cst.BaseExpression) -> None:
-        """``p.grad.norm()``, ``print(p.grad)``: the gradient is only looked at."""
+    def _observe(self, expr: cst.BaseExpression, deep: bool = False) -> None:
+        """``p.grad.norm()``, ``print(p.grad)``: the gradient is only looked at. ``deep``:
+        an argument of a logging call, where whatever it is computed from is only shown
+        (``logger.histo_summary(tag, to_np(p.grad), step)``)."""
+        if deep:
+            observed = self._observed
+
+            class _All(FastVisitor):
+                def visit_Attribute(self, node: cst.Attribute) -> None:
+                    observed.add(node)
+
+            _All().walk(expr)
+            return
         node = expr
         while isinstance(node, cst.Attribute | cst.Subscript | cst.Call):
             if isinstance(node, cst.Attribute):
@@ -1076,6 +1088,12 @@ _DIST_BACKWARD = "torch.distributed.autograd.backward"
 #: a new process: the caller's code after them runs in another process, so no step after
 #: the function returns can read the ``.grad`` it filled.
 _LAUNCHERS = frozenset({"spawn", "start_processes", "Process"})
+
+
+def _logs(name: str) -> bool:
+    """A logging call by its name: ``log_*``, ``print*``, ``histo_summary``, ``scalar_summary``."""
+    lowered = name.lower()
+    return lowered.startswith(("log", "print")) or "summary" in lowered or "histo" in lowered
 
 
 def _launched_function(call: cst.Call, qualified: str | None) -> cst.Name | None:
