@@ -553,7 +553,42 @@ class StepIndex:
             return False  # a nested function (a closure) may carry an optimizer out
         bindings = self.facts.layout(scope).bindings
         params = set(scope.params())
-        return all("." not in name and name not in params and name in bindings for name in mentions)
+        if any("." in name or name in params for name in mentions):
+            return False
+        free = {name for name in mentions if name not in bindings}
+        return not free or self._enclosing_keeps(scope, free)
+
+    def _enclosing_keeps(self, scope: Scope, free: set[str]) -> bool:
+        """A process function nested in the function that holds its optimizers (ignite's
+        ``def train_step(engine, batch)`` inside ``create_trainer(model, optimizer)``, handed
+        to ``Engine(train_step)``): whoever the closure is handed to gets the closure, not the
+        optimizer. True when the enclosing function binds them (or takes them as
+        parameters), hands none of them to a call, returns none, steps none itself (an
+        LBFGS ``optimizer.step(closure)``), and no other function nested in it mentions
+        them (an event handler that steps)."""
+        parent = scope.parent
+        if parent is None or parent.is_module or parent.class_node is not None:
+            return False
+        info = self.info[parent]
+        if info.optimizer_handoffs or info.returned & (free | {scope.name}):
+            return False  # the optimizer, or the closure that holds it, goes out
+        if any(step.optimizer in free or step.optimizer is None for step in info.steps):
+            return False
+        layout = self.facts.layout(parent)
+        if not all(name in layout.bindings or name in parent.params() for name in free):
+            return False
+        return not any(
+            other is not scope
+            and other.parent is not None
+            and parent in other.parent.chain()
+            and self._uses_optimizers(other) & free
+            for other in self.scopes
+        )
+
+    def _uses_optimizers(self, scope: Scope) -> set[str]:
+        info = self.info[scope]
+        stepped = {step.optimizer for step in info.steps if step.optimizer is not None}
+        return info.optimizer_mentions | stepped
 
     def _shadows(self, scope: Scope, name: str) -> bool:
         """``name`` is a parameter or local variable of the function ``scope``."""
