@@ -565,9 +565,10 @@ class StepIndex:
         optimizer. True when the enclosing function binds them (or takes them as
         parameters), hands none of them to a call, returns none, steps none itself (an
         LBFGS ``optimizer.step(closure)``), and no other function nested in it mentions
-        them (an event handler that steps)."""
+        them (an event handler that steps). The module counts as the enclosing function of
+        its top-level functions (a notebook's global optimizer and ``update_fn``)."""
         parent = scope.parent
-        if parent is None or parent.is_module or parent.class_node is not None:
+        if parent is None or parent.class_node is not None:
             return False
         info = self.info[parent]
         if info.optimizer_handoffs or info.returned & (free | {scope.name}):
