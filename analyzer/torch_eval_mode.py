@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from gradlint.analyzer.names import dotted_name
-from gradlint.analyzer.steps import _on_every_path
-from gradlint.analyzer.torch_modes import ModeSensitivity
+from gradlint.analyzer.steps import _on_every_path, _related
+from gradlint.analyzer.torch_modes import ModeSensitivity, module_itself
 
 if TYPE_CHECKING:
     from gradlint.analyzer.facts import Facts
@@ -79,20 +79,8 @@ def _mode(call: cst.Call) -> tuple[str, str] | None:
     return ("train", receiver)
 
 
-#: Module methods that return the module itself: ``model.to(device).train()`` switches ``model``.
-_RETURN_THE_MODULE = frozenset(
-    {"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "train", "eval", "requires_grad_"}
-)
-
-
 def _module_name(expr: cst.BaseExpression) -> str | None:
-    while (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Attribute)
-        and expr.func.attr.value in _RETURN_THE_MODULE
-    ):
-        expr = expr.func.value
-    return dotted_name(expr)
+    return dotted_name(module_itself(expr))
 
 
 def _is_loop(node: cst.CSTNode) -> bool:
@@ -180,7 +168,8 @@ class _Reader:
     def _trained(self, model: str) -> bool:
         """An optimizer holds its parameters, or the code switches it to training mode
         somewhere: a DQN's target network, synced and kept in eval mode, is neither."""
-        if any(_related(owner, model) for o in self.index.optimizers for owner in o.owners):
+        models = frozenset({model})
+        if any(_related(owner, models) for o in self.index.optimizers for owner in o.owners):
             return True
         # ``model.train()``, also through calls that return it: ``model.to(device).train()``
         switch = re.compile(re.escape(model) + r"(\.\w+\([^()]*\))*\.train\(")
@@ -246,11 +235,6 @@ class _Reader:
                 if name.rsplit(".", 1)[-1] in _NO_GRAD:
                     return True
         return False
-
-
-def _related(owner: str, model: str) -> bool:
-    """``model`` and ``model.encoder`` name related weights (either holds the other)."""
-    return owner == model or owner.startswith(model + ".") or model.startswith(owner + ".")
 
 
 def _leaves_loop_after(layout: ScopeLayout, loop: cst.CSTNode, where: Where) -> bool:

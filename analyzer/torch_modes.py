@@ -41,8 +41,11 @@ _MODE_FREE_LAYERS = frozenset(
 )  # fmt: skip
 #: Text that shows a model reads the mode.
 _MODE_WORDS = re.compile(r"[Dd]ropout|BatchNorm|batch_norm|InstanceNorm|instance_norm|training")
-#: Module methods that return the module itself (``Net().to(device)`` is a ``Net``).
-_RETURN_THE_MODULE = frozenset({"to", "cuda", "cpu", "float", "half", "double", "bfloat16"})
+#: Module methods that return the module itself (``Net().to(device)`` is a ``Net``,
+#: ``model.to(device).train()`` switches ``model``).
+_RETURN_THE_MODULE = frozenset(
+    {"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "train", "eval", "requires_grad_"}
+)
 _HARMLESS_ROOTS = frozenset({"torch", "nn", "F", "functional", "math", "np", "numpy", "self"})
 _HARMLESS_CALLS = frozenset(
     {"super", "range", "len", "int", "float", "list", "tuple", "dict", "zip", "enumerate",
@@ -83,12 +86,7 @@ class ModeSensitivity:
         return []
 
     def _mode_free(self, expr: cst.BaseExpression, seen: set[str]) -> bool:
-        while (
-            isinstance(expr, cst.Call)
-            and isinstance(expr.func, cst.Attribute)
-            and expr.func.attr.value in _RETURN_THE_MODULE
-        ):
-            expr = expr.func.value
+        expr = module_itself(expr)
         if not isinstance(expr, cst.Call):
             return False
         if _MODE_WORDS.search(self.module.code_for_node(expr)):
@@ -133,6 +131,17 @@ class ModeSensitivity:
                     break
         self._class_free[name] = free
         return free
+
+
+def module_itself(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``Net().to(device).train()`` without the calls that return the module itself."""
+    while (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value in _RETURN_THE_MODULE
+    ):
+        expr = expr.func.value
+    return expr
 
 
 def _is_nn_layer(name: str) -> bool:
