@@ -196,7 +196,7 @@ class _Reader:
                 continue
             if dotted_name(call.func) in (model, f"{model}.forward"):
                 # the same statement counts: ``loss_fn(model(x), y).backward()``
-                if where.seq <= backward.seq and not self._under_no_grad(layout, where):
+                if where.seq <= backward.seq and not _under_no_grad(where):
                     forwards.append((call, where))
                 continue
             callees = self.callees.get(call, [])
@@ -226,15 +226,16 @@ class _Reader:
                 return EvalModeLeak(switch, model, loop, forward, site, via, inner)
         return None
 
-    def _under_no_grad(self, layout: ScopeLayout, where: Where) -> bool:
-        for with_node in where.withs:
-            for item in with_node.items:
-                expr = item.item
-                func = expr.func if isinstance(expr, cst.Call) else expr
-                name = dotted_name(func) or ""
-                if name.rsplit(".", 1)[-1] in _NO_GRAD:
-                    return True
-        return False
+
+def _under_no_grad(where: Where) -> bool:
+    """Inside ``with torch.no_grad()`` / ``inference_mode()``: an evaluation forward."""
+    for with_node in where.withs:
+        for item in with_node.items:
+            expr = item.item
+            name = dotted_name(expr.func if isinstance(expr, cst.Call) else expr) or ""
+            if name.rsplit(".", 1)[-1] in _NO_GRAD:
+                return True
+    return False
 
 
 def _leaves_loop_after(layout: ScopeLayout, loop: cst.CSTNode, where: Where) -> bool:

@@ -110,7 +110,7 @@ class ModeSensitivity:
             return True  # recursion: decided by the outer call
         node = self.classes[name]
         free = not _MODE_WORDS.search(self.module.code_for_node(node)) and all(
-            _dotted_base(base.value) in ("nn.Module", "torch.nn.Module", "Module")
+            dotted_name(base.value) in ("nn.Module", "torch.nn.Module", "Module")
             for base in node.bases
         )
         if free:
@@ -154,10 +154,6 @@ def _constructs(call: cst.Call) -> bool:
     name = dotted_name(call.func) or ""
     last = name.rsplit(".", 1)[-1]
     return bool(last) and last[0].isupper()
-
-
-def _dotted_base(expr: cst.BaseExpression) -> str:
-    return dotted_name(expr) or ""
 
 
 def _calls(node: cst.CSTNode) -> list[cst.Call]:
