@@ -14,6 +14,7 @@ optimizer may come from anywhere), so functions are left to the usual intent rul
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -42,11 +43,69 @@ def runs_before_any_optimizer(index: StepIndex, site: BackwardSite) -> bool:
     top = next((i for i, stmt in enumerate(body) if _ids(stmt) & around), None)
     if top is None:
         return False
-    for stmt in body[: top + 1]:
-        text = module.code_for_node(stmt)
-        if any(pattern.search(name) for name in _IDENTIFIER.findall(text)):
-            return False
-    return True
+    texts = [module.code_for_node(stmt) for stmt in body[: top + 1]]
+    mentions = [
+        i for i, text in enumerate(texts) if any(map(pattern.search, _IDENTIFIER.findall(text)))
+    ]
+    if not mentions:
+        return True
+    return _model_rebuilt_since(body, texts, mentions[-1], top, pattern)
+
+
+def _model_rebuilt_since(
+    body: Sequence[cst.BaseStatement],
+    texts: list[str],
+    last_mention: int,
+    top: int,
+    pattern: re.Pattern[str],
+) -> bool:
+    """Whether a name every earlier optimizer was built over is bound to a fresh object
+    after the last optimizer mention, and the statements up to the backward use it."""
+    for fresh in range(last_mention + 1, top):
+        name = _fresh_binding(body[fresh], texts[fresh])
+        if name is None or not any(_mentions(text, name) for text in texts[fresh + 1 : top + 1]):
+            continue
+        built = [_optimizer_value(stmt, pattern) for stmt in body[:fresh]]
+        values = [value for value in built if value is not None]
+        if values and all(_mentions(value, name) for value in values):
+            return True
+    return False
+
+
+def _fresh_binding(stmt: cst.BaseStatement, text: str) -> str | None:
+    """``model = GPTModel(cfg)``: the name bound to a call that does not take the name's
+    old value (``model = DDP(model)`` keeps its parameters)."""
+    small = _lone_assign(stmt)
+    if small is None or not isinstance(small.value, cst.Call):
+        return None
+    target = small.targets[0].target if len(small.targets) == 1 else None
+    if not isinstance(target, cst.Name):
+        return None
+    value_text = text.split("=", 1)[1] if "=" in text else text
+    return None if _mentions(value_text, target.value) else target.value
+
+
+def _optimizer_value(stmt: cst.BaseStatement, pattern: re.Pattern[str]) -> str | None:
+    """The source of the value a top-level ``optimizer = ...`` builds."""
+    small = _lone_assign(stmt)
+    if small is None or len(small.targets) != 1:
+        return None
+    target = small.targets[0].target
+    if isinstance(target, cst.Name) and pattern.search(target.value):
+        return cst.Module(body=[]).code_for_node(small.value)
+    return None
+
+
+def _lone_assign(stmt: cst.BaseStatement) -> cst.Assign | None:
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        small = stmt.body[0]
+        if isinstance(small, cst.Assign):
+            return small
+    return None
+
+
+def _mentions(text: str, name: str) -> bool:
+    return name in _IDENTIFIER.findall(text)
 
 
 def _ids(stmt: cst.BaseStatement) -> set[int]:

@@ -48,3 +48,47 @@ def test_an_optimizer_mentioned_in_the_statement_itself_counts(facts_of):
 def test_inside_a_function_the_usual_intent_rule_decides(facts_of):
     text = "import torch\ndef f(model):\n    model(torch.randn(4, 2)).sum().backward()\n"
     assert _before(facts_of, text) == [False]
+
+
+FRESH_MODEL_DEMO = (
+    "import torch\n"
+    "def largest(net):\n"
+    "    return max(p.grad.abs().max() for p in net.parameters())\n"
+    "model = torch.nn.Linear(2, 1)\n"
+    "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+    + LOOP
+    + "model = torch.nn.Linear(2, 1)\n"
+    "loss = model(torch.randn(4, 2)).sum()\n"
+    "loss.backward()\n"
+    "print(largest(model))\n"
+)
+
+
+def test_a_demo_on_a_fresh_model_no_optimizer_holds(facts_of):
+    assert _before(facts_of, FRESH_MODEL_DEMO) == [False, True]
+    assert facts_of(FRESH_MODEL_DEMO).unstepped_backwards == []
+
+
+def test_a_model_that_keeps_its_parameters_is_not_fresh(facts_of):
+    # DDP(model) / model.to(device) keep the parameters the optimizer holds
+    text = FRESH_MODEL_DEMO.replace(
+        "model = torch.nn.Linear(2, 1)\nloss", "model = torch.nn.DataParallel(model)\nloss"
+    )
+    assert _before(facts_of, text) == [False, False]
+
+
+def test_an_optimizer_over_another_model_keeps_the_backward_a_step(facts_of):
+    # the earlier optimizer was not built over the rebound name: it may hold these weights
+    text = FRESH_MODEL_DEMO.replace(
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)",
+        "optimizer = torch.optim.SGD(params, lr=0.1)",
+    )
+    assert _before(facts_of, text) == [False, False]
+
+
+def test_an_optimizer_over_the_fresh_model_makes_it_a_step_again(facts_of):
+    text = FRESH_MODEL_DEMO.replace(
+        "model = torch.nn.Linear(2, 1)\nloss",
+        "model = torch.nn.Linear(2, 1)\nopt2 = torch.optim.SGD(model.parameters())\nloss",
+    )
+    assert _before(facts_of, text) == [False, False]
