@@ -1010,7 +1010,10 @@ class _ScopeReader(ShallowVisitor):
             # looked at in place; only a step (or other code) consumes it.
             self._observe(func)
         if method == "zero_grad" and receiver is not None:
-            self.info.optimizer_mentions.add(receiver)
+            # ``model.zero_grad()`` clears too, but it is no optimizer: saliency and
+            # per-sample-gradient code clears the model before a backward it never steps.
+            if self.index.is_optimizer_text(receiver):
+                self.info.optimizer_mentions.add(receiver)
             self.info.clears.append((node, receiver))
         if last in vocabulary.grad_observers or _logs(last or ""):
             for arg in node.args:
