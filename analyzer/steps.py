@@ -256,7 +256,12 @@ class StepIndex:
             found = self._through_callers(site.scope, needed, skipped, 0, {site.scope})
         if found is None and site.scope.class_node is not None:
             found = self._other_methods_step(site.scope, needed, skipped)
-        if found is None and site.form != "manual_backward" and self._framework_hook(site.scope):
+        if (
+            found is None
+            and site.form != "manual_backward"
+            and not self._keeps_its_optimizers(site.scope)
+            and self._framework_hook(site.scope)
+        ):
             found = "returned to a framework's loop that steps"
         cleared = tuple(dict.fromkeys(self._clearings))
         # Over the optimizers whose weights the loss reaches, also when own code computes
@@ -547,8 +552,14 @@ class StepIndex:
         mentions = info.optimizer_mentions
         if scope.is_module or not mentions or info.optimizer_handoffs:
             return False
-        if info.returned & mentions or scope.class_node is not None:
-            return False  # handed back, or kept on ``self`` by another method
+        if info.returned & mentions:
+            return False  # handed back
+        if scope.class_node is not None and not all(
+            any(o.key == name and o.scope is scope for o in self.optimizers) for name in mentions
+        ):
+            # A method's optimizer may come from ``self`` (another method keeps it); only
+            # one it builds itself (an adversarial attack's ``Adam([delta])``) stays here.
+            return False
         if any(s is not scope and s.parent is scope for s in self.scopes):
             return False  # a nested function (a closure) may carry an optimizer out
         bindings = self.facts.layout(scope).bindings

@@ -128,11 +128,12 @@ TORCH = Vocabulary(
     # gradients the step will read (``accelerator.clip_grad_norm_``,
     # ``fabric.clip_gradients(model, optimizer)``, ``amp.master_params(optimizer)``,
     # Lightning's ``toggle_optimizer``, opacus' ``make_private``/``BatchMemoryManager``,
-    # ``accelerator.free_memory``, a ``linear_annealing(optimizer, ...)`` of the lr, and
+    # ``accelerator.free_memory``, a ``linear_annealing(optimizer, ...)`` of the lr, a
+    # checkpointer that saves its state (``DetectionCheckpointer(model, optimizer=opt)``), and
     # builtins such as ``vars(opt)`` of an argparse namespace named ``opt``).
     optimizer_readers=re.compile(
         r"(sched|LR$|_lr$|warmup|anneal|unscale_|prepare|initialize|scale_loss|state_dict|"
-        r"save|load|print|log|isinstance|len|zip|type|getattr|setattr|hasattr|wrap|"
+        r"save|load|checkpoint|print|log|isinstance|len|zip|type|getattr|setattr|hasattr|wrap|"
         r"zero_grad|param_groups|add_param_group|repr|str|format|ZeroRedundancy|"
         r"clip_grad|master_params|toggle_optimizer|free_memory|make_private|"
         r"BatchMemoryManager|subTest|^(vars|range|dir|id|enumerate|sorted)$)",
