@@ -270,6 +270,10 @@ class StepIndex:
             o for o in self.optimizers if any(_related(owner, site.models) for owner in o.owners)
         )
         orphans = self._never_stepping(site, where, related) if found is not None else ()
+        if found is not None and not orphans and where is not None:
+            unknown = self._cleared_by_name_never_stepping(site, where)
+            if unknown:
+                related, orphans = unknown, tuple(o.key for o in unknown)
         if orphans:
             # Another optimizer over the same loss steps, but this one's weights never move.
             others = [s for s in self.info[site.scope].steps if s.optimizer not in orphans]
@@ -312,6 +316,35 @@ class StepIndex:
         if len(keys) < 2:
             return ()
         return tuple(k for k in keys if k in self._orphans and self._cleared_for(site, where, k))
+
+    def _cleared_by_name_never_stepping(
+        self, site: BackwardSite, where: Where
+    ) -> tuple[TorchOptimizer, ...]:
+        """Optimizers whose construction gradlint does not recognise (``self.enc_opt_ =
+        self.enc_opt_class(params)``), two or more cleared for this backward: the author
+        meant this loss to update each of them. One that the module only builds and clears
+        (never steps, hands on, or keeps in a list) while the function steps another of them
+        itself has lost its step, as in :meth:`_never_stepping`. Its construction is the
+        single assignment of a call to its name."""
+        known = {o.key for o in self.optimizers}
+        receivers = dict.fromkeys(
+            receiver
+            for _, receiver in self.info[site.scope].clears
+            if receiver not in known and self.is_optimizer_text(receiver)
+        )
+        cleared = [k for k in receivers if self._cleared_for(site, where, k)]
+        if len(cleared) < 2:
+            return ()
+        orphans = _only_built_and_cleared(self.ctx.module, set(cleared))
+        stepped = {step.optimizer for step in self.info[site.scope].steps}
+        if not orphans or not any(k in stepped for k in cleared if k not in orphans):
+            return ()  # none orphaned, or no sibling steps here: a framework may step them all
+        built = _constructions(self.ctx.module, orphans)
+        return tuple(
+            TorchOptimizer(k, built[k], site.scope, "optimizer", None, frozenset())
+            for k in cleared
+            if k in built
+        )
 
     def _cleared_for(self, site: BackwardSite, where: Where, key: str) -> bool:
         layout = self.facts.layout(site.scope)
@@ -839,6 +872,21 @@ def _only_built_and_cleared(module: cst.Module, keys: set[str]) -> frozenset[str
     return frozenset(
         k for k in keys if built[k] == 1 and uses[k] == built[k] + harmless[k] and harmless[k]
     )
+
+
+def _constructions(module: cst.Module, keys: frozenset[str]) -> dict[str, cst.Call]:
+    """The call each name of ``keys`` is bound to (``self.opt_ = self.opt_class(...)``)."""
+    found: dict[str, cst.Call] = {}
+
+    class _Assignments(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            if len(node.targets) == 1 and isinstance(node.value, cst.Call):
+                name = dotted_name(node.targets[0].target)
+                if name in keys:
+                    found[name] = node.value
+
+    module.visit(_Assignments())
+    return found
 
 
 def _related(owner: str, models: frozenset[str]) -> bool:
