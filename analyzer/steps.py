@@ -656,6 +656,8 @@ class StepIndex:
             if owner is not cls or method is scope:
                 continue
             for step in self.info[method].steps:
+                if any(o.key == step.optimizer and o.scope is method for o in self.optimizers):
+                    continue  # that method's own optimizer, built there: never this one
                 if self._compatible(step, needed):
                     return f"stepped by {self.ctx.short_text(step.node, 40)} in {name}()"
                 skipped.append(step)
