@@ -10,8 +10,11 @@ an update (the parent's, another optimizer's, ``assign_sub``), a return, storage
 call, exactly as for a ``tape.gradient`` result.
 
 Only a method of a class that is an optimizer (a base class is an optimizer class, or the
-class is named like one) counts, and only when the body reads the parameter: an abstract
-``raise NotImplementedError`` or a ``pass`` is no update that went missing.
+class is named like one) counts, and not an abstract one: a body of only a docstring,
+``pass``, ``...`` or a ``raise`` is no update that went missing. An override that does other
+work but never reads its gradients parameter is the wrapper whose
+``return super().apply_gradients(...)`` was lost (tensorflow/addons' ``Lookahead`` keeps only
+``self._optimizer._iterations = self.iterations``): its gradients reach nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import libcst as cst
 
 from gradlint.analyzer.dataflow import FlowAnalysis, SiteTable, Val
 from gradlint.analyzer.names import dotted_name
-from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
+from gradlint.analyzer.scopes import Scope
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
@@ -56,9 +59,7 @@ def unapplied_overrides(ctx: ModuleContext, facts: Facts) -> list[UnappliedOverr
         if len(params) < 2 or params[0] != "self" or not _is_optimizer_class(ctx, facts, cls):
             continue
         parameter = params[1]
-        reads = _Reads(parameter)
-        walk_scope(scope, reads)
-        if not reads.found:
+        if _is_abstract(scope.node):
             continue
         ctx.require_whole_class(cls)
         seeds = {parameter: Val(frozenset({_PARAMETER}))}
@@ -66,6 +67,34 @@ def unapplied_overrides(ctx: ModuleContext, facts: Facts) -> list[UnappliedOverr
         if _PARAMETER not in flow.used:
             found.append(UnappliedOverride(scope, cls.name.value, parameter))
     return found
+
+
+def _is_abstract(node: cst.CSTNode) -> bool:
+    """Whether a method body only documents, passes or raises (no update can be missing)."""
+    body = getattr(node, "body", None)
+    statements = getattr(body, "body", None)
+    if not isinstance(node, cst.FunctionDef) or statements is None:
+        return False
+    if isinstance(body, cst.SimpleStatementSuite):
+        lines = [statements]
+    else:
+        lines = [
+            getattr(statement, "body", None)
+            for statement in statements
+            if isinstance(statement, cst.SimpleStatementLine)
+        ]
+        if len(lines) != len(statements):
+            return False  # a compound statement does work
+    for line in lines:
+        for small in line:
+            if isinstance(small, (cst.Pass, cst.Raise)):
+                continue
+            if isinstance(small, cst.Expr) and isinstance(
+                small.value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
+            ):
+                continue
+            return False
+    return True
 
 
 def _is_optimizer_class(ctx: ModuleContext, facts: Facts, cls: cst.ClassDef) -> bool:
@@ -81,18 +110,3 @@ def _is_optimizer_class(ctx: ModuleContext, facts: Facts, cls: cst.ClassDef) -> 
         if name.rsplit(".", 1)[-1].endswith("Optimizer"):
             return True
     return False
-
-
-class _Reads(ShallowVisitor):
-    """Whether the body reads ``name`` (an assignment to it is no read)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.found = False
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
-        return not isinstance(node.target, cst.Name)
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name:
-            self.found = True
