@@ -14,19 +14,25 @@ class is named like one) counts, and not an abstract one: a body of only a docst
 ``pass``, ``...`` or a ``raise`` is no update that went missing. An override that does other
 work but never reads its gradients parameter is the wrapper whose
 ``return super().apply_gradients(...)`` was lost (tensorflow/addons' ``Lookahead`` keeps only
-``self._optimizer._iterations = self.iterations``): its gradients reach nothing.
+``self._optimizer._iterations = self.iterations``): its gradients reach nothing. A test
+double is the exception: an override that never reads its gradients in a ``Test*``, ``Mock*``,
+``Fake*``, ``Dummy*`` or ``Stub*`` class or in a test file (``test_*.py``, ``*_test.py``)
+stands in for an optimizer on purpose (tensorflow/privacy's ``TestOptimizer`` returns
+``'test'`` from every method).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from gradlint.analyzer.dataflow import FlowAnalysis, SiteTable, Val
 from gradlint.analyzer.names import dotted_name
-from gradlint.analyzer.scopes import Scope
+from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
@@ -60,6 +66,8 @@ def unapplied_overrides(ctx: ModuleContext, facts: Facts) -> list[UnappliedOverr
             continue
         parameter = params[1]
         if _is_abstract(scope.node):
+            continue
+        if not _reads(scope, parameter) and _is_test_double(ctx, cls):
             continue
         ctx.require_whole_class(cls)
         seeds = {parameter: Val(frozenset({_PARAMETER}))}
@@ -95,6 +103,39 @@ def _is_abstract(node: cst.CSTNode) -> bool:
                 continue
             return False
     return True
+
+
+_DOUBLE_CLASS = re.compile(r"^_*(Test|Mock|Fake|Dummy|Stub)")
+_TEST_FILE = re.compile(r"(^test_.*|.*_test)\.py$")
+
+
+def _is_test_double(ctx: ModuleContext, cls: cst.ClassDef) -> bool:
+    """A class that stands in for an optimizer in tests (by its name or its file's)."""
+    if _DOUBLE_CLASS.match(cls.name.value):
+        return True
+    path = ctx.unit.path
+    return path is not None and bool(_TEST_FILE.match(Path(path).name))
+
+
+def _reads(scope: Scope, name: str) -> bool:
+    reads = _Reads(name)
+    walk_scope(scope, reads)
+    return reads.found
+
+
+class _Reads(ShallowVisitor):
+    """Whether the body reads ``name`` (an assignment to it is no read)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found = False
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+        return not isinstance(node.target, cst.Name)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.found = True
 
 
 def _is_optimizer_class(ctx: ModuleContext, facts: Facts, cls: cst.ClassDef) -> bool:
