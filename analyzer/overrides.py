@@ -59,8 +59,8 @@ def unapplied_overrides(ctx: ModuleContext, facts: Facts) -> list[UnappliedOverr
         cls = scope.class_node
         if cls is None or scope.name != method or scope.parent is None:
             continue
-        if scope.parent.node is not cls and not scope.parent.is_module:
-            continue  # a function nested in a method
+        if not any(member is scope.node for member in cls.body.body):
+            continue  # a function nested in a method, not the method itself
         params = scope.params()
         if len(params) < 2 or params[0] != "self" or not _is_optimizer_class(ctx, facts, cls):
             continue
@@ -105,6 +105,7 @@ def _is_abstract(node: cst.CSTNode) -> bool:
     return True
 
 
+_OPTIMIZER_WORD = re.compile(r"Optimi[sz]er(?=[A-Z0-9_]|$)")
 _DOUBLE_CLASS = re.compile(r"^_*(Test|Mock|Fake|Dummy|Stub)")
 _TEST_FILE = re.compile(r"(^test_.*|.*_test)\.py$")
 
@@ -140,8 +141,8 @@ class _Reads(ShallowVisitor):
 
 def _is_optimizer_class(ctx: ModuleContext, facts: Facts, cls: cst.ClassDef) -> bool:
     vocabulary = facts.vocabulary
-    if vocabulary.optimizer_name.search(cls.name.value):
-        return True
+    if vocabulary.optimizer_name.search(cls.name.value) or _OPTIMIZER_WORD.search(cls.name.value):
+        return True  # DPOptimizerClass: a class a factory builds over the optimizer it is given
     for base in cls.bases:
         name = dotted_name(base.value)
         if name is None:
