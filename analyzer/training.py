@@ -381,6 +381,11 @@ class _WeightProof:
             attr = expr.attr.value
             if attr in vocabulary.trainable_attributes:
                 return True
+            if attr == "trainable" and "weight" in (dotted_name(expr.value) or "").lower():
+                # TensorFlow Federated's ``model_weights.trainable``: the trainable half of
+                # a ``ModelWeights`` (on a layer, ``trainable`` is a flag no one
+                # differentiates)
+                return True
             if self.all_variables and attr in vocabulary.all_variable_attributes:
                 return True
             return self._attribute(expr, scope, depth)
