@@ -213,18 +213,35 @@ class _Reader:
                     restores.append(where)
         if not switches:
             return None
+        # An eval() picked against a train() in another branch of one ``if`` sets the mode
+        # for what follows as much as the train() does: both end a leak from earlier.
+        chosen = [w for _, w, _, _ in switches if any(_other_branch(w, r) for r in restores)]
+        restores = restores + chosen
         for loop in reversed(loops):  # innermost first
             in_loop = [(c, w) for c, w in forwards if _in(loop, w)]
             forward, target = in_loop[-1] if in_loop else (site.call, backward)
             for switch, where, via, inner in switches:
                 if not _in(loop, where) or where.dominates(target):
                     continue
+                if where.before(target) and any(_other_branch(where, r) for r in restores):
+                    continue  # ``if finetune: model.train() else: model.eval()``: a choice
                 if _leaves_loop_after(layout, loop, where):
                     continue
                 if any(_on_every_path(layout, where, r, target) for r in restores):
                     continue
                 return EvalModeLeak(switch, model, loop, forward, site, via, inner)
         return None
+
+
+def _other_branch(switch: Where, restore: Where) -> bool:
+    """Whether the two sit in different branches of one ``if`` (``elif`` included): the
+    code picks the mode there, as a configuration says, rather than leaving one behind."""
+    for (node, label), (other, other_label) in zip(switch.chain, restore.chain, strict=False):
+        if node is not other:
+            return False
+        if label != other_label:
+            return isinstance(node, cst.If)
+    return False
 
 
 def _under_no_grad(where: Where) -> bool:

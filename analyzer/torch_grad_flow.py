@@ -35,9 +35,13 @@ _ENABLE_GRAD = frozenset({"enable_grad"})
 CUT_METHODS = frozenset({"detach", "item", "numpy", "tolist", "detach_"})
 #: Builtins / constructors that turn a tensor into a plain number or a fresh leaf.
 CUT_FUNCTIONS = frozenset({"float", "int"})
+#: ``env.step(action)``, ``self.envs.reset()``: a gym-style environment's receiver.
+_ENVIRONMENT = re.compile(r"(^|[._])(env|envs|environment|environments)$", re.IGNORECASE)
 _TENSOR_FROM = frozenset({"tensor", "as_tensor", "Tensor", "FloatTensor", "array", "asarray"})
 #: Module roots whose functions are differentiable operations of their arguments.
 _PURE_ROOTS = frozenset({"torch", "F", "nn", "np", "numpy", "math", "functional"})
+#: Builtins that count or test, never pass a tensor on: ``len(ep_rews)``.
+_COUNTS = frozenset({"len", "isinstance", "hasattr", "id"})
 _PURE_BUILTINS = frozenset({"sum", "abs", "max", "min", "pow", "list", "tuple", "sorted"})
 #: Tensor methods whose result carries its receiver's (and arguments') gradient.
 _TENSOR_METHODS = frozenset(
@@ -186,6 +190,43 @@ def _target_names(target: cst.BaseExpression) -> Iterator[str]:
         yield from _target_names(target.value)
 
 
+def _calls_free_code(function: cst.FunctionDef) -> bool:
+    """Whether the function calls something it is not handed (a model it closes over, a
+    global helper, ``self.net``): its result may carry a gradient whatever its arguments."""
+    params = {p.name.value for p in (*function.params.params, *function.params.kwonly_params)}
+    found = False
+
+    class _Calls(FastVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal found
+            name = dotted(node.func) or ""
+            root = name.split(".", 1)[0]
+            if (
+                root
+                and root not in params
+                and root not in _PURE_ROOTS
+                and not (name in _PURE_BUILTINS or name in _COUNTS or name in CUT_FUNCTIONS)
+            ):
+                found = True
+
+    _Calls().walk(function.body)
+    return found
+
+
+def _pairwise(
+    target: cst.BaseExpression, value: cst.BaseExpression
+) -> list[tuple[cst.BaseExpression, cst.BaseExpression]] | None:
+    """``a, b = x, y``: each target with its own value (``ep_ret, ep_len = sum(r), len(r)``
+    gives ``ep_len`` nothing of ``sum(r)``); None when the shapes do not match one to one."""
+    if not (isinstance(target, cst.Tuple | cst.List) and isinstance(value, cst.Tuple | cst.List)):
+        return None
+    if len(target.elements) != len(value.elements) or any(
+        isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)
+    ):
+        return None
+    return [(t.value, v.value) for t, v in zip(target.elements, value.elements, strict=True)]
+
+
 class _Recorder(FastVisitor):
     """One scope's bindings and backward calls, each with the grad mode it ran under."""
 
@@ -222,7 +263,11 @@ class _Recorder(FastVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
-            self._bind(_target_names(target.target), node.value)
+            pairs = _pairwise(target.target, node.value)
+            if pairs is None:
+                self._bind(_target_names(target.target), node.value)
+            for name_target, value in pairs or ():
+                self._bind(_target_names(name_target), value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -275,9 +320,14 @@ def _scopes(module: cst.Module) -> Iterator[tuple[cst.CSTNode, bool, cst.CSTNode
 class _Evaluator:
     """Whether an expression carries a gradient, with the blockers met on the way."""
 
-    def __init__(self, record: _ScopeRecord) -> None:
+    def __init__(
+        self, record: _ScopeRecord, own_functions: dict[str, cst.FunctionDef] | None = None
+    ) -> None:
         self.bindings = record.bindings
         self.active: set[str] = set()
+        #: The module's functions by name (nested ones too), to see when a loss helper
+        #: computes its loss from a model it closes over.
+        self.own_functions = own_functions or {}
 
     def carries(
         self, expr: cst.BaseExpression, grad: bool, context: cst.CSTNode | None
@@ -362,6 +412,14 @@ class _Evaluator:
                     return False, [Blocker("cut", call)]
                 return (False, blockers) if blockers else (True, [])
             return True, []
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in ("step", "reset")
+            and _ENVIRONMENT.search(name.rsplit(".", 1)[0])
+        ):
+            # an environment's observations and rewards are numbers from outside the graph
+            # (policy-gradient returns built from them are constants on purpose)
+            return False, []
         if isinstance(func, cst.Attribute) and dotted(func.value) is None:
             # a method of a computed value: out.detach(), model(x).mean()
             return self._method(call, func, args)
@@ -378,6 +436,11 @@ class _Evaluator:
             return self._method(call, func, args)
         if name in _PURE_BUILTINS:
             return self._all(args)
+        if name in _COUNTS:
+            return False, []  # an int: it carries no gradient, and cuts nothing either
+        own = self.own_functions.get(name)
+        if own is not None and _calls_free_code(own):
+            return True, []  # ``compute_loss(obs, act, w)`` runs the policy it closes over
         if "loss" in last.lower() or "crit" in last.lower():
             # a loss function's plain-name arguments the scope never binds are its targets
             return self._all([a for a in args if not self._unbound(a)])
@@ -469,6 +532,10 @@ def cut_losses(
         scopes = itertools.chain(
             [(module, True, None)], ((f, *_decorator_mode(f)) for f in functions)
         )
+    scopes = list(scopes)
+    own_functions = {
+        scope.name.value: scope for scope, _, _ in scopes if isinstance(scope, cst.FunctionDef)
+    }
     for scope, grad, context in scopes:
         record = _ScopeRecord()
         recorder = _Recorder(record, grad, context)
@@ -478,7 +545,7 @@ def cut_losses(
             for statement in scope.body:
                 recorder.walk(statement)
         for call, loss, site_grad, site_context in record.backwards:
-            evaluator = _Evaluator(record)
+            evaluator = _Evaluator(record, own_functions)
             carry, blockers = evaluator.carries(loss, site_grad, site_context)
             if not carry and blockers:
                 results.append(CutLoss(call, loss, True, tuple(blockers)))
