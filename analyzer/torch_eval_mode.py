@@ -229,8 +229,95 @@ class _Reader:
                     continue
                 if any(_on_every_path(layout, where, r, target) for r in restores):
                     continue
+                if _mode_set_by_every_branch(restores, chosen, where, target):
+                    continue
                 return EvalModeLeak(switch, model, loop, forward, site, via, inner)
         return None
+
+
+def _mode_set_by_every_branch(
+    restores: list[Where], chosen: list[Where], start: Where, end: Where
+) -> bool:
+    """``if finetune: model.train() elif freeze: model.eval() else: assert False`` between
+    a leftover eval() and the forward: every branch sets the mode (or fails), so the earlier
+    eval() never reaches the forward. The ``if`` is the one a chosen eval() and a train()
+    differ in; it must come before ``end``, in a block that holds ``end``, and after
+    ``start`` or (``start`` later in the loop) on the way round to ``end``."""
+    for mode in chosen:
+        for restore in restores:
+            top = _branching_if(mode, restore)
+            if top is None:
+                continue
+            node, depth = top
+            around = mode.chain[:depth]
+            # reached straight on, or round the loop that holds them all (start after end)
+            on_the_way = start.before(mode) or end.before(start)
+            if not (on_the_way and mode.before(end)) or end.chain[:depth] != around:
+                continue
+            if _shared_depth(start, end) > depth:
+                continue  # a loop (or branch) around both but not the ``if`` may bypass it
+            if all(_branch_sets_mode(node, label, restores) for node, label in _branches(node)):
+                return True
+    return False
+
+
+def _shared_depth(first: Where, second: Where) -> int:
+    depth = 0
+    for block, other in zip(first.chain, second.chain, strict=False):
+        if block[0] is not other[0] or block[1] != other[1]:
+            break
+        depth += 1
+    return depth
+
+
+def _branching_if(first: Where, second: Where) -> tuple[cst.If, int] | None:
+    for depth, ((node, label), (other, other_label)) in enumerate(
+        zip(first.chain, second.chain, strict=False)
+    ):
+        if node is not other:
+            return None
+        if label != other_label:
+            return (node, depth) if isinstance(node, cst.If) else None
+    return None
+
+
+def _branches(node: cst.If) -> list[tuple[cst.CSTNode, str]]:
+    """Each branch of an if/elif/else chain as (the ``if`` that holds it, its label);
+    ``(None, "")`` for a missing final else (a path that runs no branch)."""
+    found: list[tuple[cst.CSTNode, str]] = []
+    current: cst.If = node
+    while True:
+        found.append((current, "body"))
+        orelse = current.orelse
+        if isinstance(orelse, cst.If):
+            current = orelse
+            continue
+        found.append((current, "else") if orelse is not None else (None, ""))
+        return found
+
+
+def _branch_sets_mode(node: cst.CSTNode | None, label: str, restores: list[Where]) -> bool:
+    if node is None:
+        return False
+    if any((node, label) in [(n, lab) for n, lab in r.chain] for r in restores):
+        return True
+    body = node.body if label == "body" else node.orelse.body  # type: ignore[union-attr]
+    statements = list(getattr(body, "body", ()))
+    return len(statements) == 1 and _fails(statements[0])
+
+
+def _fails(statement: cst.CSTNode) -> bool:
+    """``assert False`` or ``raise ...``: the path ends there."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    if isinstance(small, cst.Raise):
+        return True
+    return (
+        isinstance(small, cst.Assert)
+        and isinstance(small.test, cst.Name)
+        and small.test.value == "False"
+    )
 
 
 def _other_branch(switch: Where, restore: Where) -> bool:
