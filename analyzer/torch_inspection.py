@@ -62,7 +62,7 @@ def _model_rebuilt_since(
     """Whether a name every earlier optimizer was built over is bound to a fresh object
     after the last optimizer mention, and the statements up to the backward use it."""
     for fresh in range(last_mention + 1, top):
-        name = _fresh_binding(body[fresh], texts[fresh])
+        name = _fresh_binding(body[fresh])
         if name is None or not any(_mentions(text, name) for text in texts[fresh + 1 : top + 1]):
             continue
         built = [_optimizer_value(stmt, pattern) for stmt in body[:fresh]]
@@ -72,7 +72,7 @@ def _model_rebuilt_since(
     return False
 
 
-def _fresh_binding(stmt: cst.BaseStatement, text: str) -> str | None:
+def _fresh_binding(stmt: cst.BaseStatement) -> str | None:
     """``model = GPTModel(cfg)``: the name bound to a call that does not take the name's
     old value (``model = DDP(model)`` keeps its parameters)."""
     small = _lone_assign(stmt)
@@ -81,8 +81,7 @@ def _fresh_binding(stmt: cst.BaseStatement, text: str) -> str | None:
     target = small.targets[0].target if len(small.targets) == 1 else None
     if not isinstance(target, cst.Name):
         return None
-    value_text = text.split("=", 1)[1] if "=" in text else text
-    return None if _mentions(value_text, target.value) else target.value
+    return None if _mentions(_source(small.value), target.value) else target.value
 
 
 def _optimizer_value(stmt: cst.BaseStatement, pattern: re.Pattern[str]) -> str | None:
@@ -92,7 +91,7 @@ def _optimizer_value(stmt: cst.BaseStatement, pattern: re.Pattern[str]) -> str |
         return None
     target = small.targets[0].target
     if isinstance(target, cst.Name) and pattern.search(target.value):
-        return cst.Module(body=[]).code_for_node(small.value)
+        return _source(small.value)
     return None
 
 
@@ -102,6 +101,10 @@ def _lone_assign(stmt: cst.BaseStatement) -> cst.Assign | None:
         if isinstance(small, cst.Assign):
             return small
     return None
+
+
+def _source(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
 
 
 def _mentions(text: str, name: str) -> bool:
