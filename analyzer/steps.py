@@ -244,14 +244,13 @@ class StepIndex:
             found = "a backward() wrapper: its caller steps"
         if found is None and info.grad_reads:
             found = "its .grad is read by the code"
+        # optimizers only this function holds: no caller or framework loop can step them
+        keeps = found is None and self._keeps_its_optimizers(site.scope)
         if found is None and (
             # A backward cleared before another one of its function is a statistics pass
             # (ghost clipping's per-sample norms, K-FAC): discarded on purpose, so only a
             # lone backward is held to having no caller that steps.
-            len(info.backwards) > 1
-            or not (
-                self._cleared_before_return(site, where) or self._keeps_its_optimizers(site.scope)
-            )
+            len(info.backwards) > 1 or not (self._cleared_before_return(site, where) or keeps)
         ):
             found = self._through_callers(site.scope, needed, skipped, 0, {site.scope})
         if found is None and site.scope.class_node is not None:
@@ -259,7 +258,7 @@ class StepIndex:
         if (
             found is None
             and site.form != "manual_backward"
-            and not self._keeps_its_optimizers(site.scope)
+            and not keeps
             and self._framework_hook(site.scope)
         ):
             found = "returned to a framework's loop that steps"

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from gradlint.analyzer.names import dotted_name
-from gradlint.analyzer.steps import _on_every_path, _related
+from gradlint.analyzer.steps import _on_every_path, _other_branch, _related
 from gradlint.analyzer.torch_modes import ModeSensitivity, module_itself
 
 if TYPE_CHECKING:
@@ -299,7 +299,7 @@ def _branches(node: cst.If) -> list[tuple[cst.CSTNode, str]]:
 def _branch_sets_mode(node: cst.CSTNode | None, label: str, restores: list[Where]) -> bool:
     if node is None:
         return False
-    if any((node, label) in [(n, lab) for n, lab in r.chain] for r in restores):
+    if any(n is node and lab == label for r in restores for n, lab in r.chain):
         return True
     body = node.body if label == "body" else node.orelse.body  # type: ignore[union-attr]
     statements = list(getattr(body, "body", ()))
@@ -318,17 +318,6 @@ def _fails(statement: cst.CSTNode) -> bool:
         and isinstance(small.test, cst.Name)
         and small.test.value == "False"
     )
-
-
-def _other_branch(switch: Where, restore: Where) -> bool:
-    """Whether the two sit in different branches of one ``if`` (``elif`` included): the
-    code picks the mode there, as a configuration says, rather than leaving one behind."""
-    for (node, label), (other, other_label) in zip(switch.chain, restore.chain, strict=False):
-        if node is not other:
-            return False
-        if label != other_label:
-            return isinstance(node, cst.If)
-    return False
 
 
 def _under_no_grad(where: Where) -> bool:
