@@ -67,10 +67,32 @@ def code_mentions(text: str, tokens: Iterable[str]) -> list[int]:
     imports, in increasing order."""
     key = (text, tuple(tokens))
     found = _known.get(key)
+    if found is None and len(key[1]) > 1:
+        singles = [_known.get((text, (token,))) for token in key[1]]
+        if all(single is not None for single in singles):
+            # The prefilter lexed each token already (see mentions_among): no lexing again.
+            found = tuple(sorted({offset for single in singles for offset in single or ()}))
+            remember(text, key[1], found)
     if found is None:
         found = _code_mentions(*key)
         remember(text, key[1], found)
     return list(found)
+
+
+def mentions_among(text: str, token: str, present: tuple[str, ...]) -> list[int]:
+    """``code_mentions(text, (token,))``, lexing once for every token of ``present`` (the
+    rules' required texts found in ``text``) and remembering each one's answer: the slicer
+    asks about all of them together next, and a worker process is handed the answers."""
+    found = _known.get((text, (token,)))
+    if found is not None:
+        return list(found)
+    tokens = tuple(dict.fromkeys((token, *present)))
+    if len(tokens) == 1:
+        return code_mentions(text, tokens)
+    combined = set(_code_mentions(text, tokens))
+    for each in tokens:
+        remember(text, (each,), tuple(o for o in _occurrences(text, each) if o in combined))
+    return list(_known.get((text, (token,)), ()))
 
 
 #: The last few answers: the prefilter and the slicer ask about the same text one after the

@@ -28,6 +28,7 @@ import libcst as cst
 from gradlint.analyzer.accumulators import buffer_store
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.names import dotted_name
+from gradlint.analyzer.redefinitions import sees_only, top_level_definitions
 from gradlint.analyzer.scopes import Scope, body_statements
 from gradlint.analyzer.summaries import KNOWN_OBSERVERS, KNOWN_PURE
 from gradlint.analyzer.vocabulary import (
@@ -151,6 +152,8 @@ class FlowAnalysis:
         self.assigned = assigned_names(scope)
         self._rebound: set[str] | None = None
         self._loop_targets: set[str] | None = None
+        #: Loop target -> the fresh local lists of lists it iterates (see _note_elements).
+        self._elements_of: dict[str, set[str]] = {}
 
     # ----------------------------------------------------------------- entry point
     def run(self) -> FlowResult:
@@ -199,6 +202,30 @@ class FlowAnalysis:
             return False  # an element of what the loop iterates: it may be an attribute's
         return self.scope.is_module or name in self.assigned
 
+    def _note_elements(self, stmt: cst.For) -> None:
+        """Which loop targets are elements of lists this function builds itself
+        (``acc = []`` ... ``for g, a in zip(grads, acc)``): storing into such an element
+        stores into the list. An element of anything else may be shared with an attribute
+        (``for spec in self.optimizer_specs``) and stays a store elsewhere."""
+        iterables = [stmt.iter]
+        call = stmt.iter
+        if isinstance(call, cst.Call) and dotted_name(call.func) in ("zip", "enumerate"):
+            iterables = [arg.value for arg in call.args]
+        fresh = {
+            e.value for e in iterables if isinstance(e, cst.Name) and self._built_here(e.value)
+        }
+        if not fresh:
+            return
+        for name in _target_names(stmt.target):
+            self._elements_of.setdefault(name, set()).update(fresh)
+
+    def _built_here(self, name: str) -> bool:
+        """Every binding of ``name`` in this scope is a list display or comprehension."""
+        if not self._is_local_container(name) or self.scope.is_module:
+            return False
+        values = self.ctx.facts.module.bindings.get(self.scope, {}).get(name, [])
+        return bool(values) and all(isinstance(v, cst.List | cst.ListComp) for v in values)
+
     # ----------------------------------------------------------------- statements
     def _block(self, stmts: Iterable[cst.CSTNode], state: State) -> tuple[State, bool]:
         """Returns the state after the block and whether the block always leaves early."""
@@ -218,6 +245,7 @@ class FlowAnalysis:
             return self._if(stmt, state)
         if isinstance(stmt, cst.For):
             iterable = self._eval(stmt.iter, state)
+            self._note_elements(stmt)
             return self._loop(stmt, state, lambda s: self._assign_target(stmt.target, iterable, s))
         if isinstance(stmt, cst.While):
             self._eval(stmt.test, state)
@@ -399,6 +427,12 @@ class FlowAnalysis:
         if isinstance(base, cst.Name) and self._is_local_container(base.value):
             old = state.get(base.value, NOTHING)
             self._bind(state, base.value, Val(old.sites | self._all_sites(val)))
+        elif isinstance(base, cst.Name) and base.value in self._elements_of:
+            # ``for g, acc in zip(grads, accumulated): acc.append(g)``: the element is a list
+            # this function built, so the gradients stay in ``accumulated``.
+            for owner in self._elements_of[base.value]:
+                old = state.get(owner, NOTHING)
+                self._bind(state, owner, Val(old.sites | self._all_sites(val)))
         else:
             what = dotted_name(base) or "a container"
             self._use(val, f"stored in '{what}'", FateKind.STORED)
@@ -769,11 +803,14 @@ class HelperIndex:
         self.active: set[Scope] = set()
         self._summaries: dict[Scope, dict[str, str]] = {}
         self.classes_or_modules_logging: set[str] = set()
+        #: Every top-level definition of a name (a notebook's later cell may redefine it).
+        self._definitions: dict[str, list[Scope]] = {}
         for scope in scopes:
             if scope.is_module:
                 continue
             if scope.parent is not None and scope.parent.is_module and scope.class_node is None:
                 self.functions.setdefault(scope.name, scope)
+                self._definitions.setdefault(scope.name, []).append(scope)
             elif scope.class_node is not None:
                 self.methods.setdefault(scope.class_node, {}).setdefault(scope.name, scope)
                 if scope.parent is not None and scope.parent.is_module:
@@ -799,7 +836,21 @@ class HelperIndex:
                 return None
             return self._method(cls, method, 0)
         local = self.functions.get(label)
+        if local is not None and len(self._definitions[label]) > 1:
+            local = self._seen_definition(label, scope) or local
         return local if local is not None else self.foreign(label)
+
+    def _seen_definition(self, name: str, caller: Scope) -> Scope | None:
+        """Of a redefined function, the one every run of ``caller`` calls (None: unclear,
+        or a module-level caller, whose statement is not known here)."""
+        module = next((s.node for s in self.scopes if s.is_module), None)
+        if not isinstance(module, cst.Module) or caller.is_module:
+            return None
+        definitions = top_level_definitions(module, name)
+        return next(
+            (d for d in self._definitions[name] if sees_only(module, definitions, caller, d)),
+            None,
+        )
 
     def _method(self, cls: cst.ClassDef, method: str, depth: int) -> Scope | Target | None:
         """``method`` of ``cls`` or of a base class, in this module or another one."""

@@ -30,7 +30,20 @@ from gradlint.analyzer.sources import LINE_BREAK, CellSpan, SourceError, SourceU
 #: Cell magics whose body is Python run in the kernel's namespace; any other cell magic
 #: (``%%bash``, ``%%writefile``, ``%%html``, unknown extensions...) makes the cell not Python.
 PYTHON_CELL_MAGICS = frozenset(
-    {"time", "timeit", "capture", "prun", "debug", "memit", "snakeviz", "px", "autopx"}
+    {
+        "time",
+        "timeit",
+        "capture",
+        "prun",
+        "debug",
+        "memit",
+        "snakeviz",
+        "px",
+        "autopx",
+        # Deep Learning with Python's ``%%backend tensorflow``: the cell runs as Python
+        # when the notebook's Keras backend is the one named (else it is skipped).
+        "backend",
+    }
 )
 
 _WS = re.compile(r"[ \t\n\r]*")

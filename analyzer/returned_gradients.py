@@ -61,9 +61,9 @@ from gradlint.analyzer.dataflow import (
     rebound_names,
 )
 from gradlint.analyzer.names import call_label, dotted_name
+from gradlint.analyzer.redefinitions import latest_definition, sees_only, top_level_definitions
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
 from gradlint.analyzer.training import LoopDepth
-from gradlint.analyzer.walk import FastVisitor
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
@@ -464,7 +464,7 @@ class _CallerSearch:
         if module.analyzed:
             self._require_whole_file(name)
         helpers = module.helpers
-        rivals = [] if method else _definitions(module.ctx.module, name)
+        rivals = [] if method else top_level_definitions(module.ctx.module, name)
         groups: list[tuple[_Module, Scope, list[cst.Call]]] = []
         for scope in helpers.scopes:
             finder = _Calls(name)
@@ -480,12 +480,12 @@ class _CallerSearch:
                 if len(rivals) > 1:
                     # Redefined (a notebook's later cell): module-level code calls the
                     # definition last run before it; a function, the one bound when it
-                    # runs (see _sees_only).
+                    # runs (see redefinitions.sees_only).
                     if scope.is_module:
-                        seen = _latest(rivals, module.ctx.module, finder.statement[call])
+                        seen = latest_definition(rivals, module.ctx.module, finder.statement[call])
                         if seen is callee.node:
                             calls.append(call)
-                    elif _sees_only(module.ctx.module, rivals, scope, callee):
+                    elif sees_only(module.ctx.module, rivals, scope, callee):
                         calls.append(call)
                 elif helpers.resolve(label, scope) is callee:
                     calls.append(call)
@@ -694,69 +694,6 @@ class _Calls(ShallowVisitor):
             self.calls.append(node)
             assert self._current is not None
             self.statement[node] = self._current
-
-
-def _definitions(module: cst.Module, name: str) -> list[tuple[int, cst.FunctionDef]]:
-    """Top-level ``def name`` statements, with their position in the module's body."""
-    return [
-        (i, stmt)
-        for i, stmt in enumerate(module.body)
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name
-    ]
-
-
-def _sees_only(
-    module: cst.Module,
-    definitions: list[tuple[int, cst.FunctionDef]],
-    caller: Scope,
-    callee: Scope,
-) -> bool:
-    """Whether every run of the function ``caller`` calls the redefined ``callee``.
-
-    A name in a function body is looked up when the function runs. The definition of
-    ``callee`` is the last one before the top-level statement that holds ``caller``, and
-    nothing from the next definition of the name on mentions that statement's name (no
-    later cell calls the caller again): then every call of the caller ran before the name
-    was bound anew. Otherwise it is unclear, and the call is not followed."""
-    top = caller
-    while top.parent is not None and not top.parent.is_module:
-        top = top.parent
-    holder = top.class_node if top.class_node is not None else top.node
-    position = next((i for i, stmt in enumerate(module.body) if stmt is holder), None)
-    if position is None or _latest(definitions, module, holder) is not callee.node:
-        return False
-    later = [where for where, _ in definitions if where > position]
-    if not later:
-        return True
-    assert isinstance(holder, cst.FunctionDef | cst.ClassDef)
-    finder = _Mentions(holder.name.value)
-    for stmt in module.body[min(later) :]:
-        finder.walk(stmt)
-        if finder.found:
-            return False
-    return True
-
-
-class _Mentions(FastVisitor):
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.found = False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name:
-            self.found = True
-
-
-def _latest(
-    definitions: list[tuple[int, cst.FunctionDef]], module: cst.Module, statement: cst.CSTNode
-) -> cst.FunctionDef | None:
-    """The definition that module-level ``statement`` sees: the last one before it."""
-    position = next((i for i, stmt in enumerate(module.body) if stmt is statement), -1)
-    latest = None
-    for where, node in definitions:
-        if where < position:
-            latest = node
-    return latest
 
 
 class _LoopCalls(LoopDepth, ShallowVisitor):

@@ -42,7 +42,15 @@ KNOWN_OBSERVERS = frozenset(
     }
 )
 #: Third-party functions documented to return (a transformation of) their arguments.
-KNOWN_PURE = frozenset({"tf_agents.utils.eager_utils.clip_gradient_norms"})
+KNOWN_PURE = frozenset(
+    {
+        "tf_agents.utils.eager_utils.clip_gradient_norms",
+        # Horovod's reductions return the averaged tensors; the caller applies them.
+        "horovod.tensorflow.allreduce",
+        "horovod.tensorflow.grouped_allreduce",
+        "horovod.tensorflow.keras.allreduce",
+    }
+)
 #: Summaries are read at most this many modules away from the analyzed file.
 MAX_MODULE_DEPTH = 3
 

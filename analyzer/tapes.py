@@ -6,10 +6,12 @@ Tapes are visible in the scope that creates them and in functions nested inside 
 
 A function may also receive its tape: a parameter annotated with the tape class, or an
 unannotated one named ``tape`` (``def _apply_loss(self, losses, variables, tape, optimizer)``
-in tf_agents). Its persistence is unknown and no ``with`` block of it is visible. Besides
-``tape.gradient``, an optimizer's ``compute_gradients(loss, var_list, tape=tape)`` (Keras
-optimizers, the differentially private ones of tensorflow_privacy) asks a tape for gradients
-too; it returns (gradient, variable) pairs.
+in tf_agents), or a name ``tape`` (``*_tape``) bound from a call's result, where a helper
+that records the forward pass returns it (``out, tape = self._forward(x)``). Its
+persistence is unknown and no ``with`` block of it is visible. Besides ``tape.gradient``, an
+optimizer's ``compute_gradients(loss, var_list, tape=tape)`` (Keras optimizers, the
+differentially private ones of tensorflow_privacy) asks a tape for gradients too; it returns
+(gradient, variable) pairs.
 
 Graph-mode code (TF1, estimators, Keras 2) has no tape at all: ``tf.gradients(ys, xs)``,
 ``optimizer.compute_gradients(loss, var_list)`` without a tape and Keras 2's
@@ -198,12 +200,36 @@ class _TapeFinder(ShallowVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         tape = self._tape_from_value(node.value)
         if tape is None:
+            self._returned_tapes(node)
             return
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 name = target.target.value
                 tape.name = tape.name or name
                 self.names[name] = tape
+
+    def _returned_tapes(self, node: cst.Assign) -> None:
+        """``model_out, tape = self._forward(x, training=True)``: a helper that records
+        the forward pass hands its tape back. Like a parameter, only the name says it is a
+        tape (``tape`` or ``*_tape``); its persistence is unknown."""
+        if not isinstance(node.value, cst.Call):
+            return
+        for target in node.targets:
+            value = target.target
+            names = (
+                [e.value for e in value.elements]
+                if isinstance(value, cst.Tuple | cst.List)
+                else [value]
+            )
+            for name in names:
+                if isinstance(name, cst.Name) and _named_like_a_tape(name.value):
+                    tape = Tape(name.value, self.scope, None, Persistence.UNKNOWN)
+                    self.created.append(tape)
+                    self.names[name.value] = tape
+
+
+def _named_like_a_tape(name: str) -> bool:
+    return name == "tape" or name.endswith("_tape")
 
 
 class _SiteFinder(_TapeFinder):

@@ -256,6 +256,10 @@ class ModuleFacts:
             for stmt in cls.body.body:
                 refs.walk(stmt)
             found += refs.found
+            for method in self.scopes_of_class(cls):
+                # ``def _compile(self, optimizer): self.compile(optimizer=optimizer)``: the
+                # class's own ``self.optimizer`` (for its own weights, see _for_sources).
+                found += self.compiled.get(method, [])
             found += self._inherited_optimizers(scope)
         for name, position in self.module_optimizers.items():
             if not scope.is_module or position < site.statement_index:

@@ -314,9 +314,9 @@ def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
             key = (token, calls)
             if key not in in_code:
                 in_code[key] = (
-                    _called_in_code(text, token, calls)
+                    _called_in_code(text, token, calls, tuple(present))
                     if calls
-                    else _ends_a_name_in_code(text, token)
+                    else _ends_a_name_in_code(text, token, tuple(present))
                 )
             if in_code[key]:
                 return True
@@ -335,7 +335,9 @@ def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
 _CALLED_SUFFIX = re.compile(r"(?:\s|\\|\#[^\r\n]*(?:\r\n|\r|\n))*\(|\s+as\s")
 
 
-def _called_in_code(text: str, token: str, names: tuple[str, ...]) -> bool:
+def _called_in_code(
+    text: str, token: str, names: tuple[str, ...], present: tuple[str, ...] = ()
+) -> bool:
     """Whether ``token`` occurs in code as part of one of ``names`` (whole names), where
     that name is called or imported under another name (see ``Rule.required_calls``).
     The names are found with ``str.find`` (a pattern that starts with a look-behind is
@@ -352,13 +354,13 @@ def _called_in_code(text: str, token: str, names: tuple[str, ...]) -> bool:
             offset = text.find(name, offset + 1)
     if not candidates:
         return False  # no lexing at all
-    from gradlint.analyzer.code_mentions import code_mentions
+    from gradlint.analyzer.code_mentions import mentions_among
 
-    offsets = set(code_mentions(text, (token,)))  # the lexing the other rules share
+    offsets = set(mentions_among(text, token, present))  # the lexing the other rules share
     return any(offset in offsets for offset in candidates)
 
 
-def _ends_a_name_in_code(text: str, token: str) -> bool:
+def _ends_a_name_in_code(text: str, token: str, present: tuple[str, ...] = ()) -> bool:
     """Whether ``token`` occurs in code (:mod:`gradlint.analyzer.code_mentions`) where no
     identifier character follows it.
 
@@ -369,10 +371,10 @@ def _ends_a_name_in_code(text: str, token: str) -> bool:
     ``backward_pass``, a ``GradientTapeTest`` class), and cannot hold a backward or a tape;
     most library files that mention ``backward`` at all mention only such names. Those
     candidates are ruled out before any lexing."""
-    if not token.isidentifier():
-        from gradlint.analyzer.code_mentions import mentions_in_code
+    from gradlint.analyzer.code_mentions import mentions_among
 
-        return mentions_in_code(text, (token,))
+    if not token.isidentifier():
+        return bool(mentions_among(text, token, present))
     size = len(token)
     candidates = set()
     offset = text.find(token)
@@ -383,9 +385,7 @@ def _ends_a_name_in_code(text: str, token: str) -> bool:
         offset = text.find(token, offset + 1)
     if not candidates:
         return False
-    from gradlint.analyzer.code_mentions import code_mentions
-
-    return any(offset in candidates for offset in code_mentions(text, (token,)))
+    return any(offset in candidates for offset in mentions_among(text, token, present))
 
 
 def _slice_tokens(rules: list, text: str) -> tuple[str, ...] | None:

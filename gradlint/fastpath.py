@@ -19,6 +19,7 @@ from gradlint.analyzer.reading import CONFIG_LIMIT_BYTES, NotRegularFile, read_r
 #: ``required_text``; a test keeps the two in step).
 PREFILTER_TOKENS: tuple[str, ...] = (
     "GradientTape",
+    "tape.gradient(",
     ".gradients(",
     "compute_gradients(",
     "get_gradients(",

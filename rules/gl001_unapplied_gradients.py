@@ -79,9 +79,11 @@ def train_step(x, y):
 """
 
     #: A tape, or graph-mode gradients without one (``tf.gradients``, an optimizer's
-    #: ``compute_gradients``/``get_gradients``).
+    #: ``compute_gradients``/``get_gradients``). ``tape.gradient(`` alone: a tape received
+    #: from the caller or returned by a helper, in a file that never spells the class.
     required_text = (
         "GradientTape",
+        "tape.gradient(",
         ".gradients(",
         "compute_gradients(",
         "get_gradients(",

@@ -69,6 +69,7 @@ optimizer.apply_gradients(zip(grads, model.trainable_variables))
     #: The scopes it reads compute gradients: GL001's text.
     required_text = (
         "GradientTape",
+        "tape.gradient(",
         ".gradients(",
         "compute_gradients(",
         "get_gradients(",

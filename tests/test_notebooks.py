@@ -238,7 +238,14 @@ def test_percent_formatting_on_a_continuation_line_is_kept():
 
 
 @pytest.mark.parametrize(
-    "magic", ["%%time", "%%timeit -n 1", "%%capture captured --no-stderr", "%%prun"]
+    "magic",
+    [
+        "%%time",
+        "%%timeit -n 1",
+        "%%capture captured --no-stderr",
+        "%%prun",
+        "%%backend tensorflow",  # Deep Learning with Python's per-backend cells
+    ],
 )
 def test_python_cell_magics_keep_their_body(magic):
     lines = neutral(f"{magic}\nx = 1\nfor i in range(2):\n    x += i\n")

@@ -90,8 +90,8 @@ def test_every_example_with_a_finding_ends_a_name_in_code(
     """Analyzed with the prefilter off, every source with a finding passes it."""
 
     def prefilter_off() -> None:
-        monkeypatch.setattr(engine, "_ends_a_name_in_code", lambda text, token: True)
-        monkeypatch.setattr(engine, "_called_in_code", lambda text, token, names: True)
+        monkeypatch.setattr(engine, "_ends_a_name_in_code", lambda text, token, present=(): True)
+        monkeypatch.setattr(engine, "_called_in_code", lambda text, token, names, present=(): True)
 
     prefilter_off()
     checked = called = 0

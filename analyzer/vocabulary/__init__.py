@@ -299,6 +299,9 @@ VALUE_METHODS = frozenset(
         "split",
         "numpy_",
         "__getitem__",
+        # ``tf.distribute.get_replica_context().all_reduce("mean", grads)`` returns the
+        # reduced values (the replicas' average); applying them is left to the caller.
+        "all_reduce",
     }
 )
 #: Methods of tensors and containers that keep the recorded path (result is derived data).

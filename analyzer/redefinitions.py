@@ -1,0 +1,81 @@
+"""Functions defined more than once at the top level (a notebook's later cell redefines a
+helper): which definition a call sees.
+
+A name is looked up when the call runs, so a function calling ``update_weights`` uses the
+definition bound last before it runs, not the first one in the file; taking either one
+blindly trusts a deleted update (or reports one that a later cell restored).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from gradlint.analyzer.walk import FastVisitor
+
+if TYPE_CHECKING:
+    from gradlint.analyzer.scopes import Scope
+
+
+def top_level_definitions(module: cst.Module, name: str) -> list[tuple[int, cst.FunctionDef]]:
+    """Top-level ``def name`` statements, with their position in the module's body."""
+    return [
+        (i, stmt)
+        for i, stmt in enumerate(module.body)
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name
+    ]
+
+
+def sees_only(
+    module: cst.Module,
+    definitions: list[tuple[int, cst.FunctionDef]],
+    caller: Scope,
+    callee: Scope,
+) -> bool:
+    """Whether every run of the function ``caller`` calls the redefined ``callee``.
+
+    A name in a function body is looked up when the function runs. The definition of
+    ``callee`` is the last one before the top-level statement that holds ``caller``, and
+    nothing from the next definition of the name on mentions that statement's name (no
+    later cell calls the caller again): then every call of the caller ran before the name
+    was bound anew. Otherwise it is unclear, and the call is not followed."""
+    top = caller
+    while top.parent is not None and not top.parent.is_module:
+        top = top.parent
+    holder = top.class_node if top.class_node is not None else top.node
+    position = next((i for i, stmt in enumerate(module.body) if stmt is holder), None)
+    if position is None or latest_definition(definitions, module, holder) is not callee.node:
+        return False
+    later = [where for where, _ in definitions if where > position]
+    if not later:
+        return True
+    assert isinstance(holder, cst.FunctionDef | cst.ClassDef)
+    finder = _Mentions(holder.name.value)
+    for stmt in module.body[min(later) :]:
+        finder.walk(stmt)
+        if finder.found:
+            return False
+    return True
+
+
+class _Mentions(FastVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.found = True
+
+
+def latest_definition(
+    definitions: list[tuple[int, cst.FunctionDef]], module: cst.Module, statement: cst.CSTNode
+) -> cst.FunctionDef | None:
+    """The definition that module-level ``statement`` sees: the last one before it."""
+    position = next((i for i, stmt in enumerate(module.body) if stmt is statement), -1)
+    latest = None
+    for where, node in definitions:
+        if where < position:
+            latest = node
+    return latest
