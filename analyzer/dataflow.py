@@ -28,7 +28,11 @@ import libcst as cst
 from gradlint.analyzer.accumulators import buffer_store
 from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.names import dotted_name
-from gradlint.analyzer.redefinitions import sees_only, top_level_definitions
+from gradlint.analyzer.redefinitions import (
+    definition_at_runs,
+    sees_only,
+    top_level_definitions,
+)
 from gradlint.analyzer.scopes import Scope, body_statements
 from gradlint.analyzer.summaries import KNOWN_OBSERVERS, KNOWN_PURE
 from gradlint.analyzer.vocabulary import (
@@ -847,10 +851,14 @@ class HelperIndex:
         if not isinstance(module, cst.Module) or caller.is_module:
             return None
         definitions = top_level_definitions(module, name)
-        return next(
+        seen = next(
             (d for d in self._definitions[name] if sees_only(module, definitions, caller, d)),
             None,
         )
+        if seen is None:
+            node = definition_at_runs(module, definitions, caller)
+            seen = next((d for d in self._definitions[name] if d.node is node), None)
+        return seen
 
     def _method(self, cls: cst.ClassDef, method: str, depth: int) -> Scope | Target | None:
         """``method`` of ``cls`` or of a base class, in this module or another one."""

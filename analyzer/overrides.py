@@ -49,6 +49,13 @@ class UnappliedOverride:
     scope: Scope
     class_name: str
     parameter: str
+    #: ``def apply_gradients(self, *args, **kwargs)``: the pairs arrive in ``*args``.
+    starred: bool = False
+
+    @property
+    def passed_on(self) -> str:
+        """How the fix hands the parameter on: ``grads_and_vars`` or ``*args``."""
+        return f"*{self.parameter}" if self.starred else self.parameter
 
 
 def unapplied_overrides(ctx: ModuleContext, facts: Facts) -> list[UnappliedOverride]:
@@ -73,7 +80,9 @@ def unapplied_overrides(ctx: ModuleContext, facts: Facts) -> list[UnappliedOverr
         seeds = {parameter: Val(frozenset({_PARAMETER}))}
         flow = FlowAnalysis(ctx, scope, SiteTable(), facts.helpers, seeds=seeds).run()
         if _PARAMETER not in flow.used:
-            found.append(UnappliedOverride(scope, cls.name.value, parameter))
+            star = scope.node.params.star_arg  # type: ignore[attr-defined]  # a FunctionDef
+            starred = isinstance(star, cst.Param) and star.name.value == parameter
+            found.append(UnappliedOverride(scope, cls.name.value, parameter, starred))
     return found
 
 

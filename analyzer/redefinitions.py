@@ -79,3 +79,69 @@ def latest_definition(
         if where < position:
             latest = node
     return latest
+
+
+def definition_at_runs(
+    module: cst.Module, definitions: list[tuple[int, cst.FunctionDef]], caller: Scope
+) -> cst.FunctionDef | None:
+    """The definition every run of the function ``caller`` sees, from the module-level
+    statements that can run it (they call it, or a function or class that leads to it):
+    ``one_training_step`` defined before both ``update_weights`` cells, run by ``fit(...)``
+    in a cell after the second, calls the second. None when the runs see different ones,
+    or none runs it at all."""
+    top = caller
+    while top.parent is not None and not top.parent.is_module:
+        top = top.parent
+    holder = top.class_node if top.class_node is not None else top.node
+    if not isinstance(holder, cst.FunctionDef | cst.ClassDef):
+        return None
+    names = {holder.name.value}
+    definers = [s for s in module.body if isinstance(s, cst.FunctionDef | cst.ClassDef)]
+    for _ in range(8):  # helpers of helpers: a few levels are enough
+        grown = {
+            s.name.value for s in definers if s.name.value not in names and _mentions(s, names)
+        }
+        if not grown:
+            break
+        names |= grown
+    runs = [
+        position
+        for position, stmt in enumerate(module.body)
+        if not isinstance(stmt, cst.FunctionDef | cst.ClassDef) and _mentions(stmt, names)
+    ]
+    seen = [_latest_before(definitions, position) for position in runs]
+    if not seen or seen[0] is None or any(other is not seen[0] for other in seen):
+        return None
+    return seen[0]
+
+
+def _latest_before(
+    definitions: list[tuple[int, cst.FunctionDef]], position: int
+) -> cst.FunctionDef | None:
+    latest = None
+    for where, node in definitions:
+        if where < position:
+            latest = node
+    return latest
+
+
+def _mentions(node: cst.CSTNode, names: set[str]) -> bool:
+    finder = _AnyMention(names)
+    finder.walk(node)
+    return finder.found
+
+
+class _AnyMention(FastVisitor):
+    """A name read as a name: ``model.fit(...)`` is no mention of a function ``fit``."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+        self.found = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        self.walk(node.value)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.names:
+            self.found = True

@@ -508,7 +508,9 @@ class _WeightProof:
     def _instance_attribute(self, expr: cst.Attribute, scope: Scope, depth: int) -> bool:
         """``model.W`` with ``model = Model()`` bound in reach, where ``Model`` is a class of
         this module whose methods assign ``self.W`` weights (TensorFlow's own custom
-        training tutorial: ``class Model(tf.Module): self.w = tf.Variable(5.0)``)."""
+        training tutorial: ``class Model(tf.Module): self.w = tf.Variable(5.0)``). A
+        notebook may bind ``model`` again to objects with no ``.W`` (a Keras
+        ``Sequential``): only classes of the module that assign ``self.W`` have a say."""
         if not isinstance(expr.value, cst.Name):
             return False
         values: list[tuple[cst.BaseExpression, Scope]] = []
@@ -520,19 +522,24 @@ class _WeightProof:
         if not values:
             return False
         key = f"self.{expr.attr.value}"
+        found = False
         for value, _ in values:
             if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
-                return False
+                continue  # ``model = tf.keras.Sequential(...)`` in another cell has no ``.W``
             cls = self.module.classes.get(value.func.value)
             if cls is None or value.func.value in self.imports.aliases:
-                return False
-            if not any(
-                self._attribute_value_is_weights(v, method, depth)
+                continue
+            assigned = [
+                (v, method)
                 for method in self.module.scopes_of_class(cls)
                 for v in self.module.bindings.get(method, {}).get(key, [])
-            ):
-                return False
-        return True
+            ]
+            if not assigned:
+                continue
+            if not any(self._attribute_value_is_weights(v, m, depth) for v, m in assigned):
+                return False  # a class of this module whose ``.W`` is something else
+            found = True
+        return found
 
     def _attribute_value_is_weights(
         self, value: cst.BaseExpression, method: Scope, depth: int

@@ -112,7 +112,7 @@ def train_step(x, y):
                 f"'{override.class_name}.apply_gradients' never hands its gradients "
                 f"'{override.parameter}' to an update; every model trained with this "
                 "optimizer stays frozen (end it with "
-                f"return super().apply_gradients({override.parameter}, **kwargs))",
+                f"return super().apply_gradients({override.passed_on}, **kwargs))",
                 severity=self.severity,
             )
 

@@ -390,9 +390,37 @@ def test_a_redefined_helper_is_the_definition_the_caller_sees(facts_of):
         "    update(grads, model.trainable_variables)\n"
     )
     assert not _only_fate(facts_of(text)).reaches_use
-    # the step defined between the two definitions, and called again after the second:
-    # which one runs is unclear, so the first is trusted as before
+    # the step run once between the two definitions and once after: which one a run
+    # calls differs, so the first is trusted as before
     between = text.replace("def update(grads, weights):\n    pass\n", "") + (
-        "def update(grads, weights):\n    pass\nstep(model, x)\n"
+        "step(model, x)\ndef update(grads, weights):\n    pass\nstep(model, x)\n"
     )
     assert _only_fate(facts_of(between)).reaches_use
+
+
+@pytest.mark.parametrize(
+    ("later", "weights"),
+    [
+        ("model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n", True),  # has no .W
+        ("model = Other()\n", False),  # a class of the module whose .W is no weight
+        ("", True),
+    ],
+)
+def test_attribute_of_an_instance_bound_again_in_a_later_cell(facts_of, later, weights):
+    text = (
+        "import tensorflow as tf\n\n"
+        "class MyModel(tf.keras.Model):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.W = tf.Variable(5.0)\n\n"
+        "class Other:\n"
+        "    def __init__(self):\n"
+        "        self.W = 'west'\n\n"
+        "model = MyModel()\n"
+        "with tf.GradientTape() as tape:\n"
+        "    loss = tf.reduce_mean(model(1.0))\n"
+        "g = tape.gradient(loss, [model.W])\n" + later
+    )
+    facts = facts_of(text)
+    (site,) = facts.tapes.sites
+    assert facts.module.is_weights(site.sources, site.scope) is weights

@@ -38,3 +38,18 @@ class Base(tf.keras.optimizers.Optimizer):
         raise NotImplementedError
 '''
     assert findings("GL001", text) == []
+
+
+def test_fix_hands_starred_gradients_on_with_their_star():
+    """Regression: ``def apply_gradients(self, *args, **kwargs)`` got ``apply_gradients(args,
+    **kwargs)`` as its fix, which passes one tuple instead of the pairs."""
+    text = (
+        "import tensorflow as tf\n\n\n"
+        "class ClippingOptimizer(tf.keras.optimizers.Optimizer):\n"
+        "    def apply_gradients(self, *args, **kwargs):\n"
+        '        tf.print("applying", args)\n'
+    )
+    (found,) = findings("GL001", text, path="clipping.py")
+    assert found.message.endswith("(end it with return super().apply_gradients(*args, **kwargs))")
+    named = findings("GL001", _WRAPPER.format(name="Lookahead"), path="lookahead.py")
+    assert "apply_gradients(grads_and_vars, **kwargs)" in named[0].message
