@@ -32,6 +32,7 @@ weights, and is no site.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -46,6 +47,8 @@ from gradlint.analyzer.vocabulary import RAISES_CONTEXTS
 if TYPE_CHECKING:
     from gradlint.analyzer.facts import Facts
 
+#: ``Optimizer`` as a word of a class name (``OptimizerV2``, ``LossScaleOptimizer``).
+OPTIMIZER_WORD = re.compile(r"Optimi[sz]er(?=[A-Z0-9_]|$)")
 #: Packages whose ``gradients`` function is graph-mode differentiation.
 GRAPH_GRADIENT_ROOTS = frozenset({"tensorflow", "keras"})
 
@@ -272,9 +275,13 @@ class _SiteFinder(_TapeFinder):
         receiver = ""
         if isinstance(func, cst.Attribute):
             receiver = dotted_name(func.value) or ""
-        on_optimizer = bool(receiver) and bool(
-            self.optimizer_name.search(receiver.rsplit(".", 1)[-1])
-        )
+        on_optimizer = (
+            bool(receiver) and bool(self.optimizer_name.search(receiver.rsplit(".", 1)[-1]))
+        ) or (receiver == "self" and self._in_optimizer_class())
+        if receiver == "self" and func.attr.value == "_compute_gradients" and on_optimizer:
+            # Keras' ``OptimizerV2.minimize``: its private half of compute_gradients.
+            self._pair_site(node, receiver)
+            return
         if on_optimizer and func.attr.value in self.pair_methods:
             self._pair_site(node, receiver)
             return
@@ -308,6 +315,15 @@ class _SiteFinder(_TapeFinder):
             return
         target, sources = _arguments(node, ("target", "sources"))
         self._add_site(node, func.attr.value, self.tapes[func.value.value], target, sources)
+
+    def _in_optimizer_class(self) -> bool:
+        """``self.compute_gradients(loss, var_list, tape)`` in a method of an optimizer
+        class (its own ``minimize``): the class is named an optimizer, or a base is."""
+        cls = next((s.class_node for s in self.scope.chain() if s.class_node is not None), None)
+        if cls is None:
+            return False
+        names = [cls.name.value] + [dotted_name(b.value) or "" for b in cls.bases]
+        return any(OPTIMIZER_WORD.search(name.rsplit(".", 1)[-1]) for name in names)
 
     def _is_graph_gradients(self, func: cst.BaseExpression) -> bool:
         """``tf.gradients``, ``tf.compat.v1.gradients``, ``keras.backend.gradients``."""

@@ -19,7 +19,7 @@ from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.dataflow import FateKind, SiteTable
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
-from gradlint.analyzer.tapes import GradientSite, TapeIndex
+from gradlint.analyzer.tapes import OPTIMIZER_WORD, GradientSite, TapeIndex
 from gradlint.analyzer.vocabulary import WEIGHT_KEEPING_BUILTINS, Vocabulary
 from gradlint.analyzer.walk import FastVisitor
 
@@ -115,6 +115,11 @@ class ModuleFacts:
         """Whether the site's sources are trainable weights: proven from the expression, or
         implied (``optimizer.compute_gradients(loss)`` without a ``var_list``)."""
         if site.all_trainable:
+            return True
+        if site.pairs and site.optimizer is not None and site.sources is not None:
+            # ``optimizer.compute_gradients(loss, var_list)``: by the API's contract the
+            # variables an optimizer is asked to compute gradients for are the ones it
+            # updates (``var_list`` of its own ``minimize``).
             return True
         return self.is_weights(
             site.sources, site.scope, all_variables=self.is_loss(site.target, site.scope)
@@ -416,6 +421,8 @@ class _WeightProof:
         if isinstance(expr, cst.Call):
             return self._call(expr, scope, depth)
         if isinstance(expr, cst.Name):
+            if expr.value == "var_list" and _optimizer_method_parameter(scope, expr.value):
+                return True
             for s in scope.chain():
                 values = self.module.bindings.get(s, {}).get(expr.value)
                 if values:
@@ -558,6 +565,17 @@ class _WeightProof:
             return False
         values = project.inherited_attributes(cls.name.value).get(attr, [])
         return any(_ast_weights(v, self.vocabulary) for v in values)
+
+
+def _optimizer_method_parameter(scope: Scope, name: str) -> bool:
+    """``var_list`` received by a method of an optimizer class (its own ``minimize``): by the
+    optimizer API's contract, the variables it is asked to update."""
+    for s in scope.chain():
+        if name in s.params() and s.class_node is not None:
+            cls = s.class_node
+            names = [cls.name.value] + [dotted_name(b.value) or "" for b in cls.bases]
+            return any(OPTIMIZER_WORD.search(n.rsplit(".", 1)[-1]) for n in names)
+    return False
 
 
 def _top_class(scope: Scope) -> cst.ClassDef | None:
@@ -907,6 +925,8 @@ def site_table(index: TapeIndex) -> SiteTable:
 def _best_optimizer(vocabulary: Vocabulary, candidates: list[str], sources_text: str) -> str:
     """The optimizer most likely meant for these weights: ``d_optimizer`` for the
     discriminator, ``self.optimizer`` in a method, else the nearest one in reach."""
+    if candidates and candidates[0] == "self":
+        return "self"  # ``self.compute_gradients(...)`` in an optimizer's own method
     usable = [c for c in candidates if vocabulary.optimizer_name.search(c.rsplit(".", 1)[-1])]
     if not usable:
         return "optimizer"

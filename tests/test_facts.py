@@ -424,3 +424,26 @@ def test_attribute_of_an_instance_bound_again_in_a_later_cell(facts_of, later, w
     facts = facts_of(text)
     (site,) = facts.tapes.sites
     assert facts.module.is_weights(site.sources, site.scope) is weights
+
+
+@pytest.mark.parametrize(
+    ("cls", "sites", "weights"),
+    [
+        ("class ClippedOptimizer(tf.keras.optimizers.Optimizer)", 2, True),
+        ("class Wrapper(OptimizerV2)", 2, True),
+        ("class Agent(object)", 1, False),  # self.compute_gradients of an agent: unknown
+    ],
+)
+def test_an_optimizers_own_minimize_computes_gradients_of_its_var_list(
+    facts_of, cls, sites, weights
+):
+    text = (
+        f"import tensorflow as tf\n\n{cls}:\n"
+        "    def minimize(self, loss, var_list, tape=None):\n"
+        "        pairs = self.compute_gradients(loss, var_list, tape)\n"
+        "        grads = tape.gradient(loss, var_list)\n"
+    )
+    facts = facts_of(text)
+    assert len(facts.tapes.sites) == sites
+    module = facts.module
+    assert all(module.differentiates_weights(s) is weights for s in facts.tapes.sites)
