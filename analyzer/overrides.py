@@ -33,6 +33,7 @@ import libcst as cst
 from gradlint.analyzer.dataflow import FlowAnalysis, SiteTable, Val
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
+from gradlint.analyzer.tapes import OPTIMIZER_WORD
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
@@ -114,7 +115,6 @@ def _is_abstract(node: cst.CSTNode) -> bool:
     return True
 
 
-_OPTIMIZER_WORD = re.compile(r"Optimi[sz]er(?=[A-Z0-9_]|$)")
 _DOUBLE_CLASS = re.compile(r"^_*(Test|Mock|Fake|Dummy|Stub)")
 _TEST_FILE = re.compile(r"(^test_.*|.*_test)\.py$")
 
@@ -150,7 +150,7 @@ class _Reads(ShallowVisitor):
 
 def _is_optimizer_class(ctx: ModuleContext, facts: Facts, cls: cst.ClassDef) -> bool:
     vocabulary = facts.vocabulary
-    if vocabulary.optimizer_name.search(cls.name.value) or _OPTIMIZER_WORD.search(cls.name.value):
+    if vocabulary.optimizer_name.search(cls.name.value) or OPTIMIZER_WORD.search(cls.name.value):
         return True  # DPOptimizerClass: a class a factory builds over the optimizer it is given
     for base in cls.bases:
         name = dotted_name(base.value)
@@ -158,6 +158,6 @@ def _is_optimizer_class(ctx: ModuleContext, facts: Facts, cls: cst.ClassDef) -> 
             continue
         if facts.module.is_optimizer_construction(cst.Call(func=base.value)):
             return True
-        if name.rsplit(".", 1)[-1].endswith("Optimizer"):
-            return True
+        if OPTIMIZER_WORD.search(name.rsplit(".", 1)[-1]):
+            return True  # ``optimizer_v2.OptimizerV2``, ``tf.keras.optimizers.Optimizer``
     return False
