@@ -74,11 +74,7 @@ def latest_definition(
 ) -> cst.FunctionDef | None:
     """The definition that module-level ``statement`` sees: the last one before it."""
     position = next((i for i, stmt in enumerate(module.body) if stmt is statement), -1)
-    latest = None
-    for where, node in definitions:
-        if where < position:
-            latest = node
-    return latest
+    return _latest_before(definitions, position)
 
 
 def definition_at_runs(
