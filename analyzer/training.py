@@ -116,10 +116,11 @@ class ModuleFacts:
         implied (``optimizer.compute_gradients(loss)`` without a ``var_list``)."""
         if site.all_trainable:
             return True
-        if site.pairs and site.optimizer is not None and site.sources is not None:
-            # ``optimizer.compute_gradients(loss, var_list)``: by the API's contract the
-            # variables an optimizer is asked to compute gradients for are the ones it
-            # updates (``var_list`` of its own ``minimize``).
+        if site.pairs and site.optimizer == "self" and site.sources is not None:
+            # ``self.compute_gradients(loss, var_list)`` in an optimizer's own ``minimize``:
+            # by the API's contract the variables it is asked about are the ones it updates.
+            # (Another object's ``optimizer.compute_gradients(loss, var_list)`` with a
+            # ``var_list`` nobody proves to be weights stays unproven.)
             return True
         return self.is_weights(
             site.sources, site.scope, all_variables=self.is_loss(site.target, site.scope)
