@@ -809,6 +809,8 @@ class HelperIndex:
         self.classes_or_modules_logging: set[str] = set()
         #: Every top-level definition of a name (a notebook's later cell may redefine it).
         self._definitions: dict[str, list[Scope]] = {}
+        #: (name, caller) -> the definition of a redefined name every run of caller sees.
+        self._seen: dict[tuple[str, Scope], Scope | None] = {}
         for scope in scopes:
             if scope.is_module:
                 continue
@@ -847,6 +849,12 @@ class HelperIndex:
     def _seen_definition(self, name: str, caller: Scope) -> Scope | None:
         """Of a redefined function, the one every run of ``caller`` calls (None: unclear,
         or a module-level caller, whose statement is not known here)."""
+        key = (name, caller)
+        if key not in self._seen:
+            self._seen[key] = self._find_seen_definition(name, caller)
+        return self._seen[key]
+
+    def _find_seen_definition(self, name: str, caller: Scope) -> Scope | None:
         module = next((s.node for s in self.scopes if s.is_module), None)
         if not isinstance(module, cst.Module) or caller.is_module:
             return None

@@ -33,7 +33,7 @@ import libcst as cst
 from gradlint.analyzer.dataflow import FlowAnalysis, SiteTable, Val
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
-from gradlint.analyzer.tapes import OPTIMIZER_WORD
+from gradlint.analyzer.tapes import named_like_an_optimizer_class
 
 if TYPE_CHECKING:
     from gradlint.analyzer.context import ModuleContext
@@ -149,15 +149,12 @@ class _Reads(ShallowVisitor):
 
 
 def _is_optimizer_class(ctx: ModuleContext, facts: Facts, cls: cst.ClassDef) -> bool:
-    vocabulary = facts.vocabulary
-    if vocabulary.optimizer_name.search(cls.name.value) or OPTIMIZER_WORD.search(cls.name.value):
-        return True  # DPOptimizerClass: a class a factory builds over the optimizer it is given
-    for base in cls.bases:
-        name = dotted_name(base.value)
-        if name is None:
-            continue
-        if facts.module.is_optimizer_construction(cst.Call(func=base.value)):
-            return True
-        if OPTIMIZER_WORD.search(name.rsplit(".", 1)[-1]):
-            return True  # ``optimizer_v2.OptimizerV2``, ``tf.keras.optimizers.Optimizer``
-    return False
+    # DPOptimizerClass (a class a factory builds over the optimizer it is given),
+    # ``optimizer_v2.OptimizerV2`` and ``tf.keras.optimizers.Optimizer`` bases: by the name.
+    if facts.vocabulary.optimizer_name.search(cls.name.value) or named_like_an_optimizer_class(cls):
+        return True
+    return any(
+        dotted_name(base.value) is not None
+        and facts.module.is_optimizer_construction(cst.Call(func=base.value))
+        for base in cls.bases
+    )

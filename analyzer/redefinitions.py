@@ -40,10 +40,7 @@ def sees_only(
     nothing from the next definition of the name on mentions that statement's name (no
     later cell calls the caller again): then every call of the caller ran before the name
     was bound anew. Otherwise it is unclear, and the call is not followed."""
-    top = caller
-    while top.parent is not None and not top.parent.is_module:
-        top = top.parent
-    holder = top.class_node if top.class_node is not None else top.node
+    holder = _top_level_holder(caller)
     position = next((i for i, stmt in enumerate(module.body) if stmt is holder), None)
     if position is None or latest_definition(definitions, module, holder) is not callee.node:
         return False
@@ -51,22 +48,16 @@ def sees_only(
     if not later:
         return True
     assert isinstance(holder, cst.FunctionDef | cst.ClassDef)
-    finder = _Mentions(holder.name.value)
-    for stmt in module.body[min(later) :]:
-        finder.walk(stmt)
-        if finder.found:
-            return False
-    return True
+    names = {holder.name.value}
+    return not any(_mentions(stmt, names, attributes=True) for stmt in module.body[min(later) :])
 
 
-class _Mentions(FastVisitor):
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.found = False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name:
-            self.found = True
+def _top_level_holder(caller: Scope) -> cst.CSTNode:
+    """The top-level ``def`` or ``class`` statement that holds ``caller``."""
+    top = caller
+    while top.parent is not None and not top.parent.is_module:
+        top = top.parent
+    return top.class_node if top.class_node is not None else top.node
 
 
 def latest_definition(
@@ -85,10 +76,7 @@ def definition_at_runs(
     ``one_training_step`` defined before both ``update_weights`` cells, run by ``fit(...)``
     in a cell after the second, calls the second. None when the runs see different ones,
     or none runs it at all."""
-    top = caller
-    while top.parent is not None and not top.parent.is_module:
-        top = top.parent
-    holder = top.class_node if top.class_node is not None else top.node
+    holder = _top_level_holder(caller)
     if not isinstance(holder, cst.FunctionDef | cst.ClassDef):
         return None
     names = {holder.name.value}
@@ -121,20 +109,23 @@ def _latest_before(
     return latest
 
 
-def _mentions(node: cst.CSTNode, names: set[str]) -> bool:
-    finder = _AnyMention(names)
+def _mentions(node: cst.CSTNode, names: set[str], attributes: bool = False) -> bool:
+    """Whether ``node`` reads one of ``names``. Without ``attributes`` a name read as a
+    name only: ``model.fit(...)`` is no mention of a function ``fit``."""
+    finder = _AnyMention(names, attributes)
     finder.walk(node)
     return finder.found
 
 
 class _AnyMention(FastVisitor):
-    """A name read as a name: ``model.fit(...)`` is no mention of a function ``fit``."""
-
-    def __init__(self, names: set[str]) -> None:
+    def __init__(self, names: set[str], attributes: bool) -> None:
         self.names = names
+        self.attributes = attributes
         self.found = False
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if self.attributes:
+            return True
         self.walk(node.value)
         return False
 

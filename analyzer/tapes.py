@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from gradlint.analyzer.facts import Facts
 
 #: ``Optimizer`` as a word of a class name (``OptimizerV2``, ``LossScaleOptimizer``).
-OPTIMIZER_WORD = re.compile(r"Optimi[sz]er(?=[A-Z0-9_]|$)")
+_OPTIMIZER_WORD = re.compile(r"Optimi[sz]er(?=[A-Z0-9_]|$)")
 #: Packages whose ``gradients`` function is graph-mode differentiation.
 GRAPH_GRADIENT_ROOTS = frozenset({"tensorflow", "keras"})
 
@@ -318,12 +318,9 @@ class _SiteFinder(_TapeFinder):
 
     def _in_optimizer_class(self) -> bool:
         """``self.compute_gradients(loss, var_list, tape)`` in a method of an optimizer
-        class (its own ``minimize``): the class is named an optimizer, or a base is."""
+        class (its own ``minimize``)."""
         cls = next((s.class_node for s in self.scope.chain() if s.class_node is not None), None)
-        if cls is None:
-            return False
-        names = [cls.name.value] + [dotted_name(b.value) or "" for b in cls.bases]
-        return any(OPTIMIZER_WORD.search(name.rsplit(".", 1)[-1]) for name in names)
+        return cls is not None and named_like_an_optimizer_class(cls)
 
     def _is_graph_gradients(self, func: cst.BaseExpression) -> bool:
         """``tf.gradients``, ``tf.compat.v1.gradients``, ``keras.backend.gradients``."""
@@ -404,6 +401,12 @@ class _SiteFinder(_TapeFinder):
                 gradient_function=gradient_function,
             )
         )
+
+
+def named_like_an_optimizer_class(cls: cst.ClassDef) -> bool:
+    """The class, or one of its bases, has the word Optimizer in its name."""
+    names = [cls.name.value] + [dotted_name(b.value) or "" for b in cls.bases]
+    return any(_OPTIMIZER_WORD.search(name.rsplit(".", 1)[-1]) for name in names)
 
 
 def _arguments(

@@ -19,7 +19,7 @@ from gradlint.analyzer.context import ModuleContext
 from gradlint.analyzer.dataflow import FateKind, SiteTable
 from gradlint.analyzer.names import dotted_name
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
-from gradlint.analyzer.tapes import OPTIMIZER_WORD, GradientSite, TapeIndex
+from gradlint.analyzer.tapes import GradientSite, TapeIndex, named_like_an_optimizer_class
 from gradlint.analyzer.vocabulary import WEIGHT_KEEPING_BUILTINS, Vocabulary
 from gradlint.analyzer.walk import FastVisitor
 
@@ -573,9 +573,7 @@ def _optimizer_method_parameter(scope: Scope, name: str) -> bool:
     optimizer API's contract, the variables it is asked to update."""
     for s in scope.chain():
         if name in s.params() and s.class_node is not None:
-            cls = s.class_node
-            names = [cls.name.value] + [dotted_name(b.value) or "" for b in cls.bases]
-            return any(OPTIMIZER_WORD.search(n.rsplit(".", 1)[-1]) for n in names)
+            return named_like_an_optimizer_class(s.class_node)
     return False
 
 
