@@ -41,9 +41,10 @@ findings cache.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,10 +95,19 @@ class CallerRef:
 
     #: ``train_loop``, ``GAN.train``, or ``""`` for module-level code.
     name: str
-    #: ``line 42``, ``cell 3, line 4`` or ``pkg/train.py:42``.
-    where: str
+    #: The call of the gradients' function in that caller.
+    call: cst.Call
+    #: The module that holds the call, which knows how to name its position.
+    module: _Module = field(compare=False, repr=False)
     #: The names that held the gradients in that caller.
     holders: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def where(self) -> str:
+        """``line 42``, ``cell 3, line 4`` or ``pkg/train.py:42``: computed only when a
+        message names the caller (in a large class a position costs the code of the whole
+        top-level statement)."""
+        return self.module.where(self.call)
 
     def describe(self) -> str:
         if not self.name:
@@ -408,12 +418,12 @@ class _CallerSearch:
                 elif not uses:
                     # The position only where a message may name it: in a large class,
                     # positions cost the code of the whole statement.
-                    ref = CallerRef(name, module.where(call), holders)
+                    ref = CallerRef(name, call, module, holders)
                     outcomes[i].append(Outcome(Verdict.DROPPED, (ref,)))
                     self._note_loop(caller, [call], ref)
                 elif uses == {(FateKind.RETURNED, RETURN_REASON)} and not caller.is_module:
                     further[label] = self._fresh()
-                    refs[label] = CallerRef(name, module.where(call), holders)
+                    refs[label] = CallerRef(name, call, module, holders)
                 else:
                     outcomes[i].append(Outcome(Verdict.REACHES))
         if further:

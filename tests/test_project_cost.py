@@ -239,3 +239,34 @@ def test_a_changed_helper_is_summarised_again(precommit):
     parsed.clear()
     assert _lint_changed(root, cache, "# edited\n") == ([], 1)
     assert "utils.py" in parsed
+
+
+def test_a_callers_position_is_computed_only_for_a_finding(monkeypatch):
+    """A caller that drops returned gradients outside any loop, in a file with no optimizer
+    in reach, ends in no finding: its position (the code of its whole top-level statement,
+    for a method of a large class) must not be computed (TensorFlow's ``optimizer_v2.py``
+    paid 0.4 s for it)."""
+    from gradlint.analyzer import returned_gradients
+    from gradlint.api import lint_source
+
+    computed: list[object] = []
+    original = returned_gradients._Module.where
+
+    def counting(self, node):
+        computed.append(node)
+        return original(self, node)
+
+    monkeypatch.setattr(returned_gradients._Module, "where", counting)
+    body = (
+        "def grad(model, x):\n    with tf.GradientTape() as tape:\n"
+        "        loss = model(x)\n"
+        "    return tape.gradient(loss, model.trainable_variables)\n\n"
+        "def peek(model, x):\n    grads = grad(model, x)\n    print('computed')\n"
+    )
+    quiet = "import tensorflow as tf\n\n" + body
+    assert not [f for f in lint_source(quiet, "train.py") if f.code == "GL001"]
+    assert computed == []
+    training = "import tensorflow as tf\n\nopt = tf.keras.optimizers.SGD()\n\n" + body
+    findings = [f for f in lint_source(training, "train.py") if f.code == "GL001"]
+    assert findings and "'peek' (line 11)" in findings[0].message
+    assert computed
