@@ -944,6 +944,10 @@ class _ScopeReader(ShallowVisitor):
         for target in node.targets:
             self._observe(target.target)
             self._bind(target.target, node.value, node)
+            if _fills_grad(target.target) and _grad_copy(node.value):
+                # ``shared_param._grad = local_param.grad`` (A3C): the gradients move into
+                # other parameters' ``.grad``, where only a step consumes them.
+                self._observe(node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -1212,6 +1216,30 @@ def _launched_function(call: cst.Call, qualified: str | None) -> cst.Name | None
 def _looks_like_tensor(receiver: str) -> bool:
     last = receiver.rsplit(".", 1)[-1].lower()
     return "loss" in last or last in ("out", "output", "outputs", "y", "l", "total", "obj")
+
+
+#: Calls that keep a tensor's values: a ``.grad`` passed through them is still the gradient.
+_VALUE_KEEPING = frozenset({"clone", "detach", "to", "cpu", "cuda", "float", "half", "double"})
+
+
+def _fills_grad(target: cst.BaseExpression) -> bool:
+    return isinstance(target, cst.Attribute) and target.attr.value in ("grad", "_grad")
+
+
+def _grad_copy(value: cst.BaseExpression) -> bool:
+    """``p.grad``, ``p.grad.data``, ``p.grad.clone().detach()``, ``p.grad.to(device)``: the
+    gradient itself, not something computed from it."""
+    node = value
+    while True:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            if node.func.attr.value not in _VALUE_KEEPING:
+                return False
+            node = node.func.value
+        elif isinstance(node, cst.Attribute) and node.attr.value == "data":
+            node = node.value
+        else:
+            break
+    return isinstance(node, cst.Attribute) and node.attr.value == "grad"
 
 
 def _mentions_grad(node: cst.CSTNode) -> bool:

@@ -413,3 +413,36 @@ def test_a_helper_that_always_clears_counts_as_the_clearing(facts_of):
     found = facts_of(text.replace("CLEAR", "reset_grad()")).unstepped_backwards
     assert [dotted_name(c.cleared[0][1].func) for c in found] == ["reset_grad"]
     assert facts_of(text.replace("CLEAR", "sometimes(i)")).unstepped_backwards == []
+
+
+A3C = (
+    "import torch\n"
+    "def train(global_model, local_model, batches):\n"
+    "    optimizer = torch.optim.Adam(global_model.parameters())\n"
+    "    for batch in batches:\n"
+    "        loss = local_model(batch).mean()\n"
+    "        optimizer.zero_grad()\n"
+    "        loss.backward()\n"
+    "        for g, p in zip(global_model.parameters(), local_model.parameters()):\n"
+    "            g._grad = {value}\n"
+    "{step}"
+)
+
+
+@pytest.mark.parametrize(
+    "value", ["p.grad", "p.grad.data", "p.grad.clone()", "p.grad.clone().detach().to(g.device)"]
+)
+def test_a_gradient_copied_into_another_grad_is_consumed_only_by_a_step(facts_of, value):
+    """A3C copies the local gradients into the shared model's ``.grad``: the copy is no use
+    of them, a step must follow."""
+    unstepped = _site(facts_of(A3C.format(value=value, step="")), "loss")
+    assert unstepped.intent and not unstepped.consumed
+    stepped = _site(facts_of(A3C.format(value=value, step="        optimizer.step()\n")), "loss")
+    assert stepped.consumed
+
+
+@pytest.mark.parametrize("value", ["p.grad * 0.5", "compress(p.grad)", "p.grad.sign()"])
+def test_a_value_computed_from_the_gradient_is_still_a_read(facts_of, value):
+    """Something computed from ``.grad`` may be the update itself (an own optimizer, a
+    compressed exchange): gradlint cannot tell, so it stays quiet."""
+    assert _site(facts_of(A3C.format(value=value, step="")), "loss").consumed
