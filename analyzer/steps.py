@@ -271,6 +271,8 @@ class StepIndex:
         orphans = self._never_stepping(site, where, related) if found is not None else ()
         if found is not None and not orphans and where is not None:
             unknown = self._cleared_by_name_never_stepping(site, where)
+            if not unknown:
+                unknown = self._handed_out_and_cleared_unstepped(site, where)
             if unknown:
                 related, orphans = unknown, tuple(o.key for o in unknown)
         if orphans:
@@ -343,6 +345,47 @@ class StepIndex:
             TorchOptimizer(k, built[k], site.scope, "optimizer", None, frozenset())
             for k in cleared
             if k in built
+        )
+
+    def _handed_out_and_cleared_unstepped(
+        self, site: BackwardSite, where: Where
+    ) -> tuple[TorchOptimizer, ...]:
+        """Lightning's manual optimization hands a step its optimizers
+        (``opt_a, opt_b = self.optimizers()``), and each is stepped after its own backward,
+        then cleared. One that this function only clears (never steps, nor hands on), and
+        clears right after this backward (no other backward between), while another
+        optimizer steps here, has lost its step: the clearing throws this backward's
+        gradients away. A clearing before the backward says less (a step may clear every
+        optimizer first), so it does not count."""
+        scope = site.scope
+        if scope.is_module:
+            return ()
+        handed = _optimizers_handed_out(scope)
+        if not handed:
+            return ()
+        info = self.info[scope]
+        stepped = {step.optimizer for step in info.steps}
+        if not stepped - {None}:
+            return ()  # no optimizer steps here: a framework's loop may step them all
+        layout = self.facts.layout(scope)
+        others = [layout.calls.get(b.call) for b in info.backwards if b is not site]
+        found = []
+        for call, receiver in info.clears:
+            if receiver not in handed or receiver in stepped or receiver in found:
+                continue
+            at = layout.calls.get(call)
+            if at is None or not _is_statement(at, call) or not where.before(at):
+                continue
+            if not _within(at.chain, where.chain) or any(
+                o is not None and where.before(o) and o.before(at) for o in others
+            ):
+                continue
+            if any(where.seq < e.seq < at.seq for e in layout.exits):
+                continue
+            if _only_cleared_in(scope, receiver):
+                found.append(receiver)
+        return tuple(
+            TorchOptimizer(key, handed[key], scope, "optimizer", None, frozenset()) for key in found
         )
 
     def _cleared_for(self, site: BackwardSite, where: Where, key: str) -> bool:
@@ -841,6 +884,81 @@ def _on_every_path(layout, start: Where | None, clear: Where, end: Where) -> boo
 
 #: What code may do with an optimizer that never steps it (read or save its state).
 _READ_ONLY = frozenset({"zero_grad", "state_dict", "load_state_dict", "param_groups"})
+
+
+def _optimizers_handed_out(scope: Scope) -> dict[str, cst.Call]:
+    """Names bound to Lightning's ``self.optimizers()`` in the scope (unpacked or whole),
+    each with that call."""
+    found: dict[str, cst.Call] = {}
+    for stmt in scope.body():
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not isinstance(small, cst.Assign) or not isinstance(small.value, cst.Call):
+                continue
+            if dotted_name(small.value.func) != "self.optimizers":
+                continue
+            for target in small.targets:
+                node = target.target
+                elements = (
+                    [e.value for e in node.elements]
+                    if isinstance(node, cst.Tuple | cst.List)
+                    else [node]
+                )
+                for element in elements:
+                    if isinstance(element, cst.Name):
+                        found[element.value] = small.value
+    return found
+
+
+#: What a step may do with an optimizer it does not step: clear it, toggle its model.
+_CLEARING_ONLY = frozenset({"zero_grad", "toggle_model"})
+_TOGGLES = frozenset({"self.toggle_optimizer", "self.untoggle_optimizer"})
+
+
+class _NameUses(ShallowVisitor):
+    """Counts the uses of one name, and those that only clear or toggle it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.uses = 0
+        self.harmless = 0
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.uses += 1
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.harmless += _count_name(node.target, self.name)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if (
+            isinstance(node.value, cst.Name)
+            and node.value.value == self.name
+            and node.attr.value in _CLEARING_ONLY
+        ):
+            self.harmless += 1
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if dotted_name(node.func) in _TOGGLES:
+            self.harmless += sum(
+                1 for a in node.args if isinstance(a.value, cst.Name) and a.value.value == self.name
+            )
+
+
+def _count_name(node: cst.BaseExpression, name: str) -> int:
+    if isinstance(node, cst.Name):
+        return int(node.value == name)
+    if isinstance(node, cst.Tuple | cst.List):
+        return sum(_count_name(e.value, name) for e in node.elements)
+    return 0
+
+
+def _only_cleared_in(scope: Scope, name: str) -> bool:
+    """Whether the scope uses ``name`` only to bind, clear or toggle it."""
+    uses = _NameUses(name)
+    walk_scope(scope, uses)
+    return uses.uses == uses.harmless
 
 
 def _only_built_and_cleared(module: cst.Module, keys: set[str]) -> frozenset[str]:

@@ -446,3 +446,43 @@ def test_a_value_computed_from_the_gradient_is_still_a_read(facts_of, value):
     """Something computed from ``.grad`` may be the update itself (an own optimizer, a
     compressed exchange): gradlint cannot tell, so it stays quiet."""
     assert _site(facts_of(A3C.format(value=value, step="")), "loss").consumed
+
+
+MANUAL = (
+    "import torch\n"
+    "class PPO(LightningModule):\n"
+    "    def training_step(self, batch):\n"
+    "        opt_actor, opt_critic = self.optimizers()\n"
+    "{before}"
+    "        loss_actor = self.actor(batch).mean()\n"
+    "        self.manual_backward(loss_actor)\n"
+    "{after}"
+    "        loss_critic = self.critic(batch).mean()\n"
+    "        self.manual_backward(loss_critic)\n"
+    "        opt_critic.step()\n"
+    "        opt_critic.zero_grad()\n"
+)
+
+
+def test_an_optimizer_handed_out_and_cleared_after_its_backward_lost_its_step(facts_of):
+    """Lightning's ``backward; step; zero_grad`` idiom with the step lost: the clearing
+    right after the backward throws its gradients away."""
+    consumption = _site(
+        facts_of(MANUAL.format(before="", after="        opt_actor.zero_grad()\n")), "loss_actor"
+    )
+    assert consumption.intent and not consumption.consumed
+    assert [o.key for o in consumption.needed] == ["opt_actor"]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("", "        opt_actor.step()\n        opt_actor.zero_grad()\n"),
+        ("        opt_actor.zero_grad()\n", ""),  # cleared before: says less
+        ("", "        opt_actor.zero_grad()\n        helper(opt_actor)\n"),  # handed on
+    ],
+)
+def test_a_handed_out_optimizer_stepped_cleared_first_or_handed_on_is_no_finding(
+    facts_of, before, after
+):
+    assert _site(facts_of(MANUAL.format(before=before, after=after)), "loss_actor").consumed
