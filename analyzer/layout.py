@@ -75,6 +75,21 @@ class ScopeLayout:
     #: Statements that always leave the block (return/raise/break/continue), in order.
     exits: list[Where] = field(default_factory=list)
 
+    _statements: dict[int, Where] | None = field(default=None, repr=False, compare=False)
+
+    def statement_where(self, statement: cst.CSTNode) -> Where | None:
+        """The place of a small statement that binds a name or holds a call (None: one
+        that does neither, such as ``pass``, or a compound statement's header)."""
+        if self._statements is None:
+            places: dict[int, Where] = {}
+            for bindings in self.bindings.values():
+                for binding in bindings:
+                    places.setdefault(id(binding.where.statement), binding.where)
+            for where in self.calls.values():
+                places.setdefault(id(where.statement), where)
+            self._statements = places
+        return self._statements.get(id(statement))
+
     def bindings_between(self, name: str, start: int, end: int) -> list[Binding]:
         """Bindings of ``name`` by statements numbered ``start < seq < end``."""
         return [b for b in self.bindings.get(name, []) if start < b.where.seq < end]

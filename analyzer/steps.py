@@ -116,6 +116,8 @@ class _ScopeInfo:
     optimizer_handoffs: list[cst.Call] = field(default_factory=list)
     #: ``x.grad`` reads that do more than look at the gradient.
     grad_reads: list[cst.CSTNode] = field(default_factory=list)
+    #: The small statement that holds each read (absent: a compound statement's header).
+    read_statements: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
     #: Names of optimizers mentioned (parameters, names, attributes, ``zero_grad`` receivers).
     optimizer_mentions: set[str] = field(default_factory=set)
     #: Names used as values, not called (a closure handed to ``opt.step(closure)``).
@@ -242,7 +244,7 @@ class StepIndex:
             # A loss wrapper's own ``backward()`` (Opacus): its caller steps, as after any
             # ``loss.backward()``.
             found = "a backward() wrapper: its caller steps"
-        if found is None and info.grad_reads:
+        if found is None and any(self._may_follow(site.scope, where, r) for r in info.grad_reads):
             found = "its .grad is read by the code"
         # optimizers only this function holds: no caller or framework loop can step them
         keeps = found is None and self._keeps_its_optimizers(site.scope)
@@ -565,6 +567,15 @@ class StepIndex:
         loops = {n for n, label in where.chain if label == "body" and _is_loop(n)}
         return any(n in loops for n, label in other.chain if label == "body")
 
+    def _may_follow(self, scope: Scope, where: Where | None, read: cst.CSTNode) -> bool:
+        """Whether a ``.grad`` read may run after the backward at ``where``: an earlier
+        loop's hand-written update reads the gradients of its own backward, not of one
+        that comes after it."""
+        statement = self.info[scope].read_statements.get(read)
+        if statement is None:
+            return True
+        return self._follows(self.facts.layout(scope), where, statement)
+
     def _resolve(self, scope: Scope, name: str, receiver: str | None) -> list[Scope]:
         if receiver in ("self", "cls", "super()"):
             cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
@@ -764,11 +775,7 @@ class StepIndex:
 
 
 def _statement_where(layout, node: cst.CSTNode) -> Where | None:
-    for bindings in layout.bindings.values():
-        for binding in bindings:
-            if binding.where.statement is node:
-                return binding.where
-    return None
+    return layout.statement_where(node)
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
@@ -1026,8 +1033,24 @@ class _ScopeReader(ShallowVisitor):
         self._observed: set[cst.CSTNode] = set()
         #: Functions handed to a process launcher (``mp.spawn(main_worker, ...)``).
         self._launched: set[cst.CSTNode] = set()
+        #: The small statement being read (None: a compound statement's header).
+        self._statement: cst.CSTNode | None = None
 
     # -------------------------------------------------------------- statements
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        self._small_statements(node.body)
+        return False
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> bool:
+        self._small_statements(node.body)
+        return False
+
+    def _small_statements(self, body) -> None:
+        for small in body:
+            self._statement = small
+            self.walk(small)
+        self._statement = None
+
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is not None:
             self.info.returns_value = True
@@ -1141,6 +1164,8 @@ class _ScopeReader(ShallowVisitor):
             pass  # ``torch.autograd.grad(...)`` returns gradients; it reads no ``.grad``
         elif (".grad." in name + "." or ".grad_sample" in name) and node not in self._observed:
             self.info.grad_reads.append(node)
+            if self._statement is not None:
+                self.info.read_statements[node] = self._statement
         elif self.vocabulary.optimizer_name.search(node.attr.value) and node not in self._called:
             self.info.optimizer_mentions.add(name)
         return False

@@ -486,3 +486,27 @@ def test_a_handed_out_optimizer_stepped_cleared_first_or_handed_on_is_no_finding
     facts_of, before, after
 ):
     assert _site(facts_of(MANUAL.format(before=before, after=after)), "loss_actor").consumed
+
+
+TWO_LOOPS = (
+    "import torch\n"
+    "w = torch.zeros(1, requires_grad=True)\n"
+    "for x in data:\n"
+    "    (w * x).sum().backward()\n"
+    "    with torch.no_grad():\n"
+    "        w -= w.grad * 0.1\n"
+    "        w.grad.zero_()\n"
+    "model = torch.nn.Linear(1, 1)\n"
+    "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+    "for x in data:\n"
+    "    loss = model(x).sum()\n"
+    "    loss.backward()\n"
+    "{tail}"
+)
+
+
+def test_a_grad_read_before_the_backward_outside_its_loop_consumes_none_of_it(facts_of):
+    """An earlier loop's hand-written update reads its own backward's gradients."""
+    assert not _site(facts_of(TWO_LOOPS.format(tail="")), "loss").consumed
+    read_after = TWO_LOOPS.format(tail="    scaled = model.weight.grad * 2\n")
+    assert _site(facts_of(read_after), "loss").consumed  # a read after it may feed anything
