@@ -108,6 +108,8 @@ class SiteTable:
     #: Graph-mode sites (``tf.gradients``): a gradient among their arguments is
     #: differentiated again (a Hessian-vector product), which is a use.
     graph: set[int] = field(default_factory=set)
+    #: id(tape) -> its gradient calls (``tape.gradient(...)``) in the module.
+    calls_of: dict[int, list[cst.Call]] = field(default_factory=dict)
 
 
 @dataclass
@@ -158,6 +160,11 @@ class FlowAnalysis:
         self._loop_targets: set[str] | None = None
         #: Loop target -> the fresh local lists of lists it iterates (see _note_elements).
         self._elements_of: dict[str, set[str]] = {}
+        #: Loops around the statement being interpreted, and around each recording tape's
+        #: ``with`` when it was entered.
+        self._loop_depth = 0
+        self._recording_loop_depth: dict[int, int] = {}
+        self._order: dict[cst.CSTNode, int] | None = None
 
     # ----------------------------------------------------------------- entry point
     def run(self) -> FlowResult:
@@ -174,13 +181,42 @@ class FlowAnalysis:
         for part in val.parts or ():
             self._use(part, reason, kind)
 
-    def _recorded_by_other_tape(self, val: Val) -> None:
-        """A gradient read while another tape records feeds that tape's target."""
+    def _recorded_by_other_tape(self, val: Val, read: cst.CSTNode) -> None:
+        """A gradient read while another tape records may feed that tape's target, unless
+        every gradient call of that tape comes before the read in this scope's code (two
+        tapes of a GAN opened in one ``with``: a norm of the generator's gradients taken
+        after the discriminator's ``d_tape.gradient(...)`` feeds nothing it differentiates).
+        Inside a loop within the ``with`` block, a later pass may differentiate again."""
         for site in self._all_sites(val):
             own = self.table.tape_of.get(site)
-            if any(tape is not own for tape in self.recording) and site not in self.result.used:
+            if site in self.result.used:
+                continue
+            if any(
+                tape is not own and self._may_differentiate(tape, read) for tape in self.recording
+            ):
                 self.result.used[site] = "recorded by another tape (higher-order)"
                 self.result.kinds[site] = FateKind.RECORDED
+
+    def _may_differentiate(self, tape: object, read: cst.CSTNode) -> bool:
+        if self._loop_depth > self._recording_loop_depth.get(id(tape), 0):
+            return True
+        calls = self.table.calls_of.get(id(tape))
+        if not calls:
+            return True  # no call of its own in the module: handed on, differentiated elsewhere
+        order = self._source_order()
+        at = order.get(read)
+        if at is None:
+            return True
+        return any(order.get(call, at + 1) > at for call in calls)
+
+    def _source_order(self) -> dict[cst.CSTNode, int]:
+        """Names and calls of the scope numbered in source order (computed when first asked)."""
+        if self._order is None:
+            self._order = {}
+            numbering = _SourceOrder(self._order)
+            for stmt in self.scope.body():
+                numbering.walk(stmt)
+        return self._order
 
     def _all_sites(self, val: Val) -> Sites:
         sites = set(val.sites)
@@ -261,6 +297,8 @@ class FlowAnalysis:
                     self._assign_target(item.asname.name, val, state)
             tapes = self.table.recording.get(stmt, [])
             self.recording.extend(tapes)
+            for tape in tapes:
+                self._recording_loop_depth.setdefault(id(tape), self._loop_depth)
             try:
                 return self._block(body_statements(stmt), state)
             finally:
@@ -366,12 +404,16 @@ class FlowAnalysis:
 
     def _loop(self, stmt: cst.For | cst.While, state: State, bind) -> tuple[State, bool]:
         current = dict(state)
-        for _ in range(2):  # a second pass lets values flow around the back edge
-            iteration = dict(current)
-            if bind is not None:
-                bind(iteration)
-            after, _ = self._block(body_statements(stmt), iteration)
-            current = _join(current, after)
+        self._loop_depth += 1
+        try:
+            for _ in range(2):  # a second pass lets values flow around the back edge
+                iteration = dict(current)
+                if bind is not None:
+                    bind(iteration)
+                after, _ = self._block(body_statements(stmt), iteration)
+                current = _join(current, after)
+        finally:
+            self._loop_depth -= 1
         if stmt.orelse is not None:
             current, _ = self._block(body_statements(stmt.orelse), current)
         return current, False
@@ -448,7 +490,7 @@ class FlowAnalysis:
         if isinstance(expr, cst.Name):
             val = state.get(expr.value, NOTHING)
             if self.recording and val:
-                self._recorded_by_other_tape(val)
+                self._recorded_by_other_tape(val, expr)
             return val
         if isinstance(expr, cst.Call):
             return self._call(expr, state)
@@ -1164,3 +1206,17 @@ def _constant_index(node: cst.Subscript) -> int | None:
         number = int(value.value, 0)
         return -number if negative else number
     return None
+
+
+class _SourceOrder(FastVisitor):
+    """Numbers the names and calls of a scope's code in source order (nested functions
+    included: a closure's read is ordered by where it is defined)."""
+
+    def __init__(self, order: dict[cst.CSTNode, int]) -> None:
+        self.order = order
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.order[node] = len(self.order)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.order[node] = len(self.order)

@@ -901,6 +901,7 @@ def site_table(index: TapeIndex) -> SiteTable:
     for site in index.sites:
         table.ids[site.call] = site.index
         table.tape_of[site.index] = site.tape
+        table.calls_of.setdefault(id(site.tape), []).append(site.call)
         if site.tape.graph:
             table.graph.add(site.index)
         sources = site.sources

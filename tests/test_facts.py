@@ -447,3 +447,27 @@ def test_an_optimizers_own_minimize_computes_gradients_of_its_var_list(
     assert len(facts.tapes.sites) == sites
     module = facts.module
     assert all(module.differentiates_weights(s) is weights for s in facts.tapes.sites)
+
+
+def test_a_gradient_read_after_the_other_tapes_last_gradient_call_is_not_recorded(facts_of):
+    """Two tapes opened in one ``with`` (a GAN): the generator's gradients read for a norm
+    after ``d_tape.gradient(...)`` feed nothing that tape differentiates."""
+    text = (
+        "import tensorflow as tf\n\nx = tf.Variable(1.0)\n"
+        "with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:\n"
+        "    y = x ** 3\n"
+        "    dg = g_tape.gradient(y, x)\n"
+        "    dd = d_tape.gradient(y, x)\n"
+        "    norm = tf.norm(dg)\n"
+        "print(dd, norm)\n"
+    )
+    facts = facts_of(text)
+    first = next(s for s in facts.tapes.sites if s.tape.name == "g_tape")
+    assert facts.fate(first).kind is not FateKind.RECORDED
+    looped = text.replace("    dg = g_tape", "    for _ in range(2):\n        dg = g_tape")
+    looped = looped.replace("    dd = d_tape", "        dd = d_tape").replace(
+        "    norm =", "        norm ="
+    )
+    facts = facts_of(looped)
+    first = next(s for s in facts.tapes.sites if s.tape.name == "g_tape")
+    assert facts.fate(first).kind is FateKind.RECORDED  # the next pass may
