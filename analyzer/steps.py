@@ -139,6 +139,7 @@ class StepIndex:
         self.scopes = facts.tapes.scopes
         self.info: dict[Scope, _ScopeInfo] = {}
         self.optimizers: list[TorchOptimizer] = []
+        self._aliases: dict[str, str] | None = None
         for scope in self.scopes:
             self.info[scope] = self._read(scope)
         self.backward_sites = [b for s in self.scopes for b in self.info[s].backwards]
@@ -188,6 +189,33 @@ class StepIndex:
             and ".lr_scheduler." not in qualified
         ):
             return last
+        if isinstance(func, cst.Name) and "optim" in func.value.lower():
+            return self._optimizer_class_aliases().get(func.value)
+        return None
+
+    def _optimizer_class_aliases(self) -> dict[str, str]:
+        """Names the module binds only to optimizer classes (Hugging Face scripts:
+        ``optimizer_class = bnb.optim.AdamW8bit if args.use_8bit_adam else
+        torch.optim.AdamW``), each with one class it names; read once per module."""
+        if self._aliases is None:
+            finder = _ClassAliases()
+            finder.walk(self.ctx.module)
+            aliases: dict[str, str] = {}
+            for name, values in finder.values.items():
+                classes = [self._class_of(value) for value in values]
+                if classes and all(classes):
+                    aliases[name] = classes[-1]  # type: ignore[assignment]
+            self._aliases = aliases
+        return self._aliases
+
+    def _class_of(self, value: cst.BaseExpression) -> str | None:
+        if isinstance(value, cst.IfExp):
+            body, orelse = self._class_of(value.body), self._class_of(value.orelse)
+            return body if body and orelse else None
+        if isinstance(value, cst.Name | cst.Attribute) and not (
+            isinstance(value, cst.Name) and "optim" in value.value.lower()
+        ):
+            return self.is_optimizer_class(value)
         return None
 
     def is_optimizer_text(self, text: str) -> bool:
@@ -274,7 +302,7 @@ class StepIndex:
         if found is not None and not orphans and where is not None:
             unknown = self._cleared_by_name_never_stepping(site, where)
             if not unknown:
-                unknown = self._handed_out_and_cleared_unstepped(site, where)
+                unknown = self._handed_out_and_cleared_unstepped(site, where, related)
             if unknown:
                 related, orphans = unknown, tuple(o.key for o in unknown)
         if orphans:
@@ -350,20 +378,29 @@ class StepIndex:
         )
 
     def _handed_out_and_cleared_unstepped(
-        self, site: BackwardSite, where: Where
+        self, site: BackwardSite, where: Where, related: tuple[TorchOptimizer, ...]
     ) -> tuple[TorchOptimizer, ...]:
-        """Lightning's manual optimization hands a step its optimizers
-        (``opt_a, opt_b = self.optimizers()``), and each is stepped after its own backward,
-        then cleared. One that this function only clears (never steps, nor hands on), and
-        clears right after this backward (no other backward between), while another
-        optimizer steps here, has lost its step: the clearing throws this backward's
-        gradients away. A clearing before the backward says less (a step may clear every
-        optimizer first), so it does not count."""
+        """``backward(); step(); zero_grad()`` with the step lost. Lightning's manual
+        optimization hands a step its optimizers (``opt_a, opt_b = self.optimizers()``),
+        each stepped after its own backward, then cleared; a training script alternates
+        two such blocks. An optimizer that this function never steps, and clears right
+        after this backward (no other backward, exit or call that may step between), while
+        another optimizer steps here, has lost its step: the clearing throws this
+        backward's gradients away. It is one that ``self.optimizers()`` handed out and
+        that the function only clears (never hands on), or one over a model the loss comes
+        from. A clearing before the backward says less (a step may clear every optimizer
+        first), so it does not count."""
         scope = site.scope
         if scope.is_module:
             return ()
-        handed = _optimizers_handed_out(scope)
-        if not handed:
+        handed: dict[str, TorchOptimizer] = {
+            key: TorchOptimizer(key, call, scope, "optimizer", None, frozenset())
+            for key, call in _optimizers_handed_out(scope).items()
+        }
+        # An optimizer over a model the loss comes from, whatever else the function does
+        # with it: only what runs between the backward and its clearing could step it.
+        over_the_loss = {o.key: o for o in (*self.needed(site), *related)}
+        if not handed and not over_the_loss:
             return ()
         info = self.info[scope]
         stepped = {step.optimizer for step in info.steps}
@@ -373,7 +410,9 @@ class StepIndex:
         others = [layout.calls.get(b.call) for b in info.backwards if b is not site]
         found = []
         for call, receiver in info.clears:
-            if receiver not in handed or receiver in stepped or receiver in found:
+            if receiver in stepped or receiver in found:
+                continue
+            if receiver not in handed and receiver not in over_the_loss:
                 continue
             at = layout.calls.get(call)
             if at is None or not _is_statement(at, call) or not where.before(at):
@@ -384,10 +423,27 @@ class StepIndex:
                 continue
             if any(where.seq < e.seq < at.seq for e in layout.exits):
                 continue
-            if _only_cleared_in(scope, receiver):
+            if (receiver in handed and _only_cleared_in(scope, receiver)) or (
+                receiver in over_the_loss and not self._may_step_between(scope, where, at)
+            ):
                 found.append(receiver)
-        return tuple(
-            TorchOptimizer(key, handed[key], scope, "optimizer", None, frozenset()) for key in found
+        return tuple(handed.get(key) or over_the_loss[key] for key in found)
+
+    def _may_step_between(self, scope: Scope, start: Where, end: Where) -> bool:
+        """Whether a call between two statements may step an optimizer: a call of own
+        code, or one that is handed an optimizer."""
+        info = self.info[scope]
+        layout = self.facts.layout(scope)
+
+        def between(call: cst.Call) -> bool:
+            at = layout.calls.get(call)
+            return at is None or (start.before(at) and at.before(end))
+
+        if any(between(call) for call in info.optimizer_handoffs):
+            return True
+        return any(
+            between(call) and self._resolve(scope, name, receiver)
+            for call, name, receiver in info.calls
         )
 
     def _cleared_for(self, site: BackwardSite, where: Where, key: str) -> bool:
@@ -825,6 +881,52 @@ def _within(chain: tuple, outer: tuple) -> bool:
     return chain[: len(outer)] == outer
 
 
+def _within_alike(chain: tuple, outer: tuple, layout, first: Where, second: Where) -> bool:
+    """:func:`_within`, where a branch of an ``if`` in ``outer`` also stands for the same
+    branch of a later ``if`` in ``chain`` on the same condition, when nothing the condition
+    reads is bound between ``first`` and ``second`` (both then take the same branch)."""
+    if len(chain) < len(outer):
+        return False
+    for (node, label), (other, other_label) in zip(chain, outer, strict=False):
+        if node is other and label == other_label:
+            continue
+        if not (
+            isinstance(node, cst.If)
+            and isinstance(other, cst.If)
+            and label == other_label
+            and _stable_condition(other.test)
+            and other.test.deep_equals(node.test)
+            and not any(
+                layout.bindings_between(name, first.seq, second.seq)
+                for name in _names_in(other.test)
+            )
+        ):
+            return False
+    return True
+
+
+def _stable_condition(test: cst.BaseExpression) -> bool:
+    """A condition that reads only names and constants (no call, subscript or walrus that
+    could give another answer the second time)."""
+    finder = _UnstableParts()
+    finder.walk(test)
+    return not finder.found
+
+
+class _UnstableParts(FastVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.found = True
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self.found = True
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.found = True
+
+
 def _configured_objects(scope: Scope) -> set[str]:
     """Dotted names whose attributes the scope assigns (``self.optimizer.acc_stats = x``)."""
     found: set[str] = set()
@@ -886,7 +988,11 @@ def _on_every_path(layout, start: Where | None, clear: Where, end: Where) -> boo
     loops = [n for n, label in end.chain if label == "body" and n in around_start]
     if not loops or (loops[-1], "body") not in clear.chain:
         return False
-    return after_start or guards_end
+    # The next pass: ``if flag: opt_g.zero_grad() else: opt_d.zero_grad()`` at its top and
+    # ``if flag: ... else: opt_d.step()`` later take the same branch (a GAN alternating on
+    # one flag), so the clearing guards the step as if it sat in the step's own block.
+    guards_alike = clear.before(end) and _within_alike(end.chain, clear.chain, layout, clear, end)
+    return after_start or guards_end or guards_alike
 
 
 #: What code may do with an optimizer that never steps it (read or save its state).
@@ -1018,6 +1124,19 @@ def _constructions(module: cst.Module, keys: frozenset[str]) -> dict[str, cst.Ca
 def _related(owner: str, models: frozenset[str]) -> bool:
     """``model`` and ``model.encoder`` name related weights (either holds the other)."""
     return any(owner == m or owner.startswith(m + ".") or m.startswith(owner + ".") for m in models)
+
+
+class _ClassAliases(FastVisitor):
+    """Every value bound to a plain name with "optim" in it (``optimizer_class = ...``)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[cst.BaseExpression]] = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            name = target.target
+            if isinstance(name, cst.Name) and "optim" in name.value.lower():
+                self.values.setdefault(name.value, []).append(node.value)
 
 
 class _ScopeReader(ShallowVisitor):

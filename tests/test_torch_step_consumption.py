@@ -510,3 +510,86 @@ def test_a_grad_read_before_the_backward_outside_its_loop_consumes_none_of_it(fa
     assert not _site(facts_of(TWO_LOOPS.format(tail="")), "loss").consumed
     read_after = TWO_LOOPS.format(tail="    scaled = model.weight.grad * 2\n")
     assert _site(facts_of(read_after), "loss").consumed  # a read after it may feed anything
+
+
+ALTERNATING = (
+    "import torch\n"
+    "def train(model, disc, loader, accelerator):\n"
+    "    opt = torch.optim.Adam(model.parameters())\n"
+    "    opt_d = torch.optim.Adam(disc.parameters())\n"
+    "    for i, batch in enumerate(loader):\n"
+    "        gen = i % 2 == 0\n"
+    "        if gen:\n"
+    "            opt.zero_grad()\n"
+    "        else:\n"
+    "            opt_d.zero_grad()\n"
+    "        fmap = model(batch)\n"
+    "{between}"
+    "        if {second}:\n"
+    "            g_loss = disc(fmap).mean()\n"
+    "            accelerator.backward(g_loss)\n"
+    "        else:\n"
+    "            d_loss = disc(fmap.detach()).mean()\n"
+    "            accelerator.backward(d_loss)\n"
+    "            opt_d.step()\n"
+)
+
+
+def test_a_clearing_on_the_same_flag_guards_the_other_branchs_step(facts_of):
+    """Both ``if gen`` take the same branch: the discriminator steps only on passes that
+    cleared it first, so it reads none of the generator's gradients."""
+    consumption = _site(facts_of(ALTERNATING.format(between="", second="gen")), "g_loss")
+    assert consumption.intent and not consumption.consumed
+
+
+@pytest.mark.parametrize(
+    ("between", "second"),
+    [
+        ("        gen = fmap.mean() > 0\n", "gen"),  # the flag is computed again
+        ("", "gen and i > 3"),  # another condition
+        ("", "flags[i]"),  # a subscript may differ
+    ],
+)
+def test_a_condition_that_may_differ_keeps_the_step_counted(facts_of, between, second):
+    consumption = _site(facts_of(ALTERNATING.format(between=between, second=second)), "g_loss")
+    assert consumption.consumed
+
+
+def test_a_name_bound_only_to_optimizer_classes_builds_optimizers(facts_of):
+    """``optimizer_class = bnb.optim.AdamW8bit if args.use_8bit_adam else
+    torch.optim.AdamW`` (Hugging Face scripts): its call builds an optimizer."""
+    text = (
+        "import torch\n"
+        "import bitsandbytes as bnb\n"
+        "optimizer_class = torch.optim.AdamW\n"
+        "if args.use_8bit_adam:\n"
+        "    optimizer_class = bnb.optim.AdamW8bit if args.paged else bnb.optim.Adam8bit\n"
+        "optimizer = optimizer_class(unet.parameters(), lr=1e-4)\n"
+        "optim_factory = make_factory()\n"
+        "other = optim_factory(unet.parameters())\n"
+    )
+    optimizers = facts_of(text).torch_steps.optimizers
+    assert [(o.key, sorted(o.owners)) for o in optimizers] == [("optimizer", ["unet"])]
+
+
+def test_a_clearing_right_after_the_backward_with_a_call_between_that_may_step(facts_of):
+    """A helper of the module between the backward and the clearing may step it."""
+    text = (
+        "import torch\n"
+        "def update(opt):\n"
+        "    opt.step()\n"
+        "def train(model, disc, batches):\n"
+        "    opt = torch.optim.Adam(model.parameters())\n"
+        "    opt_d = torch.optim.Adam(disc.parameters())\n"
+        "    for batch in batches:\n"
+        "        loss = model(batch).mean()\n"
+        "        loss.backward()\n"
+        "        {between}\n"
+        "        opt.zero_grad()\n"
+        "        d_loss = disc(batch).mean()\n"
+        "        d_loss.backward()\n"
+        "        opt_d.step()\n"
+        "        opt_d.zero_grad()\n"
+    )
+    assert not _site(facts_of(text.format(between="print(loss)")), "loss").consumed
+    assert _site(facts_of(text.format(between="update(opt)")), "loss").consumed
