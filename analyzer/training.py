@@ -451,6 +451,10 @@ class _WeightProof:
         name = dotted_name(func)
         if isinstance(func, cst.Name) and func.value in WEIGHT_KEEPING_BUILTINS:
             return self.holds(first, scope, depth)
+        if isinstance(func, cst.Name) and func.value == "filter" and len(expr.args) == 2:
+            # ``filter(lambda v: "digits" not in v.name, model.trainable_variables)``: some
+            # of the weights, still weights.
+            return self.holds(expr.args[1].value, scope, depth)
         if name is not None and name.rsplit(".", 1)[-1] in vocabulary.weight_keeping_classes:
             return self.holds(first, scope, depth)
         qualified = self.imports.qualify(func) if name is not None else None

@@ -265,6 +265,13 @@ def test_a_nested_scope_uses_only_the_names_it_reads_from_outside(facts_of, tail
         ("    v = {'w': tf.Variable(1.0)}\n", "list(v.values())", "loss", True),
         ("    v = model.trainable_variables\n    v = sorted(v)\n", "v", "loss", True),
         ("", "unknown.vars", "loss", False),
+        (
+            "",
+            "list(filter(lambda v: 'head' not in v.name, model.trainable_variables))",
+            "loss",
+            True,
+        ),
+        ("", "list(filter(None, extra))", "loss", False),
     ],
 )
 def test_which_gradient_sources_are_proven_weights(facts_of, binding, sources, target, weights):
