@@ -423,11 +423,23 @@ class StepIndex:
                 continue
             if any(where.seq < e.seq < at.seq for e in layout.exits):
                 continue
+            if any(self._between(layout, where, at, step.node) for step in info.steps):
+                # ``g_loss.backward(); opt_g.step(); opt_d.zero_grad()``: the generator's
+                # step used them, and the clearing discards what leaked into the
+                # discriminator on purpose.
+                continue
             if (receiver in handed and _only_cleared_in(scope, receiver)) or (
                 receiver in over_the_loss and not self._may_step_between(scope, where, at)
             ):
                 found.append(receiver)
         return tuple(handed.get(key) or over_the_loss[key] for key in found)
+
+    @staticmethod
+    def _between(layout, start: Where, end: Where, node: cst.CSTNode) -> bool:
+        at = layout.calls.get(node) if isinstance(node, cst.Call) else None
+        if at is None:
+            at = _statement_where(layout, node)
+        return at is None or (start.before(at) and at.before(end))
 
     def _may_step_between(self, scope: Scope, start: Where, end: Where) -> bool:
         """Whether a call between two statements may step an optimizer: a call of own

@@ -593,3 +593,21 @@ def test_a_clearing_right_after_the_backward_with_a_call_between_that_may_step(f
     )
     assert not _site(facts_of(text.format(between="print(loss)")), "loss").consumed
     assert _site(facts_of(text.format(between="update(opt)")), "loss").consumed
+
+
+def test_a_clearing_after_another_optimizers_step_discards_leaked_gradients(facts_of):
+    """``g_loss.backward(); opt_g.step(); opt_d.zero_grad()`` in a generator step whose
+    discriminator steps in another function: the clearing throws away what leaked into
+    the discriminator on purpose; no finding."""
+    text = (
+        "import torch\n"
+        "G, D = torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)\n"
+        "opt_g = torch.optim.Adam(G.parameters())\n"
+        "opt_d = torch.optim.Adam(D.parameters())\n"
+        "def train_generator(z):\n"
+        "    g_loss = -D(G(z)).mean()\n"
+        "    g_loss.backward()\n"
+        "    opt_g.step()\n"
+        "    opt_d.zero_grad()\n"
+    )
+    assert _site(facts_of(text), "g_loss").consumed
