@@ -423,10 +423,12 @@ class StepIndex:
                 continue
             if any(where.seq < e.seq < at.seq for e in layout.exits):
                 continue
-            if any(self._between(layout, where, at, step.node) for step in info.steps):
-                # ``g_loss.backward(); opt_g.step(); opt_d.zero_grad()``: the generator's
-                # step used them, and the clearing discards what leaked into the
-                # discriminator on purpose.
+            if at.chain != where.chain:
+                continue  # a clearing on some paths only (``if not finite: zero_grad()``)
+            if any(self._same_pass_step(layout, where, at, step, others) for step in info.steps):
+                # ``g_loss.backward(); opt_d.zero_grad(); opt_g.step()`` (either order): the
+                # generator's step uses them, and the clearing discards what leaked into
+                # the discriminator on purpose.
                 continue
             if (receiver in handed and _only_cleared_in(scope, receiver)) or (
                 receiver in over_the_loss and not self._may_step_between(scope, where, at)
@@ -435,11 +437,20 @@ class StepIndex:
         return tuple(handed.get(key) or over_the_loss[key] for key in found)
 
     @staticmethod
-    def _between(layout, start: Where, end: Where, node: cst.CSTNode) -> bool:
-        at = layout.calls.get(node) if isinstance(node, cst.Call) else None
+    def _same_pass_step(
+        layout, backward: Where, clearing: Where, step: OptimizerStep, others: list
+    ) -> bool:
+        """Whether ``step`` may run after the backward in the same pass (before the next
+        backward, not in another branch of an ``if`` that holds the backward), before or
+        after the clearing."""
+        at = layout.calls.get(step.node) if isinstance(step.node, cst.Call) else None
         if at is None:
-            at = _statement_where(layout, node)
-        return at is None or (start.before(at) and at.before(end))
+            at = _statement_where(layout, step.node)
+        if at is None:
+            return True
+        if not backward.before(at) or _other_branch(backward, at):
+            return False
+        return not any(o is not None and backward.before(o) and o.before(at) for o in others)
 
     def _may_step_between(self, scope: Scope, start: Where, end: Where) -> bool:
         """Whether a call between two statements may step an optimizer: a call of own
