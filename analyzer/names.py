@@ -29,6 +29,14 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def target_elements(target: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """What one assignment target binds: the elements of ``a, b = ...`` (one level), or the
+    target itself."""
+    if isinstance(target, cst.Tuple | cst.List):
+        return [element.value for element in target.elements]
+    return [target]
+
+
 def _module_name(node: cst.BaseExpression) -> str:
     return dotted_name(node) or ""
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from gradlint.analyzer.layout import Where
-from gradlint.analyzer.names import dotted_name
+from gradlint.analyzer.names import dotted_name, target_elements
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, walk_scope
 from gradlint.analyzer.torch_inspection import runs_before_any_optimizer
 from gradlint.analyzer.vocabulary import Vocabulary
@@ -1035,13 +1035,7 @@ def _optimizers_handed_out(scope: Scope) -> dict[str, cst.Call]:
             if dotted_name(small.value.func) != "self.optimizers":
                 continue
             for target in small.targets:
-                node = target.target
-                elements = (
-                    [e.value for e in node.elements]
-                    if isinstance(node, cst.Tuple | cst.List)
-                    else [node]
-                )
-                for element in elements:
+                for element in target_elements(target.target):
                     if isinstance(element, cst.Name):
                         found[element.value] = small.value
     return found

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from gradlint.analyzer.context import ModuleContext
-from gradlint.analyzer.names import dotted_name
+from gradlint.analyzer.names import dotted_name, target_elements
 from gradlint.analyzer.scopes import Scope, ShallowVisitor, build_scopes
 from gradlint.analyzer.vocabulary import RAISES_CONTEXTS
 
@@ -218,13 +218,7 @@ class _TapeFinder(ShallowVisitor):
         if not isinstance(node.value, cst.Call):
             return
         for target in node.targets:
-            value = target.target
-            names = (
-                [e.value for e in value.elements]
-                if isinstance(value, cst.Tuple | cst.List)
-                else [value]
-            )
-            for name in names:
+            for name in target_elements(target.target):
                 if isinstance(name, cst.Name) and _named_like_a_tape(name.value):
                     tape = Tape(name.value, self.scope, None, Persistence.UNKNOWN)
                     self.created.append(tape)

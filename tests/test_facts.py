@@ -478,3 +478,18 @@ def test_a_gradient_read_after_the_other_tapes_last_gradient_call_is_not_recorde
     facts = facts_of(looped)
     first = next(s for s in facts.tapes.sites if s.tape.name == "g_tape")
     assert facts.fate(first).kind is FateKind.RECORDED  # the next pass may
+
+
+@pytest.mark.parametrize(
+    ("code", "names"),
+    [("a, b = f()", ["a", "b"]), ("[a, *b] = f()", ["a", "b"]), ("a = f()", ["a"])],
+)
+def test_target_elements_are_what_one_target_binds(code, names):
+    import libcst as cst
+
+    from gradlint.analyzer.names import target_elements
+
+    assign = cst.parse_statement(code).body[0]
+    elements = target_elements(assign.targets[0].target)
+    texts = [cst.Module([]).code_for_node(e).lstrip("*") for e in elements]
+    assert texts == names
