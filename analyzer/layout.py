@@ -107,7 +107,11 @@ def build_layout(scope: Scope) -> ScopeLayout:
     """Read once per scope through :meth:`gradlint.analyzer.facts.Facts.layout`."""
     layout = ScopeLayout(scope)
     walker = _LayoutWalker(layout)
-    walk_scope(scope, walker)
+    body = scope.body()
+    if body and all(isinstance(s, cst.BaseSmallStatement) for s in body):
+        walker._simple(body)  # ``def lcm(a, b): return a * b // gcd(a, b)``
+    else:
+        walk_scope(scope, walker)
     return layout
 
 

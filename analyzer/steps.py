@@ -1319,6 +1319,16 @@ class _ScopeReader(ShallowVisitor):
             inner = func.value.func
             if isinstance(inner, cst.Name) and inner.value == "super":
                 receiver = "super()"
+        if (
+            receiver is None
+            and method in (vocabulary.step_method, "zero_grad")
+            and isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Subscript)
+            and dotted_name(func.value.value) is not None
+        ):
+            # ``self.optims['discriminator'].step()`` (StarGAN v2 keeps its optimizers
+            # in a dict): the entry's text names the optimizer.
+            receiver = self.index.ctx.module.code_for_node(func.value)
         qualified = self.imports.qualify(func) or ""
         if qualified in vocabulary.backward_functions:
             if node.args:
@@ -1409,9 +1419,10 @@ class _ScopeReader(ShallowVisitor):
         if receiver.endswith("scaler") or last.endswith("scaler"):
             target = dotted_name(node.args[0].value) if node.args else None
             self.info.steps.append(OptimizerStep(node, self.info.scope, target, "scaler"))
-        elif self.index.is_optimizer_text(receiver) and not vocabulary.non_optimizer_step.search(
-            last
-        ):
+        elif (
+            self.index.is_optimizer_text(receiver.split("[", 1)[0])
+            or _entry_of_optimizers(receiver, vocabulary)
+        ) and not vocabulary.non_optimizer_step.search(last):
             form = "closure" if node.args else "step"
             self.info.steps.append(OptimizerStep(node, self.info.scope, receiver, form))
         elif (
@@ -1490,6 +1501,15 @@ def _launched_function(call: cst.Call, qualified: str | None) -> cst.Name | None
         if (first or keyword in ("fn", "target")) and isinstance(arg.value, cst.Name):
             return arg.value
     return None
+
+
+def _entry_of_optimizers(receiver: str, vocabulary: Vocabulary) -> bool:
+    """``optims.discriminator`` (a Munch or namespace of optimizers): the part before the
+    last names a collection of optimizers."""
+    parts = receiver.split(".")
+    if len(parts) < 2 or parts[-2] in ("self", "cls"):
+        return False
+    return bool(vocabulary.optimizer_name.search(_OPTIMIZE_VERB.sub("", parts[-2])))
 
 
 def _looks_like_tensor(receiver: str) -> bool:

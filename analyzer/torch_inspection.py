@@ -44,12 +44,22 @@ def runs_before_any_optimizer(index: StepIndex, site: BackwardSite) -> bool:
     if top is None:
         return False
     texts = [module.code_for_node(stmt) for stmt in body[: top + 1]]
-    mentions = [
-        i for i, text in enumerate(texts) if any(map(pattern.search, _IDENTIFIER.findall(text)))
-    ]
+    mentions = [i for i, text in enumerate(texts) if _names_an_optimizer(text, index)]
     if not mentions:
         return True
     return _model_rebuilt_since(body, texts, mentions[-1], top, pattern)
+
+
+#: A comment, to the end of its line (a ``#`` inside a string cuts a little code too, which
+#: can only leave a mention out and keep the finding quiet).
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def _names_an_optimizer(text: str, index: StepIndex) -> bool:
+    """Whether code (not its comments) names something like an optimizer: "we want to
+    optimize" in a tutorial's comment is no optimizer in reach."""
+    code = _COMMENT.sub("", text)
+    return any(index.is_optimizer_text(word) for word in _IDENTIFIER.findall(code))
 
 
 def _model_rebuilt_since(

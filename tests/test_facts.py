@@ -493,3 +493,12 @@ def test_target_elements_are_what_one_target_binds(code, names):
     elements = target_elements(assign.targets[0].target)
     texts = [cst.Module([]).code_for_node(e).lstrip("*") for e in elements]
     assert texts == names
+
+
+def test_the_layout_of_a_one_line_function_body(facts_of):
+    """``def lcm(a, b): return a * b``: its body is small statements, not lines (the
+    layout once asserted on the call inside it)."""
+    facts = facts_of("def lcm(a, b): return abs(a * b)\n\nn = lcm(1, 2)\n")
+    (scope,) = [s for s in facts.tapes.scopes if s.name == "lcm"]
+    layout = facts.layout(scope)
+    assert [c for c in layout.calls] and all(w.seq == 1 for w in layout.calls.values())

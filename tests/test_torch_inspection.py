@@ -92,3 +92,16 @@ def test_an_optimizer_over_the_fresh_model_makes_it_a_step_again(facts_of):
         "model = torch.nn.Linear(2, 1)\nopt2 = torch.optim.SGD(model.parameters())\nloss",
     )
     assert _before(facts_of, text) == [False, False]
+
+
+def test_a_comment_that_says_optimize_is_no_optimizer(facts_of):
+    """A tutorial's "we want to optimize the weights" comment above an autograd demo."""
+    text = (
+        "import torch\n# We want to optimize the weights, so first a look at autograd.\n"
+        + DEMO[len("import torch\n") :]
+        + "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        + LOOP
+    )
+    assert _before(facts_of, text) == [True, False]
+    spelled = text.replace("# We want to optimize", "opt_name = 'sgd'  # We want to optimize")
+    assert _before(facts_of, spelled) == [False, False]  # code that names one still counts
