@@ -90,6 +90,12 @@ class ScopeLayout:
             self._statements = places
         return self._statements.get(id(statement))
 
+    def place(self, node: cst.CSTNode) -> Where | None:
+        """Where a call, or a small statement (``w -= lr * w.grad``), runs."""
+        if isinstance(node, cst.Call):
+            return self.calls.get(node)
+        return self.statement_where(node)
+
     def bindings_between(self, name: str, start: int, end: int) -> list[Binding]:
         """Bindings of ``name`` by statements numbered ``start < seq < end``."""
         return [b for b in self.bindings.get(name, []) if start < b.where.seq < end]

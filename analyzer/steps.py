@@ -443,9 +443,7 @@ class StepIndex:
         """Whether ``step`` may run after the backward in the same pass (before the next
         backward, not in another branch of an ``if`` that holds the backward), before or
         after the clearing."""
-        at = layout.calls.get(step.node) if isinstance(step.node, cst.Call) else None
-        if at is None:
-            at = _statement_where(layout, step.node)
+        at = layout.place(step.node)
         if at is None:
             return True
         if not backward.before(at) or _other_branch(backward, at):
@@ -636,9 +634,7 @@ class StepIndex:
         """Whether ``node`` may run after ``where`` (None: anywhere in the scope)."""
         if where is None:
             return True
-        other = layout.calls.get(node) if isinstance(node, cst.Call) else None
-        if other is None:
-            other = _statement_where(layout, node)
+        other = layout.place(node)
         if other is None:
             return True
         if where.before(other) and not _other_branch(where, other):
@@ -851,10 +847,6 @@ class StepIndex:
                     self.ctx.require_whole_class(cls)
                     return True
         return any(o.scope.is_module for o in self.optimizers)
-
-
-def _statement_where(layout, node: cst.CSTNode) -> Where | None:
-    return layout.statement_where(node)
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
