@@ -526,7 +526,10 @@ class _CallerSearch:
         if self._kept is None:
             # A dropped run of lines is one empty line of the slice, mapped to the run's
             # first line: a line is kept when the slice holds it with its own text.
-            sliced = self.ctx.module.code.splitlines()
+            # The text the slice was parsed from, not ``module.code``: regenerating the code
+            # of a large module costs as much as a third of its analysis.
+            parsed = self.ctx.parsed_text
+            sliced = (self.ctx.module.code if parsed is None else parsed).splitlines()
             self._kept = {
                 number
                 for text, number in zip(sliced, line_map, strict=False)
@@ -537,8 +540,13 @@ class _CallerSearch:
             if definition
             else rf"\b{re.escape(name)}\b"
         )
+        code_lines = None
         for number, line in enumerate(self.ctx.text_lines, start=1):
             if name in line and number not in self._kept and word.search(line):
+                if code_lines is None:
+                    code_lines = _lines_naming_in_code(self.ctx.unit.text, name)
+                if number not in code_lines:
+                    continue  # a comment or a docstring that names it: neither calls it
                 from gradlint.analyzer.context import NeedsWholeFile
 
                 raise NeedsWholeFile(f"callers of {name}")
@@ -717,3 +725,21 @@ class _LoopCalls(LoopDepth, ShallowVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         if node in self.calls and self.depth:
             self.found = True
+
+
+def _lines_naming_in_code(text: str, name: str) -> set[int]:
+    """The lines (1-based) where ``name`` is a whole word in code, not in a comment or a
+    string: a dropped comment that mentions a function must not cost a whole-file analysis."""
+    from gradlint.analyzer.code_mentions import code_mentions
+    from gradlint.analyzer.sources import LINE_BREAK
+
+    lines = set()
+    for offset in code_mentions(text, (name,)):
+        end = offset + len(name)
+        if (offset and _WORD_CHAR.match(text, offset - 1)) or _WORD_CHAR.match(text, end):
+            continue  # part of a longer name
+        lines.add(len(LINE_BREAK.findall(text, 0, offset)) + 1)
+    return lines
+
+
+_WORD_CHAR = re.compile(r"\w")

@@ -536,6 +536,8 @@ def _choose(
             if _any_between(matched, leaf.first, leaf.last):
                 choice.mark(leaf, "tape alias")
                 aliases |= _tape_aliases([leaf], tokens)
+    if _OVERRIDE_TOKEN in tokens:
+        _keep_overriding_classes(units, choice)
     kept = [leaf for leaf in choice.leaves if leaf.keep]
     steps = _step_names(kept, tuple(words))
     if steps:
@@ -551,6 +553,27 @@ def _choose(
     ):
         pass
     return words
+
+
+#: The token of an optimizer class's own update (``def apply_gradients(self, grads_and_vars)``).
+_OVERRIDE_TOKEN = "def apply_gradients("
+
+
+def _keep_overriding_classes(units: list[_Unit], choice: _Choice) -> None:
+    """Keep every member of a class that overrides ``apply_gradients``: GL001 reads such an
+    override with its whole class (what ``self._optimizer`` is, wherever it is assigned), and
+    a slice without those methods would be analyzed first only to ask for the whole file."""
+    for unit in units:
+        if unit.members is None or not any(
+            member.keep
+            and isinstance(member.node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and member.node.name == "apply_gradients"
+            for member in unit.members
+        ):
+            continue
+        for member in unit.members:
+            if not member.keep:
+                choice.mark(member, "optimizer override")
 
 
 def _close_over_references(choice: _Choice) -> bool:

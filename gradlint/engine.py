@@ -299,15 +299,23 @@ def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
     (notebooks always are, so that a cell with a syntax error is still reported).
     """
     in_code: dict[tuple[str, tuple[str, ...]], bool] = {}
-    #: Rules share their required text (six PyTorch rules say ``backward``): one search.
+    #: Rules share their required text (six PyTorch rules say ``backward``, GL001 and GL002
+    #: most of theirs): one search of a large file per token, not one per rule.
     in_text: dict[tuple[str, ...], list[str]] = {}
+    found: dict[str, bool] = {}
+
+    def contains(token: str) -> bool:
+        answer = found.get(token)
+        if answer is None:
+            answer = found[token] = token in text
+        return answer
 
     def may_fire(required: tuple[str, ...], calls: tuple[str, ...]) -> bool:
         if not required:
             return True
         present = in_text.get(required)
         if present is None:
-            present = in_text[required] = [token for token in required if token in text]
+            present = in_text[required] = [token for token in required if contains(token)]
         if not present or kind == "notebook":
             return bool(present)
         for token in present:
@@ -360,6 +368,16 @@ def _called_in_code(
     return any(offset in offsets for offset in candidates)
 
 
+#: What follows a word in prose and never a name in code: in Python 3 a name followed by
+#: blanks and another word is code only where that word is one of these keywords
+#: (``x if c else y``, ``import a as b``, ``raise e from c``, ``[x async for x in y]``).
+#: Library docstrings say "backward compatibility" and "the backward pass" far more often
+#: than code calls ``backward``, and each such file would otherwise be lexed.
+_PROSE_AFTER = re.compile(
+    r"[ \t]+(?!(?:and|as|async|else|for|from|if|in|is|not|or)(?![\w]))[^\W\d]"
+)
+
+
 def _ends_a_name_in_code(text: str, token: str, present: tuple[str, ...] = ()) -> bool:
     """Whether ``token`` occurs in code (:mod:`gradlint.analyzer.code_mentions`) where no
     identifier character follows it.
@@ -370,7 +388,8 @@ def _ends_a_name_in_code(text: str, token: str, present: tuple[str, ...] = ()) -
     with it is another name (Keras' ``go_backwards``, ``register_full_backward_hook``,
     ``backward_pass``, a ``GradientTapeTest`` class), and cannot hold a backward or a tape;
     most library files that mention ``backward`` at all mention only such names. Those
-    candidates are ruled out before any lexing."""
+    candidates, and words that prose follows (:data:`_PROSE_AFTER`), are ruled out before
+    any lexing."""
     from gradlint.analyzer.code_mentions import mentions_among
 
     if not token.isidentifier():
@@ -380,7 +399,9 @@ def _ends_a_name_in_code(text: str, token: str, present: tuple[str, ...] = ()) -
     offset = text.find(token)
     while offset != -1:
         after = text[offset + size : offset + size + 1]
-        if not ("_" + after).isidentifier() or not after:
+        if (not after or not ("_" + after).isidentifier()) and not _PROSE_AFTER.match(
+            text, offset + size
+        ):
             candidates.add(offset)
         offset = text.find(token, offset + 1)
     if not candidates:

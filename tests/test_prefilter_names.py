@@ -39,6 +39,8 @@ NAME_END = {
     "longer name ending in it": "tape = hvd.DistributedGradientTape(tape)\n",
     "tape": "with tf.GradientTape() as tape:\n    pass\n",
     "both kinds": "x = go_backwards\nloss.backward()\n",
+    "keyword after": "tape_class = GradientTape if eager else None\n",
+    "alias": "from tensorflow import GradientTape as Tape\n",
 }
 
 
@@ -78,6 +80,33 @@ def test_a_name_that_ends_with_the_text_is_a_mention(text: str) -> None:
 def test_a_notebook_is_still_parsed_for_any_mention() -> None:
     """A notebook is parsed whenever the text occurs (a cell's syntax error is reported)."""
     assert engine.needs_parse(NOT_A_NAME_END["keras rnn"], ALL_CODES, "notebook")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"""Run it under a GradientTape context manager."""\n',
+        "# the GradientTape records\nx = 1\n",
+    ],
+)
+def test_a_word_that_prose_follows_is_ruled_out_without_lexing(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In Python 3 a name followed by another word is code only before a keyword (``as``,
+    ``if``...): "GradientTape context" is prose wherever it stands, so the file is not
+    lexed to find out (docstrings of large libraries)."""
+    from gradlint.analyzer import code_mentions
+
+    lexed: list[str] = []
+    original = code_mentions.mentions_among
+
+    def recording(text: str, token: str, present: tuple[str, ...]) -> list[int]:
+        lexed.append(token)
+        return original(text, token, present)
+
+    monkeypatch.setattr(code_mentions, "mentions_among", recording)
+    assert not engine.needs_parse(text, ALL_CODES)
+    assert lexed == []
 
 
 def test_a_mention_in_a_comment_still_does_not_count() -> None:

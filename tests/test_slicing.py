@@ -452,6 +452,92 @@ def test_a_rule_that_needs_dropped_methods_gets_the_whole_file() -> None:
     assert finding.code == "GL001" and "self.opt" in finding.message
 
 
+def _analyses(monkeypatch) -> list[bool | None]:
+    """The ``slicing`` argument of every analysis of a file (a second one: the whole file)."""
+    from gradlint import engine
+
+    seen: list[bool | None] = []
+    original = engine._analyze_unit
+
+    def counting(unit, codes, slicing, model=None):
+        seen.append(slicing)
+        return original(unit, codes, slicing, model)
+
+    monkeypatch.setattr(engine, "_analyze_unit", counting)
+    return seen
+
+
+def test_an_apply_gradients_override_is_sliced_with_its_whole_class(monkeypatch) -> None:
+    """GL001 reads an optimizer's ``apply_gradients`` override with the whole class (what
+    ``self._optimizer`` is): the slicer keeps it all at once, so the file is analyzed once,
+    not first as a slice that then asks for the whole file (TensorFlow's optimizers)."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+        def unrelated():
+            return 1
+
+        class ClippingOptimizer(tf.keras.optimizers.Optimizer):
+            def __init__(self, optimizer):
+                self._optimizer = optimizer
+
+            def get_config(self):
+                return {}
+
+            def apply_gradients(self, grads_and_vars):
+                return self._optimizer.minimize(1.0)
+
+        def step(model, x):
+            with tf.GradientTape() as tape:
+                loss = model(x)
+            return tape.gradient(loss, model.trainable_variables)
+        """
+    )
+    result = slice_source(source, ("GradientTape", "def apply_gradients("))
+    assert result is not None
+    assert "def unrelated():" not in result.text
+    assert "def get_config(self):" in result.text
+    assert result.optimizer_classes == set()
+    unit = SourceUnit(path="optimizers.py", text=source)
+    seen = _analyses(monkeypatch)
+    findings = analyze_unit(unit, ALL, slicing=True)
+    assert seen == [True]
+    assert findings == analyze_unit(unit, ALL, slicing=False)
+    (finding,) = findings
+    assert finding.code == "GL001" and "grads_and_vars" in finding.message
+
+
+def test_a_comment_naming_a_function_in_dropped_code_is_no_caller(monkeypatch) -> None:
+    """Callers of a function that returns gradients may lie in dropped code, and then the
+    whole file is read; a dropped comment or docstring that names the function calls
+    nothing (TensorFlow's ``optimizer.py``: ``# compute_gradients()->apply_gradients()``)."""
+    template = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+        def grads_of(model, x):
+            with tf.GradientTape() as tape:
+                loss = model(x)
+            return tape.gradient(loss, model.trainable_variables)
+
+        def unrelated(data):
+            {line}
+            return data
+        """
+    )
+    for line, whole in (
+        ("# grads_of() must run first", False),
+        ('"""See grads_of."""', False),
+        ("grads_of(data, 1)", True),
+    ):
+        unit = SourceUnit(path="helpers.py", text=template.format(line=line))
+        seen = _analyses(monkeypatch)
+        findings = analyze_unit(unit, ALL, slicing=True)
+        assert seen == ([True, False] if whole else [True]), line
+        assert findings == analyze_unit(unit, ALL, slicing=False)
+
+
 def test_module_imports_are_dropped_but_still_resolve_names() -> None:
     source = textwrap.dedent(
         """\
