@@ -101,6 +101,10 @@ class Consumption:
     #: Steps after the backward that read no gradient of it, each with the ``zero_grad()``
     #: that empties their ``.grad`` on every path from the backward to them.
     cleared: tuple[tuple[OptimizerStep, cst.Call], ...] = ()
+    #: A ``zero_grad()`` that empties the ``.grad`` on the next pass of the loop around the
+    #: backward, a loop with no step in it, and that loop: only the last pass's gradients
+    #: can reach a step after it.
+    cleared_each_pass: tuple[cst.Call, cst.CSTNode] | None = None
 
 
 @dataclass(eq=False)
@@ -298,6 +302,15 @@ class StepIndex:
         related = tuple(
             o for o in self.optimizers if any(_related(owner, site.models) for owner in o.owners)
         )
+        each_pass = (
+            self._cleared_each_pass(site, where, (*needed, *related))
+            if found is not None and where is not None
+            else None
+        )
+        if each_pass is not None:
+            return Consumption(
+                site, False, "", intent, needed, tuple(dict.fromkeys(skipped)), cleared, each_pass
+            )
         orphans = self._never_stepping(site, where, related) if found is not None else ()
         if found is not None and not orphans and where is not None:
             unknown = self._cleared_by_name_never_stepping(site, where)
@@ -435,6 +448,61 @@ class StepIndex:
             ):
                 found.append(receiver)
         return tuple(handed.get(key) or over_the_loss[key] for key in found)
+
+    def _cleared_each_pass(
+        self, site: BackwardSite, where: Where, related: tuple[TorchOptimizer, ...]
+    ) -> tuple[cst.Call, cst.CSTNode] | None:
+        """``for batch in loader: opt.zero_grad(); loss.backward()`` with the step lost, and
+        a step after the loop (a second training phase, a later notebook cell that trains
+        again): each pass clears the last one's gradients before anything steps, so every
+        batch but the last is thrown away. The clearing must run on every pass before the
+        backward (not under an ``if``), and nothing in the loop may step or read them: no
+        step, no call of own code or hand-off of an optimizer, no ``.grad`` read, and no
+        ``break`` after the backward (``while True: ...; if finite: break`` retries on
+        purpose)."""
+        chain = where.chain
+        loops = [i for i, (node, label) in enumerate(chain) if label == "body" and _is_loop(node)]
+        if not loops:
+            return None
+        loop_chain = chain[: loops[-1] + 1]
+        loop = loop_chain[-1][0]
+        scope = site.scope
+        info = self.info[scope]
+        layout = self.facts.layout(scope)
+
+        def in_loop(at: Where | None) -> bool:
+            return at is None or _within(at.chain, loop_chain)
+
+        if any(in_loop(layout.place(step.node)) for step in info.steps):
+            return None
+        if any(in_loop(layout.calls.get(call)) for call in info.optimizer_handoffs):
+            return None
+        if any(
+            in_loop(layout.calls.get(call)) and self._resolve(scope, name, receiver)
+            for call, name, receiver in info.calls
+        ):
+            return None
+        if any(self._may_follow(scope, where, read) for read in info.grad_reads):
+            return None
+        if any(
+            isinstance(e.statement, cst.Break) and where.before(e) and _within(e.chain, loop_chain)
+            for e in layout.exits
+        ):
+            return None
+        keys = {o.key for o in related}
+        for call, receiver in self._clearings_in(scope):
+            at = layout.calls.get(call)
+            if at is None or not _is_statement(at, call) or not at.before(where):
+                continue
+            if not (_within(at.chain, loop_chain) and _within(chain, at.chain)):
+                continue  # outside the loop, or on some paths to the backward only
+            if (
+                receiver in site.models
+                or any(self._clears(receiver, key) for key in keys)
+                or (not keys and self.is_optimizer_text(receiver))
+            ):
+                return call, loop
+        return None
 
     @staticmethod
     def _same_pass_step(

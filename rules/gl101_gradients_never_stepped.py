@@ -29,6 +29,11 @@ It checks each optimizer: when the loss comes from a model that has its own opti
 optimizer must step. The forgotten discriminator step of a GAN (`d_loss.backward()` while only
 the generator's optimizer steps) is reported too.
 
+A step after the loop does not save a loop that clears the gradients on every pass and steps
+nothing in between (`for batch in loader: optimizer.zero_grad(); loss.backward()`, followed
+by a second training phase or a later notebook cell that trains again): every batch but the
+last is thrown away, so that backward is reported, naming the clearing.
+
 It stays quiet where something else may step: an optimizer handed to another function, a
 method of a framework class (a Hugging Face `Trainer`, whose loop steps), an LBFGS closure,
 code that reads `.grad` itself (saliency maps, gradients returned to a caller), unit tests,
@@ -75,6 +80,15 @@ def message(problem: Consumption, ctx: ModuleContext) -> str:
     ``.grad`` a ``zero_grad()`` empties first is named with it (it reads none of these)."""
     site = problem.site
     subject = f"backward of '{site.loss_text}'"
+    step = f"{problem.needed[0].key}.step()" if problem.needed else "optimizer.step()"
+    if problem.cleared_each_pass is not None:
+        clearing, loop = problem.cleared_each_pass
+        return (
+            f"{subject} fills .grad that {ctx.short_text(clearing, 40)} "
+            f"({ctx.line_ref(clearing)}) clears on the next pass of the loop at "
+            f"{ctx.line_ref(loop)}, which steps nothing: only the last pass's gradients reach "
+            f"a later step (add {step} after the backward)"
+        )
     cleared = ""
     if problem.cleared:
         step, clearing = problem.cleared[0]

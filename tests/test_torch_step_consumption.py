@@ -3,6 +3,7 @@ backward to a step empties that step's gradients first, so the step reads none o
 
 from __future__ import annotations
 
+import libcst as cst
 import pytest
 
 GAN = (
@@ -251,6 +252,17 @@ TRAIN = (
 )
 
 
+#: One pass of a training step, without a loop (a caller that steps after it returns
+#: reads its gradients).
+ONE_PASS = (
+    "import torch\n"
+    "{imports}"
+    "def train(model, optimizer, x):\n"
+    "    optimizer.zero_grad()\n"
+    "    model(x).sum().backward()\n"
+)
+
+
 @pytest.mark.parametrize(
     "after",
     [
@@ -290,7 +302,7 @@ def test_a_local_named_like_the_function_is_no_use_of_it(facts_of):
         "        self.data = load(root, train)\n"
     )
     assert not _only(facts_of(code)).consumed
-    used = TRAIN.format(imports="", after="") + "def main():\n    run(train)\n"
+    used = ONE_PASS.format(imports="") + "def main():\n    run(train)\n"
     assert _only(facts_of(used)).consumed  # the function handed on: the receiver may step
 
 
@@ -308,10 +320,79 @@ def test_a_function_run_in_a_new_process_has_no_caller_that_steps(facts_of, impo
 
 
 def test_a_function_handed_to_another_launcher_may_be_stepped_after(facts_of):
-    code = TRAIN.format(imports="import gevent\n", after="") + (
-        "def main():\n    gevent.spawn(train)\n"
-    )
+    code = ONE_PASS.format(imports="import gevent\n") + "def main():\n    gevent.spawn(train)\n"
     assert _only(facts_of(code)).consumed
+
+
+@pytest.mark.parametrize("launch", ["run(train)", "gevent.spawn(train)", "train(m, o, xs)"])
+def test_a_loop_that_clears_each_pass_unstepped_loses_all_but_the_last(facts_of, launch):
+    """Whoever calls ``train`` may step after it returns, but each pass of its loop has
+    cleared the previous pass's gradients by then, with nothing stepped in between."""
+    code = TRAIN.format(imports="import gevent\n", after="") + (
+        f"def main(m, o, xs):\n    {launch}\n    o.step()\n"
+    )
+    consumption = _only(facts_of(code))
+    assert not consumption.consumed
+    clearing, loop = consumption.cleared_each_pass
+    assert isinstance(loop, cst.For) and clearing.func.value.value == "optimizer"
+
+
+EACH_PASS = (
+    "import torch\n"
+    "def train(model, optimizer, loader, other):\n"
+    "    for x in loader:\n"
+    "{body}"
+    "    optimizer.step()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "each_pass", "consumed"),
+    [
+        ("        optimizer.zero_grad()\n        model(x).sum().backward()\n", True, False),
+        ("        model.zero_grad()\n        model(x).sum().backward()\n", True, False),
+        # printing their norm is no use of them
+        (
+            "        optimizer.zero_grad()\n        model(x).sum().backward()\n"
+            "        print(model.weight.grad.norm())\n",
+            True,
+            False,
+        ),
+        # cleared on some passes only: not every pass loses them
+        (
+            "        if x:\n            optimizer.zero_grad()\n        model(x).sum().backward()\n",
+            False,
+            True,
+        ),
+        # cleared after the backward: that clearing is before the step on every path
+        ("        model(x).sum().backward()\n        optimizer.zero_grad()\n", False, False),
+        # another optimizer's clearing empties none of these
+        ("        other.zero_grad()\n        model(x).sum().backward()\n", False, True),
+        # a step, a hand-written use of the gradients, or a break in the loop
+        (
+            "        optimizer.zero_grad()\n        model(x).sum().backward()\n"
+            "        if x > 3:\n            optimizer.step()\n",
+            False,
+            True,
+        ),
+        (
+            "        optimizer.zero_grad()\n        model(x).sum().backward()\n"
+            "        total.append(model.weight.grad.clone())\n",
+            False,
+            True,
+        ),
+        (
+            "        optimizer.zero_grad()\n        model(x).sum().backward()\n"
+            "        if x > 3:\n            break\n",
+            False,
+            True,
+        ),
+    ],
+)
+def test_a_clearing_on_every_pass_of_a_loop_without_a_step(facts_of, body, each_pass, consumed):
+    consumption = _only(facts_of(EACH_PASS.format(body=body)))
+    assert consumption.consumed is consumed
+    assert (consumption.cleared_each_pass is not None) is each_pass
 
 
 @pytest.mark.parametrize(
