@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from gradlint.analyzer.comments import (
+    _chain_blocks,
     _uncomment_edit,
     collect_comments,
     commented_statements,
@@ -42,6 +43,9 @@ class CommentedStep:
     site: BackwardSite
     #: Replacement edit (uncommented lines), or None when the indentation is ambiguous.
     edit: Edit | None
+    #: The comment sits in one branch of an ``if`` whose other branch steps: only the paths
+    #: through this branch lose their update.
+    in_branch: bool = False
 
 
 def find_commented_steps(ctx: ModuleContext, facts: Facts) -> list[CommentedStep]:
@@ -59,10 +63,72 @@ def find_commented_steps(ctx: ModuleContext, facts: Facts) -> list[CommentedStep
         for group in collect_comments(scope).groups:
             if any(_CANDIDATE.search(c.value) for c, _ in group):
                 found.extend(_steps_in(ctx, index, scope, site, group))
+    found.extend(_in_branches(ctx, index, set(unstepped)))
     if found and not facts.slice_answers(step.scope for step in found):
         from gradlint.analyzer.context import NeedsWholeFile
 
         raise NeedsWholeFile("commented step")  # the caller that steps may be sliced away
+    return found
+
+
+def _in_branches(ctx: ModuleContext, index: StepIndex, done: set[Scope]) -> list[CommentedStep]:
+    """A commented step in one branch of an ``if`` whose other branch steps (pytorch/examples'
+    ``if args.use_optimizer: optimizer.step() else: p.data.add_(p.grad, alpha=-lr)`` with
+    the first step commented out): the backward before it is consumed on the other
+    branch's paths only, and on this branch's the comment is the update. A commented
+    alternative beside a live step in the same block, and a step after the ``if`` (which
+    runs on every path), keep it quiet, as for TensorFlow's commented updates."""
+    by_scope: dict[Scope, list[BackwardSite]] = {}
+    for site in index.backward_sites:
+        if site.scope not in done:
+            consumption = index.consumption(site)
+            if consumption.intent and consumption.consumed:
+                by_scope.setdefault(site.scope, []).append(site)
+    found: list[CommentedStep] = []
+    for scope, sites in by_scope.items():
+        collector = collect_comments(scope)
+        for group in collector.groups:
+            branch = collector.branch_of.get(id(group[0][0]))
+            if branch is None or not any(_CANDIDATE.search(c.value) for c, _ in group):
+                continue
+            chain, block = branch
+            site = _stepped_in_other_branches(ctx, index, scope, sites, chain, block)
+            if site is not None:
+                for step in _steps_in(ctx, index, scope, site, group):
+                    step.in_branch = True
+                    found.append(step)
+    return found
+
+
+def _stepped_in_other_branches(
+    ctx: ModuleContext, index: StepIndex, scope: Scope, sites, chain: cst.If, block
+) -> BackwardSite | None:
+    """The last backward before ``chain`` when every step of the scope is in a block of it
+    other than ``block``, and there is one."""
+    blocks = _chain_blocks(chain)
+    inside = {id(b): _node_ids(b) for b in blocks}
+    steps = index.info[scope].steps
+    if not steps:
+        return None
+    holders = [next((b for b in blocks if id(s.node) in inside[id(b)]), None) for s in steps]
+    if any(b is None or b is block for b in holders):
+        return None  # a step outside the ``if`` runs on this path too, or one is beside it
+    start = ctx.position(chain).start.line
+    before = [s for s in sites if ctx.position(s.call).start.line < start]
+    return before[-1] if before else None
+
+
+def _node_ids(node: cst.CSTNode) -> set[int]:
+    from gradlint.analyzer.walk import FastVisitor
+
+    found: set[int] = set()
+
+    class _All(FastVisitor):
+        def walk(self, n: cst.CSTNode) -> None:
+            found.add(id(n))
+            super().walk(n)
+
+    _All().walk(node)
     return found
 
 

@@ -22,6 +22,10 @@ Flags a commented-out `optimizer.step()` (also `opt.step(closure)` and `scaler.s
 in a PyTorch training step whose backward pass no other step consumes. The fix uncomments it.
 A commented-out step next to a live one is an old variant and is left alone, and so are
 comments that only mention a step in prose (`# TODO: optimizer.step() after clipping`).
+
+A step commented out in one branch of an `if` whose other branch steps (`if use_optimizer:
+# optimizer.step()` / `else:` a hand-written update) is reported too, unless a step after the
+`if` runs on every path: the paths through that branch lose their update.
 """
     why_bad = """
 Commenting out the step while debugging and forgetting to restore it freezes the model
@@ -55,11 +59,19 @@ for x, y in loader:
             statement = step.statement
             if len(statement) > 70:
                 statement = statement[:67] + "..."
-            message = (
-                f"optimizer step '{statement}' is commented out: nothing else consumes the "
-                f"gradients of the backward at {ctx.line_ref(step.site.call)}, so the weights "
-                "stay frozen (uncomment it)"
-            )
+            backward = ctx.line_ref(step.site.call)
+            if step.in_branch:
+                message = (
+                    f"optimizer step '{statement}' is commented out in this branch: another "
+                    f"branch steps, but on the paths through this one nothing consumes the "
+                    f"gradients of the backward at {backward} (uncomment it)"
+                )
+            else:
+                message = (
+                    f"optimizer step '{statement}' is commented out: nothing else consumes "
+                    f"the gradients of the backward at {backward}, so the weights stay frozen "
+                    "(uncomment it)"
+                )
             fix = Fix("uncomment the step", (step.edit,)) if step.edit else None
             yield ctx.finding(
                 self.code,

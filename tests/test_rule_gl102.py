@@ -36,3 +36,25 @@ def test_a_step_commented_at_column_zero_gets_the_block_indentation():
     text = HEAD + "#        optimizer.step()\n        print(loss)\n"
     (commented,) = [f for f in _findings(text) if f.code == "GL102"]
     assert fix_text(text, [commented]) == HEAD + "        optimizer.step()\n        print(loss)\n"
+
+
+def test_a_step_commented_in_one_branch_is_reported_and_uncommented_there():
+    """The other branch's hand-written update consumes the backward on its paths only: the
+    comment is the update of this branch's paths (uncommenting it leaves the ``pass``)."""
+    branches = (
+        "        if use_optimizer:\n"
+        "            # optimizer.step()\n"
+        "            pass\n"
+        "        else:\n"
+        "            for p in model.parameters():\n"
+        "                p.data.add_(p.grad, alpha=-0.1)\n"
+    )
+    text = HEAD + branches
+    (commented,) = _findings(text)
+    assert commented.code == "GL102" and commented.line == 12
+    assert "in this branch" in commented.message and "backward at line 10" in commented.message
+    fixed = fix_text(text, [commented])
+    assert fixed == HEAD + branches.replace("# optimizer.step()", "optimizer.step()")
+    assert _findings(fixed) == []
+    beside = text.replace("            pass\n", "            optimizer.step()\n")
+    assert _findings(beside) == []  # an old variant beside a live step
