@@ -55,6 +55,9 @@ def test_parameters_through_a_local_name_and_param_groups(facts_of):
         ("scaler.scale(loss).backward()", "method", "scaler.scale(loss)"),
         ("accelerator.backward(loss)", "owner", "loss"),
         ("self.accelerator.backward(loss)", "owner", "loss"),
+        # apex's FP16_Optimizer, ColossalAI's and DeepSpeed's ZeRO optimizers
+        ("optimizer.backward(loss)", "owner", "loss"),
+        ("self.fp16_optimizer.backward(lm_loss)", "owner", "lm_loss"),
         ("torch.autograd.backward(loss)", "function", "loss"),
         ("self.manual_backward(loss)", "manual_backward", "loss"),
     ],

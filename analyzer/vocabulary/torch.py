@@ -109,9 +109,11 @@ TORCH = Vocabulary(
     loss_package=".nn.",
     backward_method="backward",
     # ``accelerator.backward(loss)``, ``self.accelerator.backward``, ``fabric.backward``,
-    # ``model_engine.backward`` (DeepSpeed), ``booster.backward`` (ColossalAI).
+    # ``model_engine.backward`` (DeepSpeed), ``booster.backward`` (ColossalAI), and
+    # ``optimizer.backward(loss)`` (apex's ``FP16_Optimizer`` in Megatron-style trainers,
+    # ColossalAI's and DeepSpeed's ZeRO optimizers), which scale the loss first.
     backward_owners=re.compile(
-        r"(^|_|\.)(accelerator|fabric|engine|model_engine|deepspeed|booster|strategy)$",
+        r"(^|_|\.)(accelerator|fabric|engine|model_engine|deepspeed|booster|strategy|optimizer)$",
         re.IGNORECASE,
     ),
     backward_functions=("torch.autograd.backward",),
