@@ -120,6 +120,8 @@ class _ScopeInfo:
     optimizer_handoffs: list[cst.Call] = field(default_factory=list)
     #: ``x.grad`` reads that do more than look at the gradient.
     grad_reads: list[cst.CSTNode] = field(default_factory=list)
+    #: Every ``x.grad`` read, also those that only look at it (``p.grad.abs()``, a norm).
+    grad_mentions: list[cst.CSTNode] = field(default_factory=list)
     #: The small statement that holds each read (absent: a compound statement's header).
     read_statements: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
     #: Names of optimizers mentioned (parameters, names, attributes, ``zero_grad`` receivers).
@@ -272,9 +274,15 @@ class StepIndex:
         skipped: list[OptimizerStep] = []
         self._clearings = []
         found = self._after(site.scope, where, needed, skipped, 0, set())
-        if found is None and site.scope.name in ("backward", "_backward"):
+        parent = site.scope.parent
+        if (
+            found is None
+            and site.scope.name in ("backward", "_backward")
+            and (parent is None or parent.is_module or site.scope.class_node is not None)
+        ):
             # A loss wrapper's own ``backward()`` (Opacus): its caller steps, as after any
-            # ``loss.backward()``.
+            # ``loss.backward()``. (A closure of that name inside a training function,
+            # timm's ``_backward(loss)``, is read through its callers there, like any other.)
             found = "a backward() wrapper: its caller steps"
         if found is None and any(self._may_follow(site.scope, where, r) for r in info.grad_reads):
             found = "its .grad is read by the code"
@@ -457,9 +465,9 @@ class StepIndex:
         again): each pass clears the last one's gradients before anything steps, so every
         batch but the last is thrown away. The clearing must run on every pass before the
         backward (not under an ``if``), and nothing in the loop may step or read them: no
-        step, no call of own code or hand-off of an optimizer, no ``.grad`` read, and no
-        ``break`` after the backward (``while True: ...; if finite: break`` retries on
-        purpose)."""
+        step, no call of own code or hand-off of an optimizer, no ``.grad`` read (not even a
+        look, such as a norm), and no ``break`` after the backward (``while True: ...; if
+        finite: break`` retries on purpose)."""
         chain = where.chain
         loops = [i for i, (node, label) in enumerate(chain) if label == "body" and _is_loop(node)]
         if not loops:
@@ -482,7 +490,9 @@ class StepIndex:
             for call, name, receiver in info.calls
         ):
             return None
-        if any(self._may_follow(scope, where, read) for read in info.grad_reads):
+        if any(self._may_follow(scope, where, read) for read in info.grad_mentions):
+            # Even a look counts here: a statistics pass sums ``p.grad.abs()`` per batch
+            # (Memory Aware Synapses), and nothing steps on purpose.
             return None
         if any(
             isinstance(e.statement, cst.Break) and where.before(e) and _within(e.chain, loop_chain)
@@ -1227,6 +1237,8 @@ class _ScopeReader(ShallowVisitor):
         self.no_grad_depth = 0
         self._called: set[cst.CSTNode] = set()
         self._observed: set[cst.CSTNode] = set()
+        #: ``.grad`` reads whose value is kept per weight, however they look at it.
+        self._stored: set[cst.CSTNode] = set()
         #: Functions handed to a process launcher (``mp.spawn(main_worker, ...)``).
         self._launched: set[cst.CSTNode] = set()
         #: The small statement being read (None: a compound statement's header).
@@ -1322,6 +1334,10 @@ class _ScopeReader(ShallowVisitor):
             self.info.optimizer_mentions.add(key)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if _per_weight_buffer(node.target):
+            # ``importance[name].data += p.grad.abs()``: a statistic of every weight's
+            # gradient (Memory Aware Synapses, Fisher information) is kept, not shown.
+            self._stored |= _grad_attributes(node.value)
         if isinstance(node.operator, cst.SubtractAssign | cst.AddAssign) and _uses_grad(
             node.value, self.vocabulary.grad_observers
         ):
@@ -1358,10 +1374,12 @@ class _ScopeReader(ShallowVisitor):
             return False
         if node.attr.value == "grad" and node in self._called:
             pass  # ``torch.autograd.grad(...)`` returns gradients; it reads no ``.grad``
-        elif (".grad." in name + "." or ".grad_sample" in name) and node not in self._observed:
-            self.info.grad_reads.append(node)
+        elif ".grad." in name + "." or ".grad_sample" in name:
+            self.info.grad_mentions.append(node)
             if self._statement is not None:
                 self.info.read_statements[node] = self._statement
+            if node not in self._observed or node in self._stored:
+                self.info.grad_reads.append(node)
         elif self.vocabulary.optimizer_name.search(node.attr.value) and node not in self._called:
             self.info.optimizer_mentions.add(name)
         return False
@@ -1579,6 +1597,26 @@ def _looks_like_tensor(receiver: str) -> bool:
 
 #: Calls that keep a tensor's values: a ``.grad`` passed through them is still the gradient.
 _VALUE_KEEPING = frozenset({"clone", "detach", "to", "cpu", "cuda", "float", "half", "double"})
+
+
+def _per_weight_buffer(target: cst.BaseExpression) -> bool:
+    """``importance[name]``, ``fisher[n].data``: an entry of a buffer kept per weight (not a
+    running total such as ``total_norm``, which only logs)."""
+    while isinstance(target, cst.Attribute) and target.attr.value == "data":
+        target = target.value
+    return isinstance(target, cst.Subscript) and ".grad" not in (dotted_name(target.value) or "")
+
+
+def _grad_attributes(expr: cst.BaseExpression) -> set[cst.CSTNode]:
+    """The attributes in ``expr`` (the reader counts those that read a ``.grad``)."""
+    found: set[cst.CSTNode] = set()
+
+    class _Grads(FastVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            found.add(node)  # ``p.grad`` and ``p.grad.abs``: the reader sees the outer one
+
+    _Grads().walk(expr)
+    return found
 
 
 def _fills_grad(target: cst.BaseExpression) -> bool:

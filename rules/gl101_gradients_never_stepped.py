@@ -86,8 +86,8 @@ def message(problem: Consumption, ctx: ModuleContext) -> str:
         return (
             f"{subject} fills .grad that {ctx.short_text(clearing, 40)} "
             f"({ctx.line_ref(clearing)}) clears on the next pass of the loop at "
-            f"{ctx.line_ref(loop)}, which steps nothing: only the last pass's gradients reach "
-            f"a later step (add {step} after the backward)"
+            f"{ctx.line_ref(loop)}, which steps nothing: every pass but the last loses its "
+            f"gradients (add {step} after the backward)"
         )
     cleared = ""
     if problem.cleared:

@@ -351,12 +351,19 @@ EACH_PASS = (
     [
         ("        optimizer.zero_grad()\n        model(x).sum().backward()\n", True, False),
         ("        model.zero_grad()\n        model(x).sum().backward()\n", True, False),
-        # printing their norm is no use of them
+        # a look at them in the loop keeps it quiet: a statistics pass (Memory Aware
+        # Synapses sums |grad| per batch) or a loop that shows them
+        (
+            "        optimizer.zero_grad()\n        model(x).sum().backward()\n"
+            "        importance += model.weight.grad.abs()\n",
+            False,
+            True,
+        ),
         (
             "        optimizer.zero_grad()\n        model(x).sum().backward()\n"
             "        print(model.weight.grad.norm())\n",
-            True,
             False,
+            True,
         ),
         # cleared on some passes only: not every pass loses them
         (
@@ -692,3 +699,27 @@ def test_a_clearing_after_another_optimizers_step_discards_leaked_gradients(fact
         "    opt_d.zero_grad()\n"
     )
     assert _site(facts_of(text), "g_loss").consumed
+
+
+@pytest.mark.parametrize(
+    ("kept", "consumed"),
+    [
+        ("importance[name].data += p.grad.abs()", True),
+        ("fisher[name] += p.grad.norm()", True),
+        # a running total for a log line keeps nothing per weight
+        ("total_norm += p.grad.norm().item() ** 2", False),
+    ],
+)
+def test_a_statistic_kept_per_weight_is_a_use_of_the_gradients(facts_of, kept, consumed):
+    """Memory Aware Synapses and Fisher information keep a function of every weight's
+    gradient, however they look at it (``abs``, ``norm``); nothing steps on purpose."""
+    code = (
+        "import torch\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "def importance(model, loader):\n"
+        "    for x in loader:\n"
+        "        model(x).sum().backward()\n"
+        "        for name, p in model.named_parameters():\n"
+        f"            {kept}\n"
+    )
+    assert _only(facts_of(code)).consumed is consumed
