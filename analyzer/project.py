@@ -262,7 +262,11 @@ class Project:
             if not _inside(base, self.root):
                 continue
             for candidate in (base / relative.with_suffix(".py"), base / relative / "__init__.py"):
-                if candidate in self.overrides or candidate.is_file():
+                # Asked for every dotted name a file's code calls through an import: within
+                # one run each candidate is looked up on disk once, not once per call.
+                if candidate in self.overrides or _remembered(
+                    "is_file", str(candidate), candidate.is_file
+                ):
                     return candidate
         return None
 

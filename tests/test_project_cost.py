@@ -270,3 +270,30 @@ def test_a_callers_position_is_computed_only_for_a_finding(monkeypatch):
     findings = [f for f in lint_source(training, "train.py") if f.code == "GL001"]
     assert findings and "'peek' (line 11)" in findings[0].message
     assert computed
+
+
+def test_module_paths_are_looked_up_on_disk_once_per_run(tmp_path, monkeypatch):
+    """Every dotted name a file calls through an import asks where its module is: within a
+    run each candidate file is checked once; outside one, a new module shows at once."""
+    make_tree(tmp_path)
+    checked: list[Path] = []
+    original = Path.is_file
+
+    def counting(self):
+        checked.append(self)
+        return original(self)
+
+    monkeypatch.setattr(Path, "is_file", counting)
+    project = Project(tmp_path)
+    with one_snapshot():
+        assert project.module_path("pkg.helper_0") == tmp_path / "pkg" / "helper_0.py"
+        first = len(checked)
+        for _ in range(3):
+            project.module_path("pkg.helper_0")
+            project.module_path("pkg.missing")
+        missing = len(checked) - first
+        project.module_path("pkg.missing")
+        assert len(checked) == first + missing
+    assert project.module_path("pkg.late") is None
+    (tmp_path / "pkg" / "late.py").write_text("x = 1\n")
+    assert project.module_path("pkg.late") == tmp_path / "pkg" / "late.py"
