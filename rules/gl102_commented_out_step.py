@@ -23,9 +23,10 @@ in a PyTorch training step whose backward pass no other step consumes. The fix u
 A commented-out step next to a live one is an old variant and is left alone, and so are
 comments that only mention a step in prose (`# TODO: optimizer.step() after clipping`).
 
-A step commented out in one branch of an `if` whose other branch steps (`if use_optimizer:
-# optimizer.step()` / `else:` a hand-written update) is reported too, unless a step after the
-`if` runs on every path: the paths through that branch lose their update.
+A step commented out in one branch of an `if` whose other branch steps (the optimizer's step
+commented out under `if use_optimizer:`, a hand-written update under `else:`) is reported
+too, unless a step after the `if` runs on every path: the paths through that branch lose
+their update.
 """
     why_bad = """
 Commenting out the step while debugging and forgetting to restore it freezes the model
