@@ -311,7 +311,7 @@ class StepIndex:
             o for o in self.optimizers if any(_related(owner, site.models) for owner in o.owners)
         )
         each_pass = (
-            self._cleared_each_pass(site, where, (*needed, *related))
+            self._cleared_each_pass(site, where, related)  # ``needed`` is a part of it
             if found is not None and where is not None
             else None
         )

@@ -301,7 +301,6 @@ def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
     in_code: dict[tuple[str, tuple[str, ...]], bool] = {}
     #: Rules share their required text (six PyTorch rules say ``backward``, GL001 and GL002
     #: most of theirs): one search of a large file per token, not one per rule.
-    in_text: dict[tuple[str, ...], list[str]] = {}
     found: dict[str, bool] = {}
 
     def contains(token: str) -> bool:
@@ -313,9 +312,7 @@ def _rules_that_may_fire(text: str, codes: list[str], kind: str) -> list:
     def may_fire(required: tuple[str, ...], calls: tuple[str, ...]) -> bool:
         if not required:
             return True
-        present = in_text.get(required)
-        if present is None:
-            present = in_text[required] = [token for token in required if contains(token)]
+        present = [token for token in required if contains(token)]
         if not present or kind == "notebook":
             return bool(present)
         for token in present:
