@@ -63,12 +63,37 @@ def find_commented_steps(ctx: ModuleContext, facts: Facts) -> list[CommentedStep
         for group in collect_comments(scope).groups:
             if any(_CANDIDATE.search(c.value) for c, _ in group):
                 found.extend(_steps_in(ctx, index, scope, site, group))
+        found.extend(_closure_steps(ctx, index, scope, site))
     found.extend(_in_branches(ctx, index, set(unstepped)))
     if found and not facts.slice_answers(step.scope for step in found):
         from gradlint.analyzer.context import NeedsWholeFile
 
         raise NeedsWholeFile("commented step")  # the caller that steps may be sliced away
     return found
+
+
+def _closure_steps(
+    ctx: ModuleContext, index: StepIndex, scope: Scope, site: BackwardSite
+) -> list[CommentedStep]:
+    """``# optimizer.step(closure)`` in the function around the closure that backpropagates:
+    the closure's backward runs only through that step."""
+    parent = scope.parent
+    if parent is None or parent.is_module or scope.class_node is not None:
+        return []
+    found: list[CommentedStep] = []
+    for group in collect_comments(parent).groups:
+        if any(_CANDIDATE.search(c.value) for c, _ in group):
+            found += [
+                step
+                for step in _steps_in(ctx, index, parent, site, group)
+                if _hands_over(step.statement, scope.name)
+            ]
+    return found
+
+
+def _hands_over(statement: str, name: str) -> bool:
+    """The step call takes the function ``name`` as an argument (``step(closure=name)``)."""
+    return re.search(rf"[(,=]\s*{re.escape(name)}\s*[,)]", statement) is not None
 
 
 def _in_branches(ctx: ModuleContext, index: StepIndex, done: set[Scope]) -> list[CommentedStep]:

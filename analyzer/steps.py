@@ -42,7 +42,24 @@ MAX_DEPTH = 4
 _OPTIMIZE_VERB = re.compile(r"optimi[sz](e|ed|es|ing|ation)(?!r)", re.IGNORECASE)
 #: Bases whose subclasses are plain models or objects (anything else may be a framework
 #: class whose own loop steps the optimizer: a Hugging Face ``Trainer``).
-_PLAIN_BASES = frozenset({"object", "Module", "nn.Module", "torch.nn.Module"})
+#: Bases whose class is no framework's: nothing outside the code calls its methods in a
+#: loop that steps (an abstract base of shared test helpers, a ``unittest`` case).
+_PLAIN_BASES = frozenset(
+    {
+        "object",
+        "Module",
+        "nn.Module",
+        "torch.nn.Module",
+        "ABC",
+        "abc.ABC",
+        "TestCase",
+        "unittest.TestCase",
+        "Generic",
+        "typing.Generic",
+        "Protocol",
+        "typing.Protocol",
+    }
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -638,8 +655,10 @@ class StepIndex:
         gradients are gone for it once that optimizer (or the model whose parameters it
         holds) is cleared after the backward: the GAN's generator backward is not consumed
         by the discriminator's step that follows ``optimizer_D.zero_grad()``."""
+        if step.form == "closure":
+            return self._cleared_by_closure(scope, step)
         clears = self._clearings_in(scope)
-        if step.optimizer is None or not clears or step.form == "closure":
+        if step.optimizer is None or not clears:
             return None
         if step.optimizer in _configured_objects(scope):
             # ``self.optimizer.acc_stats = True`` around a backward (K-FAC, ACKTR): the
@@ -658,6 +677,34 @@ class StepIndex:
                 continue
             if _on_every_path(layout, where, at, target):
                 return call
+        return None
+
+    def _cleared_by_closure(self, scope: Scope, step: OptimizerStep) -> cst.Call | None:
+        """``optimizer.step(closure)`` runs the closure before it updates: a closure that
+        clears that optimizer before its own backward (the usual LBFGS closure) steps only
+        what it computes, never the gradients left by an earlier backward."""
+        call = step.node
+        if step.optimizer is None or not isinstance(call, cst.Call) or not call.args:
+            return None
+        name = call.args[0].value
+        if not isinstance(name, cst.Name):
+            return None
+        for closure in self._resolve(scope, name.value, None):
+            info = self.info[closure]
+            layout = self.facts.layout(closure)
+            first_exit = min((e.seq for e in layout.exits), default=None)
+            backwards = [layout.calls.get(b.call) for b in info.backwards]
+            if not backwards or None in backwards:
+                continue
+            first_backward = min(at.seq for at in backwards if at is not None)
+            for clearing, receiver in info.clears:
+                at = layout.calls.get(clearing)
+                if at is None or at.chain or not _is_statement(at, clearing):
+                    continue  # only on some calls
+                if at.seq >= first_backward or (first_exit is not None and first_exit < at.seq):
+                    continue
+                if self._clears(receiver, step.optimizer):
+                    return clearing
         return None
 
     def _clearings_in(self, scope: Scope) -> list[tuple[cst.Call, str]]:
@@ -788,7 +835,8 @@ class StepIndex:
         in it, none a parameter) and hands none on or back: no caller (one it is handed to
         as a value, a launcher, a test's parametrization) can step them."""
         info = self.info[scope]
-        mentions = info.optimizer_mentions
+        # A class (``isinstance(optimizer, DPOptimizer)``) is no optimizer a caller could step.
+        mentions = {name for name in info.optimizer_mentions if not _class_like(name)}
         if scope.is_module or not mentions or info.optimizer_handoffs:
             return False
         if info.returned & mentions:
@@ -859,17 +907,27 @@ class StepIndex:
         caller's (a trainer's ``backward()`` and ``optimizer_step()`` hooks)."""
         cls = scope.class_node
         for (owner, name), method in self._methods.items():
-            if owner is not cls or method is scope:
-                continue
+            if owner is not cls or method is scope or name.startswith("test"):
+                continue  # (a test runs alone, on an instance of its own: it follows nothing)
             for step in self.info[method].steps:
                 if any(o.key == step.optimizer and o.scope is method for o in self.optimizers):
                     continue  # that method's own optimizer, built there: never this one
-                if self._compatible(step, needed):
+                # One that method clears on every path to it steps only what it computes.
+                clearing = self._cleared_before(method, None, step)
+                if self._compatible(step, needed) and clearing is None:
                     return f"stepped by {self.ctx.short_text(step.node, 40)} in {name}()"
                 skipped.append(step)
-            if self.info[method].optimizer_handoffs:
+            if any(self._hands_out(method, call) for call in self.info[method].optimizer_handoffs):
                 return f"optimizer handed on in {name}()"
         return None
+
+    def _hands_out(self, scope: Scope, call: cst.Call) -> bool:
+        """A hand-off to code the file does not hold (own code was read for its steps)."""
+        return not any(
+            self._resolve(scope, name, receiver)
+            for c, name, receiver in self.info[scope].calls
+            if c is call
+        )
 
     def _framework_hook(self, scope: Scope) -> bool:
         """A method of a class built on another framework's base (``Trainer``,
@@ -941,6 +999,13 @@ def _names_in(node: cst.CSTNode) -> set[str]:
 
     node.visit(_Names())
     return found
+
+
+def _class_like(name: str) -> bool:
+    """``DistributedDPOptimizer``: a CapWords name is a class by convention, not an
+    instance (``OPTIMIZER``, all capitals, is a constant and may hold one)."""
+    last = name.rsplit(".", 1)[-1]
+    return last[:1].isupper() and not last.isupper()
 
 
 def _torch_layer(base: str) -> bool:

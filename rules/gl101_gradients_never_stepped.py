@@ -80,7 +80,11 @@ def message(problem: Consumption, ctx: ModuleContext) -> str:
     ``.grad`` a ``zero_grad()`` empties first is named with it (it reads none of these)."""
     site = problem.site
     subject = f"backward of '{site.loss_text}'"
-    step = f"{problem.needed[0].key}.step()" if problem.needed else "optimizer.step()"
+    # Only an optimizer the backward's code can name is worth suggesting: a local ``opt``
+    # of another function over a model of the same name is not the one to step here.
+    chain = set(site.scope.chain())
+    needed = [o for o in problem.needed if o.scope in chain or o.key.startswith("self.")]
+    step = f"{needed[0].key}.step()" if needed else "optimizer.step()"
     if problem.cleared_each_pass is not None:
         clearing, loop = problem.cleared_each_pass
         return (
@@ -96,11 +100,11 @@ def message(problem: Consumption, ctx: ModuleContext) -> str:
             f"; {ctx.short_text(clearing, 40)} ({ctx.line_ref(clearing)}) clears them "
             f"before {ctx.short_text(step.node, 40)} runs"
         )
-    if problem.needed:
+    if needed:
         stepped = {step.optimizer for step in problem.stepped}
-        keys = list(dict.fromkeys(o.key for o in problem.needed))
+        keys = list(dict.fromkeys(o.key for o in needed))
         keys.sort(key=lambda key: key in stepped)  # one that never steps comes first
-        owners = sorted({owner for o in problem.needed if o.key == keys[0] for owner in o.owners})
+        owners = sorted({owner for o in needed if o.key == keys[0] for owner in o.owners})
         over = f" (over {', '.join(owners)}.parameters())" if owners else ""
         if problem.stepped and keys[0] not in stepped:
             return (

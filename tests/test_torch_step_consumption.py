@@ -723,3 +723,144 @@ def test_a_statistic_kept_per_weight_is_a_use_of_the_gradients(facts_of, kept, c
         f"            {kept}\n"
     )
     assert _only(facts_of(code)).consumed is consumed
+
+
+SIBLINGS = (
+    "import torch\n"
+    "class Checks:\n"
+    "    def _components(self, model):\n"
+    "        return model, torch.optim.SGD(model.parameters(), lr=0.1)\n"
+    "    def first(self, model, x):\n"
+    "        model, optimizer = self._components(model)\n"
+    "        optimizer.zero_grad()\n"
+    "        model(x).sum().backward()\n"
+    "    def second(self, model, loader):\n"
+    "        model, optimizer = self._components(model)\n"
+    "        for x in loader:\n"
+    "{second}"
+)
+
+
+@pytest.mark.parametrize(
+    ("second", "consumed"),
+    [
+        # cleared at the top of each of its passes: it steps only what it computes
+        (
+            "            optimizer.zero_grad()\n            model(x).sum().backward()\n"
+            "            optimizer.step()\n",
+            False,
+        ),
+        # a hook that steps first and clears after: the order is the framework's
+        ("            optimizer.step()\n            optimizer.zero_grad()\n", True),
+    ],
+)
+def test_another_method_clearing_before_its_step_consumes_nothing_of_this_one(
+    facts_of, second, consumed
+):
+    facts = facts_of(SIBLINGS.format(second=second))
+    (site, *_) = facts.backward_sites
+    assert site.scope.name == "first"
+    assert facts.backward_consumption(site).consumed is consumed
+
+
+CLOSURE_AFTER = (
+    "import torch\n"
+    "class Checks:\n"
+    "    def plain(self, model, optimizer, x):\n"
+    "        optimizer.zero_grad()\n"
+    "        model(x).sum().backward()\n"
+    "    def with_closure(self, model, optimizer, loader):\n"
+    "        for x in loader:\n"
+    "            def closure():\n"
+    "{clear}"
+    "                loss = model(x).sum()\n"
+    "                loss.backward()\n"
+    "                return loss\n"
+    "            optimizer.step(closure)\n"
+    "def run(model, optimizer, loader):\n"
+    "    checks = Checks()\n"
+    "    checks.plain(model, optimizer, next(iter(loader)))\n"
+    "    checks.with_closure(model, optimizer, loader)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("clear", "consumed"),
+    [("                optimizer.zero_grad()\n", False), ("", True)],
+)
+def test_a_closure_step_whose_closure_clears_first_reads_no_earlier_backward(
+    facts_of, clear, consumed
+):
+    """``optimizer.step(closure)`` runs the closure before it updates: a closure that
+    clears first leaves nothing of the earlier backward for the step."""
+    facts = facts_of(CLOSURE_AFTER.format(clear=clear))
+    (site,) = [s for s in facts.backward_sites if s.scope.name == "plain"]
+    assert facts.backward_consumption(site).consumed is consumed
+
+
+TEST_CASE = (
+    "import unittest\n"
+    "import torch\n"
+    "class {name}:\n"
+    "    def _train(self, model, optimizer, x):\n"
+    "        optimizer.zero_grad()\n"
+    "        model(x).sum().backward()\n"
+    "    def {other}(self):\n"
+    "        self.optimizer.step()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "other", "consumed"),
+    [
+        ("EngineChecks(unittest.TestCase)", "test_steps", False),  # a test runs alone
+        ("Trainer", "optimizer_step", True),  # a hook the framework runs after the backward
+    ],
+)
+def test_a_test_method_steps_nothing_of_a_helper_of_its_class(facts_of, name, other, consumed):
+    facts = facts_of(TEST_CASE.format(name=name, other=other))
+    (site,) = facts.backward_sites
+    assert facts.backward_consumption(site).consumed is consumed
+
+
+@pytest.mark.parametrize(
+    ("base", "consumed"),
+    [("ABC", False), ("unittest.TestCase", False), ("LightningModule", True)],
+)
+def test_a_standard_library_base_is_no_framework_loop(facts_of, base, consumed):
+    text = (
+        "import torch\n"
+        f"class Checks({base}):\n"
+        "    def helper(self, model, optimizer, x):\n"
+        "        def closure():\n"
+        "            optimizer.zero_grad()\n"
+        "            loss = model(x).sum()\n"
+        "            loss.backward()\n"
+        "            return loss\n"
+    )
+    facts = facts_of(text)
+    (site,) = facts.backward_sites
+    assert facts.backward_consumption(site).consumed is consumed
+
+
+@pytest.mark.parametrize(("checked", "consumed"), [("DPOptimizer", False), ("opt_cls", True)])
+def test_a_class_checked_by_isinstance_is_no_optimizer_a_caller_could_step(
+    facts_of, checked, consumed
+):
+    text = (
+        "import torch\n"
+        "import torch.multiprocessing as mp\n"
+        "def worker(rank, model, loader):\n"
+        "    optimizer = torch.optim.SGD(model.parameters(), lr=1)\n"
+        f"    assert isinstance(optimizer, {checked})\n"
+        "    for x in loader:\n"
+        "        optimizer.zero_grad()\n"
+        "        model(x).sum().backward()\n"
+        "        break\n"
+        "def launch(fn, model):\n"
+        "    mp.spawn(fn, args=(model,), nprocs=2)\n"
+        "launch(worker, None)\n"
+    )
+    facts = facts_of(text)
+    (site,) = facts.backward_sites
+    assert facts.backward_consumption(site).consumed is consumed
