@@ -135,6 +135,10 @@ class _ScopeInfo:
     calls: list[tuple[cst.Call, str, str | None]] = field(default_factory=list)
     #: Calls that take an optimizer and are not known to leave it alone.
     optimizer_handoffs: list[cst.Call] = field(default_factory=list)
+    #: Those of them whose result is bound back to the optimizer's own name
+    #: (``model, optimizer, loader = engine.make_private(optimizer=optimizer, ...)``): the
+    #: wrapped optimizer stays where it was.
+    optimizer_wraps: set[cst.Call] = field(default_factory=set)
     #: ``x.grad`` reads that do more than look at the gradient.
     grad_reads: list[cst.CSTNode] = field(default_factory=list)
     #: Every ``x.grad`` read, also those that only look at it (``p.grad.abs()``, a norm).
@@ -291,6 +295,8 @@ class StepIndex:
         skipped: list[OptimizerStep] = []
         self._clearings = []
         found = self._after(site.scope, where, needed, skipped, 0, set())
+        if found is None and self._probe_pass(site, needed):
+            found = "a statistics pass: cleared before the backward that steps"
         parent = site.scope.parent
         if (
             found is None
@@ -305,19 +311,20 @@ class StepIndex:
             found = "its .grad is read by the code"
         # optimizers only this function holds: no caller or framework loop can step them
         keeps = found is None and self._keeps_its_optimizers(site.scope)
-        if found is None and (
-            # A backward cleared before another one of its function is a statistics pass
-            # (ghost clipping's per-sample norms, K-FAC): discarded on purpose, so only a
-            # lone backward is held to having no caller that steps.
-            len(info.backwards) > 1 or not (self._cleared_before_return(site, where) or keeps)
-        ):
+        # A backward cleared before another one of its function is a statistics pass
+        # (ghost clipping's per-sample norms, K-FAC): discarded on purpose, so only a lone
+        # backward is held to having its gradients gone before the function returns, where
+        # no caller, other method or framework loop can step them any more.
+        gone = len(info.backwards) == 1 and self._cleared_before_return(site, where)
+        if found is None and not (gone or (keeps and len(info.backwards) == 1)):
             found = self._through_callers(site.scope, needed, skipped, 0, {site.scope})
-        if found is None and site.scope.class_node is not None:
+        if found is None and site.scope.class_node is not None and not gone:
             found = self._other_methods_step(site.scope, needed, skipped)
         if (
             found is None
             and site.form != "manual_backward"
             and not keeps
+            and not gone
             and self._framework_hook(site.scope)
         ):
             found = "returned to a framework's loop that steps"
@@ -790,6 +797,34 @@ class StepIndex:
     def _nested(self, scope: Scope, name: str) -> list[Scope]:
         return [s for s in self.scopes if s.parent is scope and s.name == name]
 
+    def _probe_pass(self, site: BackwardSite, needed: tuple[TorchOptimizer, ...]) -> bool:
+        """``loss.backward(retain_graph=True)``, then ``zero_grad()``, then a second backward
+        over the same graph that the cleared optimizer steps (Opacus' ghost clipping, K-FAC's
+        statistics backward): the first pass is run for what hooks see, and its ``.grad``
+        is discarded on purpose. Every optimizer the loss reaches must step after it."""
+        if not any(
+            arg.keyword is not None
+            and arg.keyword.value == "retain_graph"
+            and not (isinstance(arg.value, cst.Name) and arg.value.value in ("False", "None"))
+            for arg in site.call.args
+        ):
+            return False
+        layout = self.facts.layout(site.scope)
+        later = [
+            at
+            for other in self.info[site.scope].backwards
+            if other is not site and (at := layout.calls.get(other.call)) is not None
+        ]
+        stepped: set[str] = set()
+        for step, clearing in self._clearings:
+            cleared_at = layout.calls.get(clearing)
+            step_at = layout.calls.get(step.node) if isinstance(step.node, cst.Call) else None
+            if cleared_at is None or step_at is None or step.optimizer is None:
+                continue
+            if any(cleared_at.before(at) and at.before(step_at) for at in later):
+                stepped.add(step.optimizer)
+        return bool(stepped) and all(o.key in stepped for o in needed)
+
     @property
     def callers(self) -> dict[Scope, list[tuple[Scope, cst.Call]]]:
         if self._callers is None:
@@ -837,7 +872,7 @@ class StepIndex:
         info = self.info[scope]
         # A class (``isinstance(optimizer, DPOptimizer)``) is no optimizer a caller could step.
         mentions = {name for name in info.optimizer_mentions if not _class_like(name)}
-        if scope.is_module or not mentions or info.optimizer_handoffs:
+        if scope.is_module or not mentions or self._hands_away(scope, set()):
             return False
         if info.returned & mentions:
             return False  # handed back
@@ -855,6 +890,29 @@ class StepIndex:
             return False
         free = {name for name in mentions if name not in bindings}
         return not free or self._enclosing_keeps(scope, free)
+
+    def _hands_away(self, scope: Scope, seen: set[Scope]) -> bool:
+        """Whether the scope hands an optimizer to code that may keep it: not a wrapper whose
+        result is bound back to the optimizer's name, not a function of the file that
+        neither returns an optimizer nor hands it on itself (a test's shared training
+        helper)."""
+        info = self.info[scope]
+        resolved = {call: self._resolve(scope, name, via) for call, name, via in info.calls}
+        for call in info.optimizer_handoffs:
+            if call in info.optimizer_wraps:
+                continue
+            callees = resolved.get(call)
+            if not callees or any(callee in seen for callee in callees):
+                return True
+            for callee in callees:
+                own = self.info[callee]
+                if own.returned & own.optimizer_mentions or any(
+                    "." in name for name in own.optimizer_mentions
+                ):
+                    return True  # handed back, or stored on an object
+                if self._hands_away(callee, seen | {scope}):
+                    return True
+        return False
 
     def _enclosing_keeps(self, scope: Scope, free: set[str]) -> bool:
         """A process function nested in the function that holds its optimizers (ignite's
@@ -1355,6 +1413,8 @@ class _ScopeReader(ShallowVisitor):
             self._observe(target.comparator)
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, cst.Call):
+            self._wraps(node)
         for target in node.targets:
             self._observe(target.target)
             self._bind(target.target, node.value, node)
@@ -1362,6 +1422,17 @@ class _ScopeReader(ShallowVisitor):
                 # ``shared_param._grad = local_param.grad`` (A3C): the gradients move into
                 # other parameters' ``.grad``, where only a step consumes them.
                 self._observe(node.value)
+
+    def _wraps(self, node: cst.Assign) -> None:
+        assert isinstance(node.value, cst.Call)
+        bound = {
+            dotted_name(element)
+            for target in node.targets
+            for element in target_elements(target.target)
+        }
+        handed = {dotted_name(arg.value) for arg in node.value.args}
+        if any(name is not None and self.index.is_optimizer_text(name) for name in bound & handed):
+            self.info.optimizer_wraps.add(node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
@@ -1472,6 +1543,16 @@ class _ScopeReader(ShallowVisitor):
             # ``self.optims['discriminator'].step()`` (StarGAN v2 keeps its optimizers
             # in a dict): the entry's text names the optimizer.
             receiver = self.index.ctx.module.code_for_node(func.value)
+        elif (
+            receiver is None
+            and method == "zero_grad"
+            and isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Call)
+            and not func.value.args
+            and dotted_name(func.value.func) is not None
+        ):
+            # Lightning's ``self.optimizers().zero_grad()``: the fetched optimizer is cleared.
+            receiver = f"{dotted_name(func.value.func)}()"
         qualified = self.imports.qualify(func) or ""
         if qualified in vocabulary.backward_functions:
             if node.args:

@@ -864,3 +864,102 @@ def test_a_class_checked_by_isinstance_is_no_optimizer_a_caller_could_step(
     facts = facts_of(text)
     (site,) = facts.backward_sites
     assert facts.backward_consumption(site).consumed is consumed
+
+
+WORKER = (
+    "import torch\n"
+    "import torch.multiprocessing as mp\n"
+    "{helper}"
+    "def worker(rank, model, loader):\n"
+    "    optimizer = torch.optim.SGD(model.parameters(), lr=1)\n"
+    "{handoff}"
+    "    for x in loader:\n"
+    "        optimizer.zero_grad()\n"
+    "        model(x).sum().backward()\n"
+    "        break\n"
+    "def launch(fn, model):\n"
+    "    mp.spawn(fn, args=(model,), nprocs=2)\n"
+    "launch(worker, None)\n"
+)
+
+_KEEPER = "def helper(model, optimizer):\n    optimizer.step()\n"
+_GIVER = "def helper(model, optimizer):\n    return optimizer\n"
+_STORER = "def helper(model, optimizer):\n    STATE.optimizer = optimizer\n"
+
+
+@pytest.mark.parametrize(
+    ("helper", "handoff", "consumed"),
+    [
+        ("", "    model, optimizer = engine.privatize(model, optimizer)\n", False),
+        ("", "    wrapped = engine.privatize(model, optimizer)\n", True),
+        ("", "    engine.attach(optimizer)\n", False),
+        ("", "    engine.register(optimizer)\n", True),
+        (_KEEPER, "    helper(model, optimizer)\n", False),
+        (_GIVER, "    helper(model, optimizer)\n", True),
+        (_STORER, "    helper(model, optimizer)\n", True),
+    ],
+)
+def test_a_worker_keeps_an_optimizer_it_only_wraps_or_lends_to_own_code(
+    facts_of, helper, handoff, consumed
+):
+    """A worker handed to ``mp.spawn`` that builds its optimizer: a wrapper whose result is
+    bound back to the optimizer's name, or a helper of the file that neither returns nor
+    stores it, leaves nobody else able to step it."""
+    facts = facts_of(WORKER.format(helper=helper, handoff=handoff))
+    (site,) = [s for s in facts.backward_sites if s.scope.name == "worker"]
+    assert facts.backward_consumption(site).consumed is consumed
+
+
+@pytest.mark.parametrize(
+    ("retain", "second_step", "consumed"),
+    [
+        ("retain_graph=True", "optimizer.step()", True),  # ghost clipping's statistics pass
+        ("", "optimizer.step()", False),  # a first loss whose step was lost
+        ("retain_graph=True", "other.step()", False),  # the cleared optimizer never steps
+    ],
+)
+def test_a_retained_pass_cleared_before_the_stepped_backward_is_a_statistics_pass(
+    facts_of, retain, second_step, consumed
+):
+    text = (
+        "import torch\n"
+        "model = torch.nn.Linear(2, 1)\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "other = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)\n"
+        "def train(loader):\n"
+        "    for x in loader:\n"
+        "        out = model(x)\n"
+        f"        out.mean().backward({retain})\n"
+        "        optimizer.zero_grad()\n"
+        "        out.sum().backward()\n"
+        f"        {second_step}\n"
+    )
+    facts = facts_of(text)
+    site = facts.backward_sites[0]
+    assert site.loss_text == "out.mean()"
+    assert facts.backward_consumption(site).consumed is consumed
+
+
+@pytest.mark.parametrize(
+    ("after", "consumed"),
+    [
+        ("        self.optimizers().zero_grad()\n", False),  # gone before the loop sees it
+        ("        self.log('loss', loss)\n", True),  # returned: the loop steps
+    ],
+)
+def test_gradients_cleared_before_a_hook_returns_reach_no_framework_step(facts_of, after, consumed):
+    text = (
+        "import torch\n"
+        "from lightning.pytorch import LightningModule\n"
+        "class Model(LightningModule):\n"
+        "    def training_step(self, batch):\n"
+        "        loss = self.layer(batch).sum()\n"
+        "        loss.backward()\n"
+        f"{after}"
+        "        return loss\n"
+        "    def on_train_start(self):\n"
+        "        self.check(self.optimizer)\n"
+    )
+    facts = facts_of(text)
+    (site,) = facts.backward_sites
+    assert facts.backward_consumption(site).consumed is consumed

@@ -130,7 +130,8 @@ TORCH = Vocabulary(
     # gradients the step will read (``accelerator.clip_grad_norm_``,
     # ``fabric.clip_gradients(model, optimizer)``, ``amp.master_params(optimizer)``,
     # Lightning's ``toggle_optimizer``, opacus' ``make_private``/``BatchMemoryManager``,
-    # ``accelerator.free_memory``, a ``linear_annealing(optimizer, ...)`` of the lr, a
+    # ``accelerator.free_memory``, opacus' old ``engine.attach(optimizer)`` (it hooks the
+    # step), a ``linear_annealing(optimizer, ...)`` of the lr, a
     # checkpointer that saves its state (``DetectionCheckpointer(model, optimizer=opt)``), and
     # builtins such as ``vars(opt)`` of an argparse namespace named ``opt``).
     optimizer_readers=re.compile(
@@ -138,7 +139,7 @@ TORCH = Vocabulary(
         r"save|load|checkpoint|print|log|isinstance|len|zip|type|getattr|setattr|hasattr|wrap|"
         r"zero_grad|param_groups|add_param_group|repr|str|format|ZeroRedundancy|"
         r"clip_grad|master_params|toggle_optimizer|free_memory|make_private|"
-        r"BatchMemoryManager|subTest|^(vars|range|dir|id|enumerate|sorted)$)",
+        r"BatchMemoryManager|subTest|^(vars|range|dir|id|enumerate|sorted|attach)$)",
         re.IGNORECASE,
     ),
     parameter_methods=frozenset({"parameters", "named_parameters"}),
