@@ -46,6 +46,9 @@ class CommentedStep:
     #: The comment sits in one branch of an ``if`` whose other branch steps: only the paths
     #: through this branch lose their update.
     in_branch: bool = False
+    #: The comment sits in a helper without a backward, called here in one branch of an
+    #: ``if`` whose other branch steps, after the backward (the call's caller and the call).
+    called_from: tuple[Scope, cst.Call] | None = None
 
 
 def find_commented_steps(ctx: ModuleContext, facts: Facts) -> list[CommentedStep]:
@@ -65,6 +68,7 @@ def find_commented_steps(ctx: ModuleContext, facts: Facts) -> list[CommentedStep
                 found.extend(_steps_in(ctx, index, scope, site, group))
         found.extend(_closure_steps(ctx, index, scope, site))
     found.extend(_in_branches(ctx, index, set(unstepped)))
+    found.extend(_in_helpers_of_a_branch(ctx, facts, index))
     if found and not facts.slice_answers(step.scope for step in found):
         from gradlint.analyzer.context import NeedsWholeFile
 
@@ -123,6 +127,88 @@ def _in_branches(ctx: ModuleContext, index: StepIndex, done: set[Scope]) -> list
                     step.in_branch = True
                     found.append(step)
     return found
+
+
+def _in_helpers_of_a_branch(
+    ctx: ModuleContext, facts: Facts, index: StepIndex
+) -> list[CommentedStep]:
+    """A commented step in a helper that has no step and no backward of its own, which the
+    training step calls in one branch of an ``if`` after its backward, while the other
+    branch calls the helper that steps (improved-diffusion's ``run_step``:
+    ``forward_backward()``, then ``optimize_fp16()`` or ``optimize_normal()``)."""
+    found: list[CommentedStep] = []
+    for helper in index.scopes:
+        info = index.info[helper]
+        if helper.is_module or info.steps or info.backwards:
+            continue
+        groups = [
+            g
+            for g in collect_comments(helper).groups
+            if any(_CANDIDATE.search(c.value) for c, _ in g)
+        ]
+        if not groups:
+            continue
+        for caller, call in index.callers.get(helper, []):
+            site = _branch_after_backward(ctx, facts, index, caller, call, helper)
+            if site is None:
+                continue
+            for group in groups:
+                for step in _steps_in(ctx, index, helper, site, group):
+                    step.in_branch = True
+                    step.called_from = (caller, call)
+                    found.append(step)
+            break
+    return found
+
+
+def _branch_after_backward(
+    ctx: ModuleContext, facts: Facts, index: StepIndex, caller: Scope, call: cst.Call, helper
+) -> BackwardSite | None:
+    """The consumed backward that runs before ``call`` in ``caller`` (its own, or one of a
+    helper called before), when ``call`` sits in one branch of an ``if`` whose other branch
+    steps (itself or through a helper) and nothing outside that ``if`` steps."""
+    layout = facts.layout(caller)
+    at = layout.calls.get(call)
+    if at is None:
+        return None
+    branch = next(((n, label) for n, label in reversed(at.chain) if isinstance(n, cst.If)), None)
+    if branch is None:
+        return None
+    chain, label = branch
+    other = chain.orelse if label == "body" else chain.body
+    if other is None:
+        return None
+    inside = _node_ids(other)
+    whole = _node_ids(chain)
+    info = index.info[caller]
+
+    def steps(node: cst.Call, name: str, receiver) -> bool:
+        return any(
+            callee is not helper and index.info[callee].steps
+            for callee in index._resolve(caller, name, receiver)
+        )
+
+    if any(id(s.node) not in inside for s in info.steps):
+        return None  # a step outside the other branch runs on this path too
+    stepping = [c for c, name, receiver in info.calls if steps(c, name, receiver)]
+    if not any(id(c) in inside for c in stepping) and not any(
+        id(s.node) in inside for s in info.steps
+    ):
+        return None
+    if any(id(c) not in whole for c in stepping):
+        return None  # a helper that steps is called outside the ``if``
+    start = ctx.position(chain).start.line
+    candidates = [s for s in info.backwards if ctx.position(s.call).start.line < start]
+    for c, name, receiver in info.calls:
+        if ctx.position(c).start.line >= start:
+            continue
+        for callee in index._resolve(caller, name, receiver):
+            candidates += index.info[callee].backwards
+    for site in reversed(candidates):
+        consumption = index.consumption(site)
+        if consumption.intent and consumption.consumed:
+            return site
+    return None
 
 
 def _stepped_in_other_branches(

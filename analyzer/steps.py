@@ -638,13 +638,23 @@ class StepIndex:
         resolved = {
             call: self._resolve(scope, name, receiver) for call, name, receiver in info.calls
         }
+        gone = self._gone_at(scope, where, needed) if depth == 0 else None
+
+        def reads(call: cst.Call) -> bool:
+            # Past a ``zero_grad()`` that empties every optimizer of the loss, nothing that
+            # runs (later in the block, on the loop's next pass, after it) reads this ``.grad``.
+            if not self._follows(layout, where, call):
+                return False
+            at = layout.calls.get(call)
+            return gone is None or (at is not None and where is not None and at.before(gone))
+
         for call in info.optimizer_handoffs:
-            if not resolved.get(call) and self._follows(layout, where, call):
+            if not resolved.get(call) and reads(call):
                 return f"optimizer passed to {self.ctx.short_text(call.func, 40)}"
         if depth >= MAX_DEPTH:
             return None
         for call, _name, _receiver in info.calls:
-            if not self._follows(layout, where, call):
+            if not reads(call):
                 continue
             for callee in resolved[call]:
                 if callee in seen:
@@ -652,6 +662,37 @@ class StepIndex:
                 why = self._after(callee, None, needed, skipped, depth + 1, seen | {callee})
                 if why is not None:
                     return f"{why} in {callee.name}()"
+        return None
+
+    def _gone_at(
+        self, scope: Scope, where: Where | None, needed: tuple[TorchOptimizer, ...]
+    ) -> Where | None:
+        """The ``zero_grad()`` after the backward at ``where`` that empties the ``.grad`` of
+        every optimizer the loss reaches, on every path on, with no step, no own code and no
+        optimizer hand-off between them (``fabric.backward(loss)`` then
+        ``optimizer.zero_grad()``, the step between them lost)."""
+        if where is None or not needed:
+            return None
+        info = self.info[scope]
+        layout = self.facts.layout(scope)
+        steps = [layout.calls.get(s.node) for s in info.steps if isinstance(s.node, cst.Call)]
+        for call, receiver in info.clears:
+            at = layout.calls.get(call)
+            if at is None or not _is_statement(at, call) or not where.before(at):
+                continue
+            if not _within(where.chain, at.chain):
+                continue  # only on some paths
+            if any(where.seq < e.seq < at.seq for e in layout.exits):
+                continue
+            if not all(self._clears(receiver, o.key) for o in needed):
+                continue
+            if len(steps) != len(info.steps) or any(
+                s is not None and where.before(s) and s.before(at) for s in steps
+            ):
+                return None
+            if self._may_step_between(scope, where, at):
+                return None
+            return at
         return None
 
     def _cleared_before(self, scope: Scope, where: Where | None, step: OptimizerStep):
@@ -882,7 +923,7 @@ class StepIndex:
             # A method's optimizer may come from ``self`` (another method keeps it); only
             # one it builds itself (an adversarial attack's ``Adam([delta])``) stays here.
             return False
-        if any(s is not scope and s.parent is scope for s in self.scopes):
+        if any(s is not scope and s.parent is scope and self._carries(s) for s in self.scopes):
             return False  # a nested function (a closure) may carry an optimizer out
         bindings = self.facts.layout(scope).bindings
         params = set(scope.params())
@@ -940,6 +981,13 @@ class StepIndex:
             and parent in other.parent.chain()
             and self._uses_optimizers(other) & free
             for other in self.scopes
+        )
+
+    def _carries(self, scope: Scope) -> bool:
+        """Whether a nested function mentions an optimizer, in itself or its own nested
+        functions (a batch generator inside the trainer does not)."""
+        return bool(self._uses_optimizers(scope)) or any(
+            s.parent is scope and self._carries(s) for s in self.scopes
         )
 
     def _uses_optimizers(self, scope: Scope) -> set[str]:

@@ -61,7 +61,15 @@ for x, y in loader:
             if len(statement) > 70:
                 statement = statement[:67] + "..."
             backward = ctx.line_ref(step.site.call)
-            if step.in_branch:
+            if step.called_from is not None:
+                caller, call = step.called_from
+                message = (
+                    f"optimizer step '{statement}' is commented out in {step.scope.name}(), "
+                    f"which {caller.name}() calls in one branch ({ctx.line_ref(call)}): "
+                    f"another branch steps, but on the paths through this one nothing "
+                    f"consumes the gradients of the backward at {backward} (uncomment it)"
+                )
+            elif step.in_branch:
                 message = (
                     f"optimizer step '{statement}' is commented out in this branch: another "
                     f"branch steps, but on the paths through this one nothing consumes the "

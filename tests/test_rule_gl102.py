@@ -58,3 +58,43 @@ def test_a_step_commented_in_one_branch_is_reported_and_uncommented_there():
     assert _findings(fixed) == []
     beside = text.replace("            pass\n", "            optimizer.step()\n")
     assert _findings(beside) == []  # an old variant beside a live step
+
+
+HELPERS = (
+    "import torch\n\n\n"
+    "class Loop:\n"
+    "    def __init__(self, model):\n"
+    "        self.model = model\n"
+    "        self.opt = torch.optim.SGD(model.parameters(), lr=0.1)\n\n"
+    "    def run_step(self, x):\n"
+    "        self.opt.zero_grad()\n"
+    "        self.model(x).sum().backward()\n"
+    "        if self.fp16:\n"
+    "            self.optimize_fp16()\n"
+    "        else:\n"
+    "            self.optimize_normal()\n"
+    "{after}\n"
+    "    def optimize_fp16(self):\n"
+    "        self.opt.step()\n\n"
+    "    def optimize_normal(self):\n"
+    "        print('step')\n"
+    "        # self.opt.step()\n"
+)
+
+
+def test_a_step_commented_in_a_helper_called_in_one_branch_names_the_call():
+    text = HELPERS.format(after="")
+    (commented,) = [f for f in _findings(text) if f.code == "GL102"]
+    assert commented.line == 22
+    assert "in optimize_normal(), which run_step() calls in one branch (line 15)" in (
+        commented.message
+    )
+    assert "backward at line 11" in commented.message
+    fixed = fix_text(text, [commented])
+    assert "        self.opt.step()\n" in fixed.split("def optimize_normal")[1]
+    assert _findings(fixed) == []
+
+
+def test_a_step_after_the_branch_keeps_a_helpers_commented_step_quiet():
+    text = HELPERS.format(after="        self.opt.step()\n")
+    assert [f for f in _findings(text) if f.code == "GL102"] == []

@@ -963,3 +963,60 @@ def test_gradients_cleared_before_a_hook_returns_reach_no_framework_step(facts_o
     facts = facts_of(text)
     (site,) = facts.backward_sites
     assert facts.backward_consumption(site).consumed is consumed
+
+
+@pytest.mark.parametrize(
+    ("between", "cleared", "consumed"),
+    [
+        ("", "opt_g", False),  # emptied at once: the later hand-off gets nothing
+        ("", "opt_d", True),  # another optimizer cleared: opt_g's gradients remain
+        ("    local_step()\n", "opt_g", True),  # own code that steps runs first
+    ],
+)
+def test_a_zero_grad_right_after_the_backward_leaves_nothing_for_later_code(
+    facts_of, between, cleared, consumed
+):
+    text = (
+        "import torch\n"
+        "gen = torch.nn.Linear(2, 2)\n"
+        "disc = torch.nn.Linear(2, 1)\n"
+        "opt_g = torch.optim.Adam(gen.parameters())\n"
+        "opt_d = torch.optim.Adam(disc.parameters())\n"
+        "def local_step():\n"
+        "    opt_g.step()\n"
+        "def train(batch):\n"
+        "    loss = gen(batch).sum()\n"
+        "    loss.backward()\n"
+        f"{between}"
+        f"    {cleared}.zero_grad()\n"
+        "    engine.run_with(opt_g)\n"
+    )
+    facts = facts_of(text)
+    (site,) = facts.backward_sites
+    assert facts.backward_consumption(site).consumed is consumed
+
+
+@pytest.mark.parametrize(
+    ("nested", "consumed"),
+    [
+        ("    def batches():\n        yield torch.ones(1, 2)\n", False),
+        ("    def report():\n        print(opt)\n", True),
+    ],
+)
+def test_a_nested_function_carries_out_an_optimizer_only_if_it_mentions_one(
+    facts_of, nested, consumed
+):
+    text = (
+        "import torch\n"
+        "import torch.distributed.rpc as rpc\n"
+        "def trainer(model):\n"
+        "    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        f"{nested}"
+        "    for x in [torch.ones(1, 2)]:\n"
+        "        model(x).sum().backward()\n"
+        "def run():\n"
+        "    rpc.rpc_async('trainer0', trainer, args=(None,))\n"
+    )
+    facts = facts_of(text)
+    (site,) = facts.backward_sites
+    assert facts.backward_consumption(site).consumed is consumed
