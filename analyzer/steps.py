@@ -670,8 +670,10 @@ class StepIndex:
         """The ``zero_grad()`` after the backward at ``where`` that empties the ``.grad`` of
         every optimizer the loss reaches, on every path on, with no step, no own code and no
         optimizer hand-off between them (``fabric.backward(loss)`` then
-        ``optimizer.zero_grad()``, the step between them lost)."""
-        if where is None or not needed:
+        ``optimizer.zero_grad()``, the step between them lost). Not at a module's top level,
+        where a tutorial's cell backpropagates to show what hooks see, or what fails, and
+        clears: its training is in other cells."""
+        if where is None or not needed or scope.is_module:
             return None
         info = self.info[scope]
         layout = self.facts.layout(scope)

@@ -32,7 +32,13 @@ the generator's optimizer steps) is reported too.
 A step after the loop does not save a loop that clears the gradients on every pass and steps
 nothing in between (`for batch in loader: optimizer.zero_grad(); loss.backward()`, followed
 by a second training phase or a later notebook cell that trains again): every batch but the
-last is thrown away, so that backward is reported, naming the clearing.
+last is thrown away, so that backward is reported, naming the clearing. Likewise a
+`zero_grad()` right after the backward (the step between them lost) empties the gradients
+before anything later, a caller, another method or a framework loop, could step them, and a
+step whose own function or closure clears its optimizer first steps only what it computes.
+A first backward with `retain_graph=True` that is cleared before a second backward over the
+same graph, which its optimizers step, is a statistics pass (Opacus' ghost clipping, K-FAC)
+and is left alone.
 
 It stays quiet where something else may step: an optimizer handed to another function, a
 method of a framework class (a Hugging Face `Trainer`, whose loop steps), an LBFGS closure,

@@ -26,7 +26,10 @@ comments that only mention a step in prose (`# TODO: optimizer.step() after clip
 A step commented out in one branch of an `if` whose other branch steps (the optimizer's step
 commented out under `if use_optimizer:`, a hand-written update under `else:`) is reported
 too, unless a step after the `if` runs on every path: the paths through that branch lose
-their update.
+their update. So is a step commented out in a helper without a backward of its own that the
+training step calls in one such branch after its backward (`optimize_normal()` beside an
+`optimize_fp16()` that steps), and an `opt.step(closure)` commented out beside the closure
+whose backward only that step would run.
 """
     why_bad = """
 Commenting out the step while debugging and forgetting to restore it freezes the model
