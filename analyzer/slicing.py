@@ -559,11 +559,29 @@ def _choose(
 _OVERRIDE_TOKEN = "def apply_gradients("
 
 
+#: A class or base name that reads like an optimizer's (``OptimizerV2``, ``DPOptimizerClass``,
+#: ``tf.keras.optimizers.Adam``): only such a class's ``apply_gradients`` is read as an update
+#: of its own (:mod:`gradlint.analyzer.overrides`); TPU embedding objects have one too.
+_OPTIMIZER_CLASS = re.compile(
+    r"optimi[sz]er|(^|_)(opt|optim|opts)(_|$|\d)|^(Adam\w*|SGD|RMSprop|Adagrad|Adadelta|Adamax|"
+    r"Nadam|Ftrl|Lion|Lamb|Adafactor|LARS|Yogi|Momentum\w*|GradientDescent\w*)$",
+    re.IGNORECASE,
+)
+
+
+def _optimizer_like(node: ast.ClassDef) -> bool:
+    names = [node.name] + [ast.unparse(base).rsplit(".", 1)[-1] for base in node.bases]
+    return any(_OPTIMIZER_CLASS.search(name) for name in names)
+
+
 def _keep_overriding_classes(units: list[_Unit], choice: _Choice) -> None:
-    """Keep every member of a class that overrides ``apply_gradients``: GL001 reads such an
-    override with its whole class (what ``self._optimizer`` is, wherever it is assigned), and
-    a slice without those methods would be analyzed first only to ask for the whole file."""
+    """Keep every member of an optimizer class that overrides ``apply_gradients``: GL001
+    reads such an override with its whole class (what ``self._optimizer`` is, wherever it is
+    assigned), and a slice without those methods would be analyzed first only to ask for the
+    whole file. (A class of another kind is only read for what its methods call.)"""
     for unit in units:
+        if not isinstance(unit.node, ast.ClassDef) or not _optimizer_like(unit.node):
+            continue
         if unit.members is None or not any(
             member.keep
             and isinstance(member.node, ast.FunctionDef | ast.AsyncFunctionDef)

@@ -508,6 +508,43 @@ def test_an_apply_gradients_override_is_sliced_with_its_whole_class(monkeypatch)
     assert finding.code == "GL001" and "grads_and_vars" in finding.message
 
 
+def test_an_apply_gradients_of_another_kind_of_class_keeps_only_what_it_calls(monkeypatch) -> None:
+    """A TPU embedding object's ``apply_gradients`` is no optimizer's own update: its class
+    is sliced like any other (the rest of a 2,000-line class is not parsed), and the
+    findings are the whole file's."""
+    source = textwrap.dedent(
+        """\
+        import tensorflow as tf
+
+        class TPUEmbedding(tf.Module):
+            def __init__(self, tables):
+                self._tables = tables
+
+            def describe(self):
+                return str(self._tables)
+
+            def apply_gradients(self, gradients):
+                return self._apply(gradients)
+
+            def _apply(self, gradients):
+                return [t.assign_sub(g) for t, g in zip(self._tables, gradients)]
+
+        def step(model, x):
+            with tf.GradientTape() as tape:
+                loss = model(x)
+            return tape.gradient(loss, model.trainable_variables)
+        """
+    )
+    result = slice_source(source, ("GradientTape", "def apply_gradients("))
+    assert result is not None
+    assert "def describe(self):" not in result.text
+    assert "def apply_gradients(self, gradients):" in result.text
+    unit = SourceUnit(path="embedding.py", text=source)
+    seen = _analyses(monkeypatch)
+    assert analyze_unit(unit, ALL, slicing=True) == analyze_unit(unit, ALL, slicing=False)
+    assert seen[0] is True  # sliced first (the returned gradients then ask for the rest)
+
+
 def test_a_comment_naming_a_function_in_dropped_code_is_no_caller(monkeypatch) -> None:
     """Callers of a function that returns gradients may lie in dropped code, and then the
     whole file is read; a dropped comment or docstring that names the function calls
