@@ -326,7 +326,8 @@ def _finish_here(
 
 
 #: Analyzed once by the first worker before it forks the others: every module and regular
-#: expression a real file needs is then loaded in all of them.
+#: expression a real file needs is then loaded in all of them (the PyTorch facts too: each
+#: worker would otherwise import them at its first PyTorch file).
 _WARM_UP_SOURCE = """\
 import tensorflow as tf
 
@@ -340,6 +341,22 @@ def step(model, optimizer, x):
         loss = model(x)
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
+"""
+_WARM_UP_TORCH_SOURCE = """\
+import torch
+
+
+def unrelated():
+    return 1
+
+
+def train(model, optimizer, loader):
+    model.train()
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
 """
 
 
@@ -357,6 +374,7 @@ def _warm_up(codes: list[str]) -> None:
     from gradlint.engine import collect_between_files
 
     safe_analyze(SourceUnit(path="<warm-up>.py", text=_WARM_UP_SOURCE), codes)
+    safe_analyze(SourceUnit(path="<warm-up-torch>.py", text=_WARM_UP_TORCH_SOURCE), codes)
     collect_between_files()  # before the other workers are forked from this one
 
 

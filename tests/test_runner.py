@@ -175,3 +175,22 @@ def test_a_pool_never_starts_more_workers_than_files(monkeypatch: pytest.MonkeyP
     units = [SourceUnit(path=f"{i}.py", text=FROZEN) for i in range(3)]
     assert len(runner.analyze_units(iter(units), ALL, jobs=32)) == 3
     assert started == [3]
+
+
+def test_the_warm_up_loads_the_pytorch_facts_for_every_forked_worker() -> None:
+    """The zygote's warm-up reads a PyTorch step too: otherwise every worker imports the
+    PyTorch facts at its first PyTorch file, and a PyTorch tree costs more per file."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from gradlint.runner import _warm_up\n"
+        "from gradlint.rules import RULE_MODULES\n"
+        "_warm_up(list(RULE_MODULES))\n"
+        "print(all(m in sys.modules for m in ("
+        "'gradlint.analyzer.steps', 'gradlint.analyzer.torch_grad_flow',"
+        " 'gradlint.analyzer.commented_steps', 'gradlint.analyzer.tapes')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.stdout.strip() == "True", result.stderr
