@@ -44,6 +44,16 @@ _OPTIMIZE_VERB = re.compile(r"optimi[sz](e|ed|es|ing|ation)(?!r)", re.IGNORECASE
 #: class whose own loop steps the optimizer: a Hugging Face ``Trainer``).
 #: Bases whose class is no framework's: nothing outside the code calls its methods in a
 #: loop that steps (an abstract base of shared test helpers, a ``unittest`` case).
+#: ``self.optimizer``, ``self.optimizers()``: a name for the optimizer, no action on it.
+_OPTIMIZER_NOUN = re.compile(r"_?(optimi[sz]ers?|opts?|optim)", re.IGNORECASE)
+#: ``self.optimizer_class(params)``, ``build_optimizer(model)``: it makes an optimizer.
+_BUILDS = re.compile(
+    r"(class|cls|type|factory|builder|config|cfg|kwargs|args)$|"
+    r"^_?(build|make|create|get|init|configure|setup|set|new)_",
+    re.IGNORECASE,
+)
+#: The name of a function that runs the backward pass for its callers.
+_BACKWARD_HELPER = re.compile(r"backward|(^|_)bwd(_|$)", re.IGNORECASE)
 _PLAIN_BASES = frozenset(
     {
         "object",
@@ -298,15 +308,23 @@ class StepIndex:
         if found is None and self._probe_pass(site, needed):
             found = "a statistics pass: cleared before the backward that steps"
         parent = site.scope.parent
-        if (
-            found is None
-            and site.scope.name in ("backward", "_backward")
-            and (parent is None or parent.is_module or site.scope.class_node is not None)
-        ):
+        top_level = parent is None or parent.is_module or site.scope.class_node is not None
+        if found is None and site.scope.name in ("backward", "_backward") and top_level:
             # A loss wrapper's own ``backward()`` (Opacus): its caller steps, as after any
             # ``loss.backward()``. (A closure of that name inside a training function,
             # timm's ``_backward(loss)``, is read through its callers there, like any other.)
             found = "a backward() wrapper: its caller steps"
+        if (
+            found is None
+            and top_level
+            and _BACKWARD_HELPER.search(site.scope.name)
+            and not self.callers.get(site.scope)
+            and not self._keeps_its_optimizers(site.scope)
+        ):
+            # ``run_fwd_bwd(model, data, criterion)``, a test model's ``run_backward(loss)``:
+            # a helper named for the backward pass that nothing in this file calls is
+            # called from other modules, whose code steps after it.
+            found = f"{site.scope.name}() is a backward helper called from other modules"
         if found is None and any(self._may_follow(site.scope, where, r) for r in info.grad_reads):
             found = "its .grad is read by the code"
         # optimizers only this function holds: no caller or framework loop can step them
@@ -510,7 +528,11 @@ class StepIndex:
         if any(in_loop(layout.calls.get(call)) for call in info.optimizer_handoffs):
             return None
         if any(
-            in_loop(layout.calls.get(call)) and self._resolve(scope, name, receiver)
+            in_loop(layout.calls.get(call))
+            and (
+                self._resolve(scope, name, receiver)
+                or self._may_be_an_update(scope, call, name, receiver)
+            )
             for call, name, receiver in info.calls
         ):
             return None
@@ -565,7 +587,11 @@ class StepIndex:
         if any(between(call) for call in info.optimizer_handoffs):
             return True
         return any(
-            between(call) and self._resolve(scope, name, receiver)
+            between(call)
+            and (
+                self._resolve(scope, name, receiver)
+                or self._may_be_an_update(scope, call, name, receiver)
+            )
             for call, name, receiver in info.calls
         )
 
@@ -651,6 +677,11 @@ class StepIndex:
         for call in info.optimizer_handoffs:
             if not resolved.get(call) and reads(call):
                 return f"optimizer passed to {self.ctx.short_text(call.func, 40)}"
+        for call, name, receiver in info.calls:
+            if resolved.get(call) or not reads(call):
+                continue
+            if self._may_be_an_update(scope, call, name, receiver):
+                return f"{self.ctx.short_text(call.func, 40)}() may update the weights"
         if depth >= MAX_DEPTH:
             return None
         for call, _name, _receiver in info.calls:
@@ -663,6 +694,35 @@ class StepIndex:
                 if why is not None:
                     return f"{why} in {callee.name}()"
         return None
+
+    def _may_be_an_update(
+        self, scope: Scope, call: cst.Call, name: str, receiver: str | None
+    ) -> bool:
+        """Code the file does not hold whose name says it optimizes: an optimizer object
+        called on the parameters (minipyro's ``self.optim(params)``, a textbook's
+        ``optimizer_fn([w, b], states, hyperparams)``), or a method of the class's base in
+        another module (``self.run_optimizer()`` of an imported ``TrainResNetBase``)."""
+        readers = self.vocabulary.optimizer_readers
+        if _class_like(name) or _BUILDS.search(name) or (readers and readers.search(name)):
+            return False
+        if not self.is_optimizer_text(name) or self.is_optimizer_class(call.func) is not None:
+            return False
+        if receiver == "self":
+            # ``self.optimizers()`` only fetches (Lightning): a bare noun is no update.
+            return bool(call.args) or (
+                not _OPTIMIZER_NOUN.fullmatch(name) and self._has_foreign_base(scope)
+            )
+        return receiver is None and bool(call.args)
+
+    def _has_foreign_base(self, scope: Scope) -> bool:
+        cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
+        if cls is None:
+            return False
+        local = {s.class_node.name.value for s in self.scopes if s.class_node is not None}
+        bases = {dotted_name(arg.value) or "" for arg in cls.bases}
+        return any(
+            b and b not in _PLAIN_BASES and b not in local and not _torch_layer(b) for b in bases
+        )
 
     def _gone_at(
         self, scope: Scope, where: Where | None, needed: tuple[TorchOptimizer, ...]

@@ -1020,3 +1020,57 @@ def test_a_nested_function_carries_out_an_optimizer_only_if_it_mentions_one(
     facts = facts_of(text)
     (site,) = facts.backward_sites
     assert facts.backward_consumption(site).consumed is consumed
+
+
+@pytest.mark.parametrize(
+    ("after", "consumed"),
+    [
+        ("        self.optim(list(self.model.parameters()))\n", True),  # an optimizer object
+        ("        self.run_optimizer()\n", True),  # a method of the imported base class
+        ("        self.optimizers()\n", False),  # Lightning's fetch: no update
+        ("        self.log_optimizer_state()\n", False),  # a reader (log)
+        ("        self.optimizer_class(self.model.parameters())\n", False),  # builds one
+    ],
+)
+def test_code_named_as_an_optimizer_that_the_file_does_not_hold_may_update(
+    facts_of, after, consumed
+):
+    text = (
+        "import torch\n"
+        "from train_base import TrainBase\n"
+        "class Trainer(TrainBase):\n"
+        "    def train_step(self, x):\n"
+        "        loss = self.model(x).sum()\n"
+        "        loss.backward()\n"
+        f"{after}"
+        "    def configure(self):\n"
+        "        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)\n"
+    )
+    facts = facts_of(text)
+    (site,) = facts.backward_sites
+    assert facts.backward_consumption(site).consumed is consumed
+
+
+@pytest.mark.parametrize(
+    ("name", "called", "consumed"),
+    [
+        ("run_fwd_bwd", False, True),  # a backward helper: its callers are elsewhere
+        ("run_fwd_bwd", True, False),  # called here, by code that steps nothing
+        ("train_epoch", False, False),  # not a backward helper
+    ],
+)
+def test_a_backward_helper_without_callers_here_is_stepped_by_its_callers_elsewhere(
+    facts_of, name, called, consumed
+):
+    text = (
+        "import torch\n"
+        "optimizer = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)\n"
+        f"def {name}(model, x):\n"
+        "    loss = model(x).sum()\n"
+        "    loss.backward()\n"
+        "    return loss\n"
+        + (f"def main(model, x):\n    print({name}(model, x))\n" if called else "")
+    )
+    facts = facts_of(text)
+    (site,) = facts.backward_sites
+    assert facts.backward_consumption(site).consumed is consumed
