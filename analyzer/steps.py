@@ -46,6 +46,8 @@ _OPTIMIZE_VERB = re.compile(r"optimi[sz](e|ed|es|ing|ation)(?!r)", re.IGNORECASE
 #: loop that steps (an abstract base of shared test helpers, a ``unittest`` case).
 #: ``self.optimizer``, ``self.optimizers()``: a name for the optimizer, no action on it.
 _OPTIMIZER_NOUN = re.compile(r"_?(optimi[sz]ers?|opts?|optim)", re.IGNORECASE)
+#: ``optimizer._gather_flat_grad()``, ``opt.get_grads()``: a method that hands out gradients.
+_GATHERS_GRADIENTS = re.compile(r"(gather|flat|get|collect)\w*_?grad", re.IGNORECASE)
 #: ``self.optimizer_class(params)``, ``build_optimizer(model)``: it makes an optimizer.
 _BUILDS = re.compile(
     r"(class|cls|type|factory|builder|config|cfg|kwargs|args)$|"
@@ -1696,6 +1698,18 @@ class _ScopeReader(ShallowVisitor):
             # ``p.grad.data.clamp_(-1, 1)``, ``p.grad.zero_()``: the gradient is changed or
             # looked at in place; only a step (or other code) consumes it.
             self._observe(func)
+        if (
+            method is not None
+            and receiver is not None
+            and _GATHERS_GRADIENTS.search(method)
+            and self.index.is_optimizer_text(receiver)
+            and not (isinstance(self._statement, cst.Expr) and self._statement.value is node)
+        ):
+            # ``g = optimizer._gather_flat_grad()`` (PyTorch-LBFGS, K-FAC): the optimizer
+            # hands the gradients it holds to the code, which uses them.
+            self.info.grad_reads.append(node)
+            if self._statement is not None:
+                self.info.read_statements[node] = self._statement
         if method == "zero_grad" and receiver is not None:
             # ``model.zero_grad()`` clears too, but it is no optimizer: saliency and
             # per-sample-gradient code clears the model before a backward it never steps.

@@ -42,8 +42,12 @@ and is left alone.
 
 It stays quiet where something else may step: an optimizer handed to another function, a
 method of a framework class (a Hugging Face `Trainer`, whose loop steps), an LBFGS closure,
-code that reads `.grad` itself (saliency maps, gradients returned to a caller), unit tests,
-and code with no optimizer in reach.
+code that reads `.grad` itself (saliency maps, gradients returned to a caller, an optimizer's
+`_gather_flat_grad()`), code named as an optimizer that the file does not hold (an optimizer
+object called on the parameters, a hand-written `optimizer_fn(params, ...)`, a
+`self.run_optimizer()` of a base class in another module), a backward helper that nothing in
+the file calls (`run_fwd_bwd`, a test model's `run_backward`: its callers are elsewhere),
+unit tests, and code with no optimizer in reach.
 """
     why_bad = """
 Nothing fails. `backward()` fills `.grad` on every iteration, the loss is printed, and the

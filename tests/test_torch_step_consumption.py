@@ -1030,6 +1030,8 @@ def test_a_nested_function_carries_out_an_optimizer_only_if_it_mentions_one(
         ("        self.optimizers()\n", False),  # Lightning's fetch: no update
         ("        self.log_optimizer_state()\n", False),  # a reader (log)
         ("        self.optimizer_class(self.model.parameters())\n", False),  # builds one
+        ("        return self.optimizer._gather_flat_grad()\n", True),  # hands out .grad
+        ("        self.optimizer._gather_flat_grad()\n", False),  # a value nobody uses
     ],
 )
 def test_code_named_as_an_optimizer_that_the_file_does_not_hold_may_update(
