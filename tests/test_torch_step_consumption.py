@@ -26,6 +26,13 @@ GAN = (
 )
 
 
+def _lone_consumed(facts_of, text: str) -> bool:
+    """Whether the file's only backward is consumed."""
+    facts = facts_of(text)
+    (site,) = facts.backward_sites
+    return facts.backward_consumption(site).consumed
+
+
 def _site(facts, loss: str):
     (site,) = [s for s in facts.backward_sites if s.loss_text == loss]
     return facts.backward_consumption(site)
@@ -818,9 +825,7 @@ TEST_CASE = (
     ],
 )
 def test_a_test_method_steps_nothing_of_a_helper_of_its_class(facts_of, name, other, consumed):
-    facts = facts_of(TEST_CASE.format(name=name, other=other))
-    (site,) = facts.backward_sites
-    assert facts.backward_consumption(site).consumed is consumed
+    assert _lone_consumed(facts_of, TEST_CASE.format(name=name, other=other)) is consumed
 
 
 @pytest.mark.parametrize(
@@ -838,9 +843,7 @@ def test_a_standard_library_base_is_no_framework_loop(facts_of, base, consumed):
         "            loss.backward()\n"
         "            return loss\n"
     )
-    facts = facts_of(text)
-    (site,) = facts.backward_sites
-    assert facts.backward_consumption(site).consumed is consumed
+    assert _lone_consumed(facts_of, text) is consumed
 
 
 @pytest.mark.parametrize(("checked", "consumed"), [("DPOptimizer", False), ("opt_cls", True)])
@@ -861,9 +864,7 @@ def test_a_class_checked_by_isinstance_is_no_optimizer_a_caller_could_step(
         "    mp.spawn(fn, args=(model,), nprocs=2)\n"
         "launch(worker, None)\n"
     )
-    facts = facts_of(text)
-    (site,) = facts.backward_sites
-    assert facts.backward_consumption(site).consumed is consumed
+    assert _lone_consumed(facts_of, text) is consumed
 
 
 WORKER = (
@@ -960,9 +961,7 @@ def test_gradients_cleared_before_a_hook_returns_reach_no_framework_step(facts_o
         "    def on_train_start(self):\n"
         "        self.check(self.optimizer)\n"
     )
-    facts = facts_of(text)
-    (site,) = facts.backward_sites
-    assert facts.backward_consumption(site).consumed is consumed
+    assert _lone_consumed(facts_of, text) is consumed
 
 
 @pytest.mark.parametrize(
@@ -991,9 +990,7 @@ def test_a_zero_grad_right_after_the_backward_leaves_nothing_for_later_code(
         f"    {cleared}.zero_grad()\n"
         "    engine.run_with(opt_g)\n"
     )
-    facts = facts_of(text)
-    (site,) = facts.backward_sites
-    assert facts.backward_consumption(site).consumed is consumed
+    assert _lone_consumed(facts_of, text) is consumed
 
 
 @pytest.mark.parametrize(
@@ -1017,9 +1014,7 @@ def test_a_nested_function_carries_out_an_optimizer_only_if_it_mentions_one(
         "def run():\n"
         "    rpc.rpc_async('trainer0', trainer, args=(None,))\n"
     )
-    facts = facts_of(text)
-    (site,) = facts.backward_sites
-    assert facts.backward_consumption(site).consumed is consumed
+    assert _lone_consumed(facts_of, text) is consumed
 
 
 @pytest.mark.parametrize(
@@ -1048,9 +1043,7 @@ def test_code_named_as_an_optimizer_that_the_file_does_not_hold_may_update(
         "    def configure(self):\n"
         "        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.1)\n"
     )
-    facts = facts_of(text)
-    (site,) = facts.backward_sites
-    assert facts.backward_consumption(site).consumed is consumed
+    assert _lone_consumed(facts_of, text) is consumed
 
 
 @pytest.mark.parametrize(
@@ -1073,6 +1066,4 @@ def test_a_backward_helper_without_callers_here_is_stepped_by_its_callers_elsewh
         "    return loss\n"
         + (f"def main(model, x):\n    print({name}(model, x))\n" if called else "")
     )
-    facts = facts_of(text)
-    (site,) = facts.backward_sites
-    assert facts.backward_consumption(site).consumed is consumed
+    assert _lone_consumed(facts_of, text) is consumed
