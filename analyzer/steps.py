@@ -207,6 +207,11 @@ class StepIndex:
         for name in scope.params():
             if self.vocabulary.optimizer_name.search(name):
                 info.optimizer_mentions.add(name)
+        for node, receiver in reader.unknown_steps:
+            # ``m.step()`` where the code also names ``m.optimizer`` (DeepSpeed's engines,
+            # a trainer object): the object holds an optimizer, and its step steps it.
+            if any(name.startswith(receiver + ".") for name in info.optimizer_mentions):
+                info.steps.append(OptimizerStep(node, scope, None, "engine"))
         return info
 
     def optimizers_named(self, key: str) -> list[TorchOptimizer]:
@@ -1478,6 +1483,8 @@ class _ScopeReader(ShallowVisitor):
         self._launched: set[cst.CSTNode] = set()
         #: The small statement being read (None: a compound statement's header).
         self._statement: cst.CSTNode | None = None
+        #: ``x.step()`` on an object not known to be an optimizer, with the receiver text.
+        self.unknown_steps: list[tuple[cst.Call, str]] = []
 
     # -------------------------------------------------------------- statements
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
@@ -1783,6 +1790,8 @@ class _ScopeReader(ShallowVisitor):
             self.info.steps.append(OptimizerStep(node, self.info.scope, receiver, "step"))
         elif vocabulary.stepping_owners.search(receiver):
             self.info.steps.append(OptimizerStep(node, self.info.scope, None, "engine"))
+        elif not node.args and not vocabulary.non_optimizer_step.search(last):
+            self.unknown_steps.append((node, receiver))
 
     def _computed_step(self, node: cst.Call) -> None:
         """``opt_rref.rpc_sync().step()``, ``self.optimizers().step()``: the step of an

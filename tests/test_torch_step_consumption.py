@@ -1067,3 +1067,22 @@ def test_a_backward_helper_without_callers_here_is_stepped_by_its_callers_elsewh
         + (f"def main(model, x):\n    print({name}(model, x))\n" if called else "")
     )
     assert _lone_consumed(facts_of, text) is consumed
+
+
+@pytest.mark.parametrize(
+    ("held", "consumed"),
+    [("        m.optimizer.zero_grad()\n", True), ("        m.log('done')\n", False)],
+)
+def test_an_object_that_holds_an_optimizer_steps_it(facts_of, held, consumed):
+    """``m.step()`` where the code also names ``m.optimizer`` (DeepSpeed's engines)."""
+    text = (
+        "import torch\n"
+        "optimizer = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)\n"
+        "def train(loader):\n"
+        "    m = wrap(torch.nn.Linear(2, 1))\n"
+        "    for x in loader:\n"
+        "        m.module(x).sum().backward()\n"
+        "        m.step()\n"
+        f"{held}"
+    )
+    assert _lone_consumed(facts_of, text) is consumed
