@@ -1790,7 +1790,11 @@ class _ScopeReader(ShallowVisitor):
             self.info.steps.append(OptimizerStep(node, self.info.scope, receiver, "step"))
         elif vocabulary.stepping_owners.search(receiver):
             self.info.steps.append(OptimizerStep(node, self.info.scope, None, "engine"))
-        elif not node.args and not vocabulary.non_optimizer_step.search(last):
+        elif (
+            not node.args
+            and receiver not in ("self", "cls")
+            and not vocabulary.non_optimizer_step.search(last)
+        ):
             self.unknown_steps.append((node, receiver))
 
     def _computed_step(self, node: cst.Call) -> None:
