@@ -63,9 +63,8 @@ def find_commented_steps(ctx: ModuleContext, facts: Facts) -> list[CommentedStep
             unstepped.setdefault(site.scope, site)
     found: list[CommentedStep] = []
     for scope, site in unstepped.items():
-        for group in collect_comments(scope).groups:
-            if any(_CANDIDATE.search(c.value) for c, _ in group):
-                found.extend(_steps_in(ctx, index, scope, site, group))
+        for group in _step_groups(collect_comments(scope).groups):
+            found.extend(_steps_in(ctx, index, scope, site, group))
         found.extend(_closure_steps(ctx, index, scope, site))
     found.extend(_in_branches(ctx, index, set(unstepped)))
     found.extend(_in_helpers_of_a_branch(ctx, facts, index))
@@ -74,6 +73,11 @@ def find_commented_steps(ctx: ModuleContext, facts: Facts) -> list[CommentedStep
 
         raise NeedsWholeFile("commented step")  # the caller that steps may be sliced away
     return found
+
+
+def _step_groups(groups: list) -> list:
+    """The comment groups with a ``.step(`` call in one of their lines."""
+    return [g for g in groups if any(_CANDIDATE.search(c.value) for c, _ in g)]
 
 
 def _closure_steps(
@@ -85,13 +89,12 @@ def _closure_steps(
     if parent is None or parent.is_module or scope.class_node is not None:
         return []
     found: list[CommentedStep] = []
-    for group in collect_comments(parent).groups:
-        if any(_CANDIDATE.search(c.value) for c, _ in group):
-            found += [
-                step
-                for step in _steps_in(ctx, index, parent, site, group)
-                if _hands_over(step.statement, scope.name)
-            ]
+    for group in _step_groups(collect_comments(parent).groups):
+        found += [
+            step
+            for step in _steps_in(ctx, index, parent, site, group)
+            if _hands_over(step.statement, scope.name)
+        ]
     return found
 
 
@@ -116,9 +119,9 @@ def _in_branches(ctx: ModuleContext, index: StepIndex, done: set[Scope]) -> list
     found: list[CommentedStep] = []
     for scope, sites in by_scope.items():
         collector = collect_comments(scope)
-        for group in collector.groups:
+        for group in _step_groups(collector.groups):
             branch = collector.branch_of.get(id(group[0][0]))
-            if branch is None or not any(_CANDIDATE.search(c.value) for c, _ in group):
+            if branch is None:
                 continue
             chain, block = branch
             site = _stepped_in_other_branches(ctx, index, scope, sites, chain, block)
@@ -141,11 +144,7 @@ def _in_helpers_of_a_branch(
         info = index.info[helper]
         if helper.is_module or info.steps or info.backwards:
             continue
-        groups = [
-            g
-            for g in collect_comments(helper).groups
-            if any(_CANDIDATE.search(c.value) for c, _ in g)
-        ]
+        groups = _step_groups(collect_comments(helper).groups)
         if not groups:
             continue
         for caller, call in index.callers.get(helper, []):
@@ -182,15 +181,14 @@ def _branch_after_backward(
     whole = _node_ids(chain)
     info = index.info[caller]
 
-    def steps(node: cst.Call, name: str, receiver) -> bool:
-        return any(
-            callee is not helper and index.info[callee].steps
-            for callee in index._resolve(caller, name, receiver)
-        )
+    resolved = index.callees(caller)
+
+    def steps(call: cst.Call) -> bool:
+        return any(callee is not helper and index.info[callee].steps for callee in resolved[call])
 
     if any(id(s.node) not in inside for s in info.steps):
         return None  # a step outside the other branch runs on this path too
-    stepping = [c for c, name, receiver in info.calls if steps(c, name, receiver)]
+    stepping = [c for c, _name, _receiver in info.calls if steps(c)]
     if not any(id(c) in inside for c in stepping) and not any(
         id(s.node) in inside for s in info.steps
     ):
@@ -199,11 +197,10 @@ def _branch_after_backward(
         return None  # a helper that steps is called outside the ``if``
     start = ctx.position(chain).start.line
     candidates = [s for s in info.backwards if ctx.position(s.call).start.line < start]
-    for c, name, receiver in info.calls:
-        if ctx.position(c).start.line >= start:
-            continue
-        for callee in index._resolve(caller, name, receiver):
-            candidates += index.info[callee].backwards
+    for c, _name, _receiver in info.calls:
+        if ctx.position(c).start.line < start:
+            for callee in resolved[c]:
+                candidates += index.info[callee].backwards
     for site in reversed(candidates):
         consumption = index.consumption(site)
         if consumption.intent and consumption.consumed:

@@ -197,6 +197,7 @@ class StepIndex:
         #: The steps found cleared while one consumption is worked out (with the clearing).
         self._clearings: list[tuple[OptimizerStep, cst.Call]] = []
         self._callers: dict[Scope, list[tuple[Scope, cst.Call]]] | None = None
+        self._callees: dict[Scope, dict[cst.Call, list[Scope]]] = {}
         self._orphans: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ reading
@@ -534,12 +535,10 @@ class StepIndex:
             return None
         if any(in_loop(layout.calls.get(call)) for call in info.optimizer_handoffs):
             return None
+        resolved = self.callees(scope)
         if any(
             in_loop(layout.calls.get(call))
-            and (
-                self._resolve(scope, name, receiver)
-                or self._may_be_an_update(scope, call, name, receiver)
-            )
+            and (resolved[call] or self._may_be_an_update(scope, call, name, receiver))
             for call, name, receiver in info.calls
         ):
             return None
@@ -593,12 +592,10 @@ class StepIndex:
 
         if any(between(call) for call in info.optimizer_handoffs):
             return True
+        resolved = self.callees(scope)
         return any(
             between(call)
-            and (
-                self._resolve(scope, name, receiver)
-                or self._may_be_an_update(scope, call, name, receiver)
-            )
+            and (resolved[call] or self._may_be_an_update(scope, call, name, receiver))
             for call, name, receiver in info.calls
         )
 
@@ -668,9 +665,7 @@ class StepIndex:
                 return f"stepped by {self.ctx.short_text(step.node, 40)}"
             skipped.append(step)
             self._clearings.append((step, clearing))
-        resolved = {
-            call: self._resolve(scope, name, receiver) for call, name, receiver in info.calls
-        }
+        resolved = self.callees(scope)
         gone = self._gone_at(scope, where, needed) if depth == 0 else None
 
         def reads(call: cst.Call) -> bool:
@@ -722,6 +717,8 @@ class StepIndex:
         return receiver is None and bool(call.args)
 
     def _has_foreign_base(self, scope: Scope) -> bool:
+        """The class around the scope has a base that is neither the file's own, a PyTorch
+        layer nor a standard-library one: another framework's or module's class."""
         cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
         if cls is None:
             return False
@@ -935,6 +932,16 @@ class StepIndex:
                 stepped.add(step.optimizer)
         return bool(stepped) and all(o.key in stepped for o in needed)
 
+    def callees(self, scope: Scope) -> dict[cst.Call, list[Scope]]:
+        """What each call of the scope's own code may run, resolved once per scope."""
+        found = self._callees.get(scope)
+        if found is None:
+            found = self._callees[scope] = {
+                call: self._resolve(scope, name, receiver)
+                for call, name, receiver in self.info[scope].calls
+            }
+        return found
+
     @property
     def callers(self) -> dict[Scope, list[tuple[Scope, cst.Call]]]:
         if self._callers is None:
@@ -1007,7 +1014,7 @@ class StepIndex:
         neither returns an optimizer nor hands it on itself (a test's shared training
         helper)."""
         info = self.info[scope]
-        resolved = {call: self._resolve(scope, name, via) for call, name, via in info.calls}
+        resolved = self.callees(scope)
         for call in info.optimizer_handoffs:
             if call in info.optimizer_wraps:
                 continue
@@ -1092,29 +1099,18 @@ class StepIndex:
                 if self._compatible(step, needed) and clearing is None:
                     return f"stepped by {self.ctx.short_text(step.node, 40)} in {name}()"
                 skipped.append(step)
-            if any(self._hands_out(method, call) for call in self.info[method].optimizer_handoffs):
+            # A hand-off to code the file does not hold (own code was read for its steps).
+            resolved = self.callees(method)
+            if any(not resolved.get(call) for call in self.info[method].optimizer_handoffs):
                 return f"optimizer handed on in {name}()"
         return None
-
-    def _hands_out(self, scope: Scope, call: cst.Call) -> bool:
-        """A hand-off to code the file does not hold (own code was read for its steps)."""
-        return not any(
-            self._resolve(scope, name, receiver)
-            for c, name, receiver in self.info[scope].calls
-            if c is call
-        )
 
     def _framework_hook(self, scope: Scope) -> bool:
         """A method of a class built on another framework's base (``Trainer``,
         ``LightningModule``) that returns a value: that framework's loop steps."""
-        cls = next((s.class_node for s in scope.chain() if s.class_node is not None), None)
-        if cls is None or not any(self.info[s].returns_value for s in scope.chain()):
+        if not any(self.info[s].returns_value for s in scope.chain()):
             return False
-        bases = {dotted_name(arg.value) or "" for arg in cls.bases}
-        local = {s.class_node.name.value for s in self.scopes if s.class_node is not None}
-        return any(
-            b and b not in _PLAIN_BASES and b not in local and not _torch_layer(b) for b in bases
-        )
+        return self._has_foreign_base(scope)
 
     # ------------------------------------------------------------------ intent
     def _intent(self, scope: Scope, depth: int, seen: set[Scope]) -> bool:
