@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,20 +32,31 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None) -> LintRe
     its own (like ruff's E902): the other paths are still checked.
     """
     from gradlint import runner
-    from gradlint.discovery import PathProblem, collect_files
+    from gradlint.discovery import PathProblem, SourceFile, collect_files
 
     settings = settings or Settings()
     problems: list[PathProblem] = []
-    files = collect_files(
-        list(paths),
-        settings.exclude + settings.extend_exclude,
-        settings.root,
-        force_exclude=settings.force_exclude,
-        respect_gitignore=settings.respect_gitignore,
-        problems=problems,
-    )
+    paths = list(paths)
+    files: list[SourceFile] = []
+
+    def list_files() -> list[SourceFile]:
+        files.extend(
+            collect_files(
+                paths,
+                settings.exclude + settings.extend_exclude,
+                settings.root,
+                force_exclude=settings.force_exclude,
+                respect_gitignore=settings.respect_gitignore,
+                problems=problems,
+            )
+        )
+        return files
+
     codes = enabled_codes(settings)
-    findings = runner.run(files, codes, settings)
+    # A folder is walked while the workers start (their import of LibCST is half a second);
+    # named files (pre-commit's way) are listed at once, and only analyzed files start any.
+    walks = any(os.path.isdir(path) for path in paths)
+    findings = runner.run(list_files if walks else list_files(), codes, settings)
     if problems and "GL000" in codes:
         findings = sorted(findings + [_problem_finding(p) for p in problems], key=_sort_key)
     findings = apply_per_file_ignores(findings, settings)

@@ -16,8 +16,9 @@ import functools
 import itertools
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from gradlint.analyzer.findings import Finding
 from gradlint.analyzer.sources import SourceError, SourceUnit, load_source
@@ -31,28 +32,64 @@ from gradlint.engine import (
 )
 from gradlint.settings import Settings
 
+if TYPE_CHECKING:
+    from gradlint.workers import ForkedPool
+
 #: Marks findings that stand for a crash of gradlint itself (never cached).
 INTERNAL_ERROR = "internal error: "
 #: Marks findings for a file past its time or memory budget (never cached either).
 TOO_COMPLEX = "too complex to analyze: "
 
 
-def run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[Finding]:
+def run(
+    files: list[SourceFile] | Callable[[], list[SourceFile]],
+    codes: list[str],
+    settings: Settings,
+) -> list[Finding]:
     """Every finding of ``files``, sorted. The run takes the tree as it stands when it
     first looks (:func:`gradlint.analyzer.project.one_snapshot`): a result that depends on
     the whole tree, and a cache entry that does, are checked against one walk of it, not
     one per file; the worker processes, forked within the run, share what was measured
-    before they started."""
+    before they started.
+
+    ``files`` may be a function that lists them (walking a tree): the worker pool then
+    starts before it is called, so that importing LibCST in the first worker (half a
+    second) overlaps with listing and reading the tree instead of following them."""
     from gradlint.analyzer.project import one_snapshot
 
     with one_snapshot():
         return _run(files, codes, settings)
 
 
-def _run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[Finding]:
+def _run(
+    files: list[SourceFile] | Callable[[], list[SourceFile]], codes: list[str], settings: Settings
+) -> list[Finding]:
+    cache = _open_cache(settings, codes) if settings.use_cache else None
+    task_codes = codes if settings.project else _Isolated(codes)
+    if settings.project:
+        from gradlint.engine import set_summary_backend
+
+        # Before any worker is forked: they inherit it.
+        set_summary_backend(cache.summaries() if cache is not None else None)
+    pool = early_pool(task_codes, settings.jobs) if callable(files) else None
+    try:
+        listed = files() if callable(files) else files
+        return _run_files(listed, codes, task_codes, settings, cache, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(kill=True)  # never used (nothing to analyze), or already done
+
+
+def _run_files(
+    files: list[SourceFile],
+    codes: list[str],
+    task_codes: list[str],
+    settings: Settings,
+    cache: Any,
+    pool: ForkedPool | None,
+) -> list[Finding]:
     from gradlint.analyzer.suppressions import is_skip_file
 
-    cache = _open_cache(settings, codes) if settings.use_cache else None
     index = _open_index(cache)
     findings: list[Finding] = []
     pending: list[tuple[str | None, str, os.stat_result | None]] = []
@@ -120,13 +157,7 @@ def _run(files: list[SourceFile], codes: list[str], settings: Settings) -> list[
                 return None
         return (key, str(file.fs_path), st), loaded
 
-    if settings.project:
-        from gradlint.engine import set_summary_backend
-
-        set_summary_backend(cache.summaries() if cache is not None else None)
-    results = analyze_units(
-        to_analyze(), codes if settings.project else _Isolated(codes), settings.jobs
-    )
+    results = analyze_units(to_analyze(), task_codes, settings.jobs, pool)
     for (key, name, st), result in zip(pending, results, strict=True):
         findings.extend(result)
         if cache is not None and key is not None and not _crashed(result):
@@ -167,17 +198,27 @@ def syntax_error(unit: SourceUnit) -> SourceError | None:
 
 
 def analyze_units(
-    units: Iterable[SourceUnit], codes: list[str], jobs: int | None = None
+    units: Iterable[SourceUnit],
+    codes: list[str],
+    jobs: int | None = None,
+    pool: ForkedPool | None = None,
 ) -> list[list[Finding]]:
     """Findings per unit, in the order of ``units``, using up to ``jobs`` processes.
 
     ``units`` may be a generator that is still reading files: the pool starts once there is a
-    unit for each worker (or all are read) and works while the rest are read. On Linux the
+    unit for each worker (or all are read) and works while the rest are read; a ``pool``
+    started earlier (:func:`early_pool`) takes them as they come. On Linux the
     parse never runs in this process, even for one file: LibCST's native parser can crash
     the process it runs in, and that must cost one file, not the run.
     """
     workers = jobs or os.cpu_count() or 1
     iterator = iter(units)
+    if pool is not None:
+        head = list(itertools.islice(iterator, 1))
+        if not head:
+            pool.shutdown(kill=True)  # still warming up, maybe: nothing to wait for
+            return []
+        return _in_forked_pool(itertools.chain(head, iterator), codes, workers, pool)
     # Read until there is work for every worker (or no more work): a pool never starts
     # more processes than there are files.
     head = list(itertools.islice(iterator, workers))
@@ -272,8 +313,32 @@ def _failure_finding(unit: SourceUnit, why: str) -> Finding:
     )
 
 
+def early_pool(codes: list[str], jobs: int | None) -> ForkedPool | None:
+    """A pool of warmed-up workers started before the files are known (Linux, more than
+    one worker): it forks its other workers only as tasks wait for them. None where
+    :func:`analyze_units` would start none, or no process can be started."""
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1 or not sys.platform.startswith("linux"):
+        return None
+    from gradlint.workers import ForkedPool
+
+    try:
+        return ForkedPool(
+            workers,
+            functools.partial(_worker_task, codes=codes),
+            lambda: _warm_up(codes),
+            time_limit=_time_limit(),
+            memory_limit=_memory_limit(),
+        )
+    except OSError:
+        return None
+
+
 def _in_forked_pool(
-    units: Iterator[SourceUnit], codes: list[str], workers: int
+    units: Iterator[SourceUnit],
+    codes: list[str],
+    workers: int,
+    pool: ForkedPool | None = None,
 ) -> list[list[Finding]]:
     """Linux: workers forked from one that imported LibCST (see :mod:`gradlint.workers`).
     A file whose analysis kills its worker or runs past the time limit is a ``GL000``."""
@@ -295,6 +360,7 @@ def _in_forked_pool(
             time_limit=_time_limit(),
             memory_limit=_memory_limit(),
             on_broken=_warn_pool_broken,
+            pool=pool,
         )
     except OSError:
         # No processes on this system: the only choice left is to analyze here.

@@ -1,11 +1,15 @@
 """Worker processes that pay for importing LibCST once, not once each.
 
-A worker needs LibCST and the analyzer loaded before its first file: 0.2 s of imports. In a
-pool forked from the main process every worker pays that again, on the critical path of a
-cold run. Here the first worker (the *zygote*) is forked from the main process, imports
-everything, and forks the other workers from itself, so they start with it all loaded. The
-main process keeps reading files meanwhile, so on two CPUs the import overlaps with reading
-instead of being done twice.
+A worker needs LibCST and the analyzer loaded before its first file: half a second of
+imports. In a pool forked from the main process every worker pays that again, on the critical
+path of a cold run. Here one process (the *zygote*) is forked from the main process, imports
+everything, and forks the workers from itself, so they start with it all loaded. The main
+process keeps listing and reading files meanwhile, so on two CPUs the import overlaps with
+reading instead of being done twice. The zygote forks a worker only when the main process
+asks for one, one per task submitted up to the pool's size: a pool can be started before
+anyone knows how many files need it (:func:`gradlint.runner.early_pool`), and it never
+holds a process it has no work for. The zygote itself analyzes nothing; it waits for its
+workers, which die with it.
 
 Linux only (``fork``). Tasks go out through one queue that all workers take from (its feeder
 thread buffers, so reading files never waits for a busy worker); each worker sends its
@@ -43,6 +47,8 @@ CRASHED = "crashed"
 TIMED_OUT = "timed out"
 #: How often the time limit is checked while waiting for results.
 _POLL_SECONDS = 0.25
+#: How long a pool that ends well waits for its processes before it kills them.
+_GRACE_SECONDS = 2
 
 
 class PoolBroken(Exception):
@@ -95,21 +101,25 @@ class ForkedPool:
         self._tasks.cancel_join_thread()
         self._workers = workers
         self._submitted = 0
+        self._requested = 0
         self._closed = False
         self._shut = False
         pipes = [context.Pipe(duplex=False) for _ in range(workers)]
+        #: One byte per worker the zygote is to fork; its end tells the zygote to fork no more.
+        requests, self._requests = context.Pipe(duplex=False)
         self._zygote = context.Process(
             target=_zygote,
             args=(
                 self._tasks,
                 [w for _, w in pipes],
+                (requests, self._requests),
                 task,
                 warm_up,
                 context,
                 os.getpid(),
                 memory_limit,
             ),
-            name="gradlint-worker-0",
+            name="gradlint-zygote",
         )
         try:
             with warnings.catch_warnings():
@@ -118,11 +128,12 @@ class ForkedPool:
                 warnings.filterwarnings("ignore", ".*fork.*", DeprecationWarning)
                 self._zygote.start()
         except BaseException:
-            for pair in pipes:
+            for pair in [*pipes, (requests, self._requests)]:
                 for end in pair:
                     end.close()
             self._tasks.close()
             raise
+        requests.close()
         for _, write in pipes:
             write.close()  # each worker holds the only write end of its own pipe
         # Nor does this process read tasks: with its copy of the read end closed, a task
@@ -144,6 +155,10 @@ class ForkedPool:
         index = self._submitted
         self._tasks.put((index, item))
         self._submitted += 1
+        if self._requested < self._workers:
+            self._requested += 1
+            with contextlib.suppress(OSError):  # the zygote is gone: the pipes tell
+                self._requests.send_bytes(b"w")
         self._receive(timeout=0)  # so a worker with a large result is not kept waiting
         return index
 
@@ -177,7 +192,7 @@ class ForkedPool:
         self._close_tasks()
         if kill:
             self._zygote.kill()
-        self._zygote.join(timeout=None if kill else 2)
+        self._zygote.join(timeout=None if kill else _GRACE_SECONDS)
         if self._zygote.is_alive():
             self._zygote.kill()
             self._zygote.join()
@@ -231,41 +246,72 @@ class ForkedPool:
     def _close_tasks(self) -> None:
         if not self._closed:
             self._closed = True
-            for _ in range(self._workers):
+            for _ in range(self._requested):
                 self._tasks.put(None)
+            self._requests.close()  # the zygote forks no more workers
 
 
 def _zygote(
-    tasks, pipes: list[Connection], task, warm_up, context, parent: int, memory_limit
+    tasks,
+    pipes: list[Connection],
+    requests: tuple[Connection, Connection],
+    task,
+    warm_up,
+    context,
+    parent: int,
+    memory_limit,
 ) -> None:
+    """Warm up, then fork a worker for each request until the main process stops asking;
+    say "done" for the workers never asked for, and wait for the others (they die with
+    this process)."""
+    read, write = requests
+    write.close()  # only the main process asks: its closing is the end of the requests
+    forked = []
     try:
         _die_with_parent(parent)
         if warm_up is not None:
             warm_up()
-        for number in range(1, len(pipes)):
+        for number in range(len(pipes)):
+            try:
+                read.recv_bytes()
+            except EOFError:
+                break
             worker = context.Process(
                 target=_serve,
-                args=(tasks, pipes, number, task, os.getpid(), memory_limit),
+                args=(tasks, pipes, number, task, os.getpid(), memory_limit, read),
                 name=f"gradlint-worker-{number}",
             )
             worker.start()
+            forked.append(worker)
             pipes[number].close()
-    except BaseException:  # noqa: BLE001 - the main process sees this worker end
+        read.close()
+        for number in range(len(forked), len(pipes)):
+            pipes[number].send(("done", number))
+            pipes[number].close()
+        for worker in forked:
+            worker.join()
+    except BaseException:  # noqa: BLE001 - the main process sees the pipes end
         os._exit(1)
-    _serve(tasks, pipes, 0, task, parent, memory_limit)
 
 
 def _serve(
-    tasks, pipes: list[Connection], number: int, task, parent: int, memory_limit=None
+    tasks,
+    pipes: list[Connection],
+    number: int,
+    task,
+    parent: int,
+    memory_limit=None,
+    requests: Connection | None = None,
 ) -> None:
     """Answer tasks until told to stop. Only this worker holds ``pipes[number]`` open, so
     the main process sees it end however it ends; it says "done" first when it ends well."""
     try:
-        if number:
-            _die_with_parent(parent)
-            for other, pipe in enumerate(pipes):
-                if other != number:
-                    pipe.close()
+        _die_with_parent(parent)
+        if requests is not None:
+            requests.close()
+        for other, pipe in enumerate(pipes):
+            if other != number:
+                pipe.close()
         pipe = pipes[number]
         while True:
             item = tasks.get()
@@ -337,6 +383,7 @@ def run_tasks(
     time_limit: float | None = None,
     memory_limit: int | None = None,
     on_broken: Callable[[int], None] | None = None,
+    pool: ForkedPool | None = None,
 ) -> tuple[list[Any], dict[int, Any], dict[int, str]]:
     """``task`` for every item, in worker processes, however a task ends its worker.
 
@@ -345,14 +392,16 @@ def run_tasks(
     running in a worker that died is run once more alone in a fresh process, so only the
     task that kills its process is lost; the rest go to a new pool. ``on_broken(n)`` is
     told how many tasks are left each time a pool breaks. Raises ``OSError`` when no
-    process can be started (the caller then decides what to do).
+    process can be started (the caller then decides what to do). ``pool``: one started
+    earlier for the same task, used for the first round.
     """
     submitted: list[Any] = []
     results: dict[int, Any] = {}
     failures: dict[int, str] = {}
     limits = {"time_limit": time_limit, "memory_limit": memory_limit}
     iterator = iter(items)
-    pool = ForkedPool(workers, task, warm_up, **limits)
+    if pool is None:
+        pool = ForkedPool(workers, task, warm_up, **limits)
     try:
         for item in iterator:
             submitted.append(item)

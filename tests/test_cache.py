@@ -44,7 +44,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     analyzed: list[str] = []
     real = runner.analyze_units
 
-    def spy(units, codes, jobs=None):
+    def spy(units, codes, jobs=None, pool=None):
         units = list(units)
         analyzed.extend(unit.path for unit in units)
         return real(units, codes, 1)

@@ -136,7 +136,7 @@ def test_a_worker_reuses_the_mentions_the_prefilter_found(
     (tmp_path / "step.py").write_text(FROZEN_STEP)
     handed: list[SourceUnit] = []
 
-    def capture(units, codes, jobs=None):
+    def capture(units, codes, jobs=None, pool=None):
         units = list(units)
         handed.extend(units)
         return [[] for _ in units]

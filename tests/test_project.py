@@ -167,10 +167,10 @@ def test_cache_is_reused_and_a_changed_helper_invalidates_its_dependents(tmp_pat
 
     original = runner.analyze_units
 
-    def counted(units, codes, jobs=None):
+    def counted(units, codes, jobs=None, pool=None):
         units = list(units)
         calls.extend(u.path for u in units)
-        return original(units, codes, jobs)
+        return original(units, codes, jobs, pool)
 
     monkeypatch.setattr(runner, "analyze_units", counted)
     assert [f.code for f in lint_paths(["pkg"], settings).findings] == ["GL001"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
 from pathlib import Path
@@ -94,6 +95,52 @@ def test_no_pool_for_a_single_file(monkeypatch: pytest.MonkeyPatch) -> None:
     assert runner.analyze_units([], ALL, jobs=8) == []
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork pool")
+@pytest.mark.parametrize("named", ["folder", "files"])
+def test_a_walked_folder_starts_the_workers_before_it_is_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, named: str
+) -> None:
+    """Importing LibCST in the zygote overlaps with walking the tree; named files (the way
+    pre-commit passes them) start no pool before they are known to need one."""
+    from gradlint import api, discovery
+
+    (tmp_path / "step.py").write_text(FROZEN)
+    (tmp_path / "plain.py").write_text("x = 1\n")
+    events: list[str] = []
+    real_pool, real_listing = runner.early_pool, discovery.collect_files
+
+    def pool(*args, **kwargs):
+        events.append("pool")
+        return real_pool(*args, **kwargs)
+
+    def listing(*args, **kwargs):
+        events.append("list")
+        return real_listing(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "early_pool", pool)
+    monkeypatch.setattr(discovery, "collect_files", listing)
+    monkeypatch.chdir(tmp_path)
+    paths = ["."] if named == "folder" else ["plain.py", "step.py"]
+    result = api.lint_paths(paths, Settings(root=tmp_path, use_cache=False, jobs=2))
+    assert [(f.path, f.code) for f in result.findings] == [("step.py", "GL001")]
+    assert result.files_checked == 2
+    assert events == (["pool", "list"] if named == "folder" else ["list"])
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork pool")
+def test_a_folder_with_nothing_to_analyze_leaves_no_worker_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gradlint import api
+
+    (tmp_path / "plain.py").write_text("x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    result = api.lint_paths(["."], Settings(root=tmp_path, use_cache=False, jobs=2))
+    assert result.findings == [] and result.files_checked == 1
+    assert multiprocessing.active_children() == []
+
+
 def test_files_that_need_no_parsing_never_reach_the_analyzer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -101,7 +148,7 @@ def test_files_that_need_no_parsing_never_reach_the_analyzer(
     (tmp_path / "skipped.py").write_text("# gradlint: skip-file\n" + FROZEN)
     seen: list[int] = []
 
-    def count(units, codes, jobs=None):
+    def count(units, codes, jobs=None, pool=None):
         units = list(units)
         seen.append(len(units))
         return [[] for _ in units]

@@ -45,10 +45,47 @@ def test_every_worker_starts_from_the_warmed_up_zygote() -> None:
     pids = {pid for pid, _ in results.values()}
     assert len(pids) == 2 and MAIN_PID not in pids
     zygotes = {tuple(warmed) for _, warmed in results.values()}
-    assert len(zygotes) == 1  # warmed once, in one process, and inherited by the other
+    assert len(zygotes) == 1  # warmed once, in one process, and inherited by the workers
     (zygote,) = zygotes
-    assert len(zygote) == 1 and zygote[0] in pids
+    assert len(zygote) == 1 and zygote[0] not in pids | {MAIN_PID}
     assert WARMED == []  # never in this process
+
+
+def _children_of(pid: int) -> set[int]:
+    children = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(") ", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                children.add(int(entry))
+    return children
+
+
+def _sleep_then_who(item: float) -> int:
+    time.sleep(item)
+    return os.getpid()
+
+
+@pytest.mark.parametrize("tasks", [0, 1, 3])
+def test_the_zygote_forks_a_worker_only_for_a_submitted_task(tasks: int) -> None:
+    """A pool started before the files are listed must not hold idle processes: one
+    worker per task, up to the pool's size."""
+    pool = ForkedPool(8, _sleep_then_who, _warm)
+    for _ in range(tasks):
+        pool.submit(1.0)
+    zygote = pool._zygote.pid
+    deadline = time.monotonic() + 30
+    while len(_children_of(zygote)) < tasks and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)  # a worker forked without a task would show by now
+    assert len(_children_of(zygote)) == tasks
+    results = pool.results()
+    assert len(results) == tasks and len(set(results.values())) == tasks
+    assert not _alive(zygote)
 
 
 def _die_on_three(item: int) -> int:
