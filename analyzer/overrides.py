@@ -77,10 +77,12 @@ def unapplied_overrides(ctx: ModuleContext, facts: Facts) -> list[UnappliedOverr
             continue
         if not _reads(scope, parameter) and _is_test_double(ctx, cls):
             continue
-        ctx.require_whole_class(cls)
         seeds = {parameter: Val(frozenset({_PARAMETER}))}
         flow = FlowAnalysis(ctx, scope, SiteTable(), facts.helpers, seeds=seeds).run()
         if _PARAMETER not in flow.used:
+            # The slice keeps what the flow follows (the methods it calls, the members that
+            # assign what it reads); a finding is stated from the whole class all the same.
+            ctx.require_whole_class(cls)
             star = scope.node.params.star_arg  # type: ignore[attr-defined]  # a FunctionDef
             starred = isinstance(star, cst.Param) and star.name.value == parameter
             found.append(UnappliedOverride(scope, cls.name.value, parameter, starred))

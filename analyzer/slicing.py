@@ -87,6 +87,9 @@ class Slice:
     dropped_lines: tuple[tuple[int, int], ...] = ()
     #: Kept classes that lost some of their members.
     partial_classes: frozenset[str] = frozenset()
+    #: No statement holds a token where a rule could use it (only non-optimizer classes'
+    #: ``def apply_gradients(``): there is nothing to parse, and no rule has anything to say.
+    empty: bool = False
 
 
 def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
@@ -110,7 +113,8 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
         return None
     lines = _split_lines(text)
     where = _Where(text, lines)
-    mentions = where.lines_of(code_mentions(text, tokens))
+    offsets = code_mentions(text, tokens)
+    mentions = where.lines_of(offsets)
     units = [_Unit(node, lines, None) for node in tree.body]
     for index, unit in enumerate(units):
         if (
@@ -125,7 +129,9 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
     if any(not u.droppable and u.mentions(mentions) for u in units):
         return None  # a script: module-level code holds the tape and reads everything
     _assign_regions(units, lines, 0, len(lines) + 1)
-    words = _choose(units, tokens, mentions, where)
+    words, held = _choose(units, tokens, offsets, where)
+    if not held:
+        return Slice("", 0, len(lines), _import_facts(u.statements for u in units), (), empty=True)
     if len(words) > len(tokens):
         # A tape class imported under another name: module-level code that uses that name
         # holds a tape too, and then the module is a script after all.
@@ -321,6 +327,7 @@ class _Unit:
         self._attributes: set[str] | None = None
         self._bound: set[str] | None = None
         self._assigned: set[str] | None = None
+        self._any_assigned: set[str] | None = None
 
     @property
     def parent(self) -> _Unit | None:
@@ -411,25 +418,34 @@ class _Unit:
         """``X`` for every ``self.X = <call or tuple>`` in it: ``self.w = tf.Variable(...)``
         makes ``self.w`` weights for the methods that differentiate it."""
         if self._assigned is None:
-            self._assigned = set()
-            for stmt in self.statements:
-                if isinstance(stmt, ast.Assign):
-                    targets = list(stmt.targets)
-                elif isinstance(stmt, ast.AnnAssign):
-                    targets = [stmt.target]
-                else:
-                    continue
-                if not isinstance(stmt.value, ast.Call | ast.Tuple | ast.List):
-                    continue
-                while targets:
-                    target = targets.pop()
-                    if isinstance(target, ast.Attribute) and _is_self(target.value):
-                        self._assigned.add(target.attr)
-                    elif isinstance(target, ast.Tuple | ast.List):
-                        targets.extend(target.elts)
-                    elif isinstance(target, ast.Starred):
-                        targets.append(target.value)
+            self._assigned, self._any_assigned = self._assignments()
         return self._assigned
+
+    @property
+    def any_assigned_attributes(self) -> set[str]:
+        """``X`` for every ``self.X = ...`` in it, whatever the value (``self._optimizer =
+        optimizer``: what an optimizer class's override hands its gradients to)."""
+        if self._any_assigned is None:
+            self._assigned, self._any_assigned = self._assignments()
+        return self._any_assigned
+
+    def _assignments(self) -> tuple[set[str], set[str]]:
+        built: set[str] = set()
+        anything: set[str] = set()
+        for stmt in self.statements:
+            if isinstance(stmt, ast.Assign):
+                targets = list(stmt.targets)
+            elif isinstance(stmt, ast.AnnAssign | ast.AugAssign):
+                targets = [stmt.target]
+            else:
+                continue
+            names = _self_attributes(targets)
+            anything |= names
+            if not isinstance(stmt, ast.AugAssign) and isinstance(
+                stmt.value, ast.Call | ast.Tuple | ast.List
+            ):
+                built |= names
+        return built, anything
 
     @property
     def bound(self) -> set[str]:
@@ -439,6 +455,20 @@ class _Unit:
         if self._bound is None:
             self._bound = {stmt.name for stmt in self.statements if isinstance(stmt, _DROPPABLE)}
         return self._bound
+
+
+def _self_attributes(targets: list[ast.expr]) -> set[str]:
+    """``X`` for each ``self.X`` (or ``cls.X``) among assignment targets, unpacked."""
+    names: set[str] = set()
+    while targets:
+        target = targets.pop()
+        if isinstance(target, ast.Attribute) and _is_self(target.value):
+            names.add(target.attr)
+        elif isinstance(target, ast.Tuple | ast.List):
+            targets.extend(target.elts)
+        elif isinstance(target, ast.Starred):
+            targets.append(target.value)
+    return names
 
 
 def _is_self(node: ast.expr) -> bool:
@@ -471,6 +501,8 @@ class _Choice:
         self.leaves = _leaves(units)
         self.names: set[str] = set()
         self.attributes: set[str] = set()
+        #: Classes whose members are kept for any assignment of an attribute kept code reads.
+        self.thorough: set[_Unit] = set()
         for leaf in self.leaves:
             if leaf.keep:
                 self._refer(leaf)
@@ -515,16 +547,29 @@ def _any_between(lines: list[int], first: int, last: int) -> bool:
 
 
 def _choose(
-    units: list[_Unit], tokens: tuple[str, ...], mentions: list[int], where: _Where
-) -> set[str]:
-    """Marks what to keep; returns the words that name a tape class (tokens and aliases)."""
+    units: list[_Unit], tokens: tuple[str, ...], offsets: list[int], where: _Where
+) -> tuple[set[str], bool]:
+    """Marks what to keep; returns the words that name a tape class (tokens and aliases),
+    and whether any statement was kept for a token (else no rule has anything to read).
+
+    ``def apply_gradients(`` is read only by the check of optimizer classes' own updates: a
+    statement that mentions no other token is kept for it only where it may define one."""
     choice = _Choice(units)
+    text = where.text
+    override = [o for o in offsets if text.startswith(_OVERRIDE_TOKEN, o)]
+    mentions = where.lines_of(o for o in offsets if not text.startswith(_OVERRIDE_TOKEN, o))
+    overrides = where.lines_of(override)
     for unit in units:
         if unit.members is not None and unit.own_mention(mentions):
             choice.mark(unit.members[0], "class text")
+    held = any(leaf.keep for leaf in choice.leaves if leaf.why == "class text")
+    bindings = _bindings(units) if overrides else {}
     for leaf in choice.unkept():
-        if leaf.mentions(mentions):
+        if leaf.mentions(mentions) or (
+            leaf.mentions(overrides) and _may_hold_an_override(leaf, bindings)
+        ):
             choice.mark(leaf, "token")
+            held = True
     # An import of the tape class under another name makes that name a token too.
     words = set(tokens)
     aliases = _tape_aliases([leaf for leaf in choice.leaves if leaf.keep], tokens)
@@ -535,6 +580,7 @@ def _choose(
         for leaf in choice.unkept():
             if _any_between(matched, leaf.first, leaf.last):
                 choice.mark(leaf, "tape alias")
+                held = True
                 aliases |= _tape_aliases([leaf], tokens)
     if _OVERRIDE_TOKEN in tokens:
         _keep_overriding_classes(units, choice)
@@ -552,11 +598,56 @@ def _choose(
         | _keep_first_indent(units, choice)
     ):
         pass
-    return words
+    return words, held
+
+
+def _bindings(units: list[_Unit]) -> dict[str, set[str]]:
+    """Every name an import anywhere in the module binds, to all it may stand for
+    (relative imports keep their dots)."""
+    bindings: dict[str, set[str]] = {}
+    for unit in units:
+        if "import" in unit.text:
+            for local, imported in _imports(unit.node):
+                bindings.setdefault(local, set()).add(imported)
+    return bindings
+
+
+def _may_hold_an_override(leaf: _Unit, bindings: dict[str, set[str]]) -> bool:
+    """Whether ``def apply_gradients(`` in ``leaf`` may be an optimizer class's own update
+    (:mod:`gradlint.analyzer.overrides`): a method of a class that is, or may be, an
+    optimizer class. A superset of that module's test, read from ``ast``: the class's name
+    or a base's (as written, or as an import binds it) reads like an optimizer's."""
+    classes = [stmt for stmt in leaf.statements if isinstance(stmt, ast.ClassDef)]
+    parent = leaf.parent
+    if parent is not None and isinstance(parent.node, ast.ClassDef):
+        classes.append(parent.node)
+    return any(_defines_the_override(c) and _may_be_an_optimizer(c, bindings) for c in classes)
+
+
+def _defines_the_override(node: ast.ClassDef) -> bool:
+    return any(
+        isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef)
+        and member.name == "apply_gradients"
+        for member in node.body
+    )
+
+
+def _may_be_an_optimizer(node: ast.ClassDef, bindings: dict[str, set[str]]) -> bool:
+    names = [node.name]
+    for base in node.bases:
+        text = ast.unparse(base)
+        head, dot, rest = text.partition(".")
+        names.append(text)
+        names.extend(imported + dot + rest for imported in bindings.get(head, ()))
+    return any(
+        _OPTIMIZER_WORD.search(name) or _OPTIMIZER_CLASS.search(name.rsplit(".", 1)[-1])
+        for name in names
+    )
 
 
 #: The token of an optimizer class's own update (``def apply_gradients(self, grads_and_vars)``).
 _OVERRIDE_TOKEN = "def apply_gradients("
+_OPTIMIZER_WORD = re.compile(r"optimi[sz]er", re.IGNORECASE)
 
 
 #: A class or base name that reads like an optimizer's (``OptimizerV2``, ``DPOptimizerClass``,
@@ -575,10 +666,11 @@ def _optimizer_like(node: ast.ClassDef) -> bool:
 
 
 def _keep_overriding_classes(units: list[_Unit], choice: _Choice) -> None:
-    """Keep every member of an optimizer class that overrides ``apply_gradients``: GL001
-    reads such an override with its whole class (what ``self._optimizer`` is, wherever it is
-    assigned), and a slice without those methods would be analyzed first only to ask for the
-    whole file. (A class of another kind is only read for what its methods call.)"""
+    """In an optimizer class that overrides ``apply_gradients``, a member that assigns an
+    attribute the kept code reads is kept whatever it assigns: GL001 follows the override's
+    gradients through the methods it calls (kept as its references) into what
+    ``self._optimizer`` is, wherever it is assigned. (A class of another kind keeps only the
+    members that build what its kept methods read.)"""
     for unit in units:
         if not isinstance(unit.node, ast.ClassDef) or not _optimizer_like(unit.node):
             continue
@@ -589,9 +681,7 @@ def _keep_overriding_classes(units: list[_Unit], choice: _Choice) -> None:
             for member in unit.members
         ):
             continue
-        for member in unit.members:
-            if not member.keep:
-                choice.mark(member, "optimizer override")
+        choice.thorough.add(unit)
 
 
 def _close_over_references(choice: _Choice) -> bool:
@@ -608,10 +698,16 @@ def _close_over_references(choice: _Choice) -> bool:
             if why:
                 choice.mark(leaf, "refers to " + ", ".join(sorted(why)))
                 added = changed = True
-            elif leaf.parent is not None and choice.attributes & leaf.assigned_attributes:
-                why = choice.attributes & leaf.assigned_attributes
-                choice.mark(leaf, "binds " + ", ".join(sorted(why)), refer=False)
-                added = changed = True
+            elif leaf.parent is not None:
+                bound = (
+                    leaf.any_assigned_attributes
+                    if leaf.parent in choice.thorough
+                    else leaf.assigned_attributes
+                )
+                why = choice.attributes & bound
+                if why:
+                    choice.mark(leaf, "binds " + ", ".join(sorted(why)), refer=False)
+                    added = changed = True
     return added
 
 

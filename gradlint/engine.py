@@ -239,6 +239,8 @@ def _analyze_unit(
         return _unused_noqa(unit, [], codes)
     tokens = _slice_tokens(rules, unit.text) if (SLICING if slicing is None else slicing) else None
     parsed, sliced = _parse(unit, tokens)
+    if sliced is not None and sliced.empty:
+        return _unused_noqa(unit, [], codes)  # no statement a rule could read
     if isinstance(parsed, SourceError):
         return [error_finding(parsed)] if PARSE_ERROR in codes else []
     from gradlint.analyzer.context import ModuleContext, NeedsWholeFile
@@ -431,6 +433,8 @@ def _parse(unit: SourceUnit, tokens: tuple[str, ...] | None) -> tuple[Any, Slice
         from gradlint.analyzer.slicing import slice_source
 
         sliced = slice_source(unit.text, tokens)
+        if sliced is not None and sliced.empty:
+            return None, sliced
         if sliced is not None:
             reused = _reparse(unit.path, "slice", sliced.text)
             if reused is not None:

@@ -467,10 +467,11 @@ def _analyses(monkeypatch) -> list[bool | None]:
     return seen
 
 
-def test_an_apply_gradients_override_is_sliced_with_its_whole_class(monkeypatch) -> None:
-    """GL001 reads an optimizer's ``apply_gradients`` override with the whole class (what
-    ``self._optimizer`` is): the slicer keeps it all at once, so the file is analyzed once,
-    not first as a slice that then asks for the whole file (TensorFlow's optimizers)."""
+def test_an_apply_gradients_override_keeps_what_its_flow_follows(monkeypatch) -> None:
+    """GL001 follows an optimizer's ``apply_gradients`` override into the methods it calls
+    and into what ``self._optimizer`` is, wherever it is assigned (whatever the value): the
+    slicer keeps those members and drops the rest, and the file is analyzed once, not first
+    as a slice that then asks for the whole file (TensorFlow's optimizers)."""
     source = textwrap.dedent(
         """\
         import tensorflow as tf
@@ -497,7 +498,8 @@ def test_an_apply_gradients_override_is_sliced_with_its_whole_class(monkeypatch)
     result = slice_source(source, ("GradientTape", "def apply_gradients("))
     assert result is not None
     assert "def unrelated():" not in result.text
-    assert "def get_config(self):" in result.text
+    assert "self._optimizer = optimizer" in result.text
+    assert "def get_config(self):" not in result.text
     assert result.optimizer_classes == set()
     unit = SourceUnit(path="optimizers.py", text=source)
     seen = _analyses(monkeypatch)
@@ -508,10 +510,80 @@ def test_an_apply_gradients_override_is_sliced_with_its_whole_class(monkeypatch)
     assert finding.code == "GL001" and "grads_and_vars" in finding.message
 
 
+_OVERRIDE_TEMPLATE = """\
+import tensorflow as tf
+{imports}
+
+class Wrapper({base}):
+    def __init__(self, inner):
+        self._inner = inner
+
+    def describe(self):
+        return "wraps " + str(self._options)
+
+    def apply_gradients(self, grads_and_vars):
+        return self._inner.minimize(1.0)
+"""
+
+
+def test_an_apply_gradients_in_no_optimizer_class_is_not_parsed(monkeypatch) -> None:
+    """``def apply_gradients(`` is read only in a class that may be an optimizer: when no
+    other token is in code, a file whose only one belongs to another kind of class (a TPU
+    embedding object) is not handed to LibCST at all, and nothing is lost."""
+    from gradlint.analyzer import parsing
+
+    source = _OVERRIDE_TEMPLATE.format(imports="", base="tf.Module")
+    result = slice_source(source, ("def apply_gradients(",))
+    assert result is not None and result.empty
+    parsed: list[str] = []
+    real = parsing.parse_unit
+    monkeypatch.setattr(
+        parsing, "parse_unit", lambda unit, **kw: parsed.append(unit.path) or real(unit, **kw)
+    )
+    unit = SourceUnit(path="embedding.py", text=source + "x = 1  # noqa: GL001\n")
+    sliced = analyze_unit(unit, ALL, slicing=True)
+    assert parsed == []
+    assert sliced == analyze_unit(unit, ALL, slicing=False)
+    assert [f.code for f in sliced] == ["GL100"]  # the noqa suppresses nothing
+
+
+@pytest.mark.parametrize(
+    "imports, base",
+    [
+        ("", "tf.keras.optimizers.Optimizer"),
+        ("from mylib.optimizers import Base", "Base"),
+        ("from .optimizers import base as b", "b.Base"),
+        ("from keras import optimizers as o", "o.Base"),
+    ],
+)
+def test_an_apply_gradients_in_what_may_be_an_optimizer_class_is_read(
+    monkeypatch, imports: str, base: str
+) -> None:
+    """A class that is, or may be, an optimizer by its bases as imported: its override is
+    analyzed, and a member dropped from the slice that names an optimizer-like attribute
+    (``self._options``) sends the finding to the whole file first."""
+    source = _OVERRIDE_TEMPLATE.format(imports=imports, base=base)
+    result = slice_source(source, ("def apply_gradients(",))
+    assert result is not None and not result.empty
+    assert "def apply_gradients(self, grads_and_vars):" in result.text
+    assert "self._inner = inner" in result.text
+    assert "def describe(self):" not in result.text
+    unit = SourceUnit(path="wrappers.py", text=source)
+    seen = _analyses(monkeypatch)
+    findings = analyze_unit(unit, ALL, slicing=True)
+    assert findings == analyze_unit(unit, ALL, slicing=False)
+    if base == "b.Base":  # a relative import: kept, though the analyzer cannot place it
+        assert findings == []
+        return
+    assert seen[:2] == [True, False]  # the finding is stated from the whole class
+    (finding,) = findings
+    assert finding.code == "GL001" and "grads_and_vars" in finding.message
+
+
 def test_an_apply_gradients_of_another_kind_of_class_keeps_only_what_it_calls(monkeypatch) -> None:
     """A TPU embedding object's ``apply_gradients`` is no optimizer's own update: its class
-    is sliced like any other (the rest of a 2,000-line class is not parsed), and the
-    findings are the whole file's."""
+    is sliced like any other (here nothing of it is kept: none of it is called from kept
+    code, and a 2,000-line class is not parsed), and the findings are the whole file's."""
     source = textwrap.dedent(
         """\
         import tensorflow as tf
@@ -538,7 +610,7 @@ def test_an_apply_gradients_of_another_kind_of_class_keeps_only_what_it_calls(mo
     result = slice_source(source, ("GradientTape", "def apply_gradients("))
     assert result is not None
     assert "def describe(self):" not in result.text
-    assert "def apply_gradients(self, gradients):" in result.text
+    assert "def apply_gradients(self, gradients):" not in result.text
     unit = SourceUnit(path="embedding.py", text=source)
     seen = _analyses(monkeypatch)
     assert analyze_unit(unit, ALL, slicing=True) == analyze_unit(unit, ALL, slicing=False)
