@@ -72,6 +72,11 @@ def find_root(path: Path) -> Path:
     """The folder of the nearest ``pyproject.toml``/``setup.cfg``/``setup.py``/``.git`` above
     ``path``; without one, the folder above the top package holding ``path``."""
     start = Path(os.path.abspath(path)).parent
+    # Asked for every file (twice): within one run each folder's answer is measured once.
+    return _remembered("root", str(start), lambda: _find_root(start))
+
+
+def _find_root(start: Path) -> Path:
     for folder in (start, *start.parents):
         if any((folder / marker).exists() for marker in ROOT_MARKERS):
             return folder
@@ -253,6 +258,18 @@ class Project:
         (a script's ``sys.path[0]``), in ``src/`` and in the root."""
         if not name:
             return None
+        if self.overrides:  # an editor's unsaved files: asked anew each time
+            return self._module_path(name, near)
+        # The same names are asked for from every file of a folder: within one run
+        # (:func:`one_snapshot`) each is looked up once.
+        folder = os.path.dirname(os.path.abspath(near)) if near is not None else ""
+        return _remembered(
+            "module_path",
+            f"{self.root}\0{folder}\0{name}",
+            lambda: self._module_path(name, near),
+        )
+
+    def _module_path(self, name: str, near: Path | None) -> Path | None:
         relative = Path(*name.split("."))
         bases = []
         if near is not None:

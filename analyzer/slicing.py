@@ -106,7 +106,7 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
         return None
     if "\t" in text and _MIXED_INDENT.search(text) and _SPACE_INDENT.search(text):
         return None  # tabs and spaces: LibCST's tokenizer may reject what CPython accepts
-    if "\\" in text and _LONE_BACKSLASH.search(text):
+    if ("\\\n" in text or "\\\r" in text) and _LONE_BACKSLASH.search(text):
         return None  # a line that is only a continuation: LibCST rejects it
     tree = _parse(text)
     if tree is None or len(tree.body) < 2:
@@ -135,7 +135,7 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
     if len(words) > len(tokens):
         # A tape class imported under another name: module-level code that uses that name
         # holds a tape too, and then the module is a script after all.
-        aliased = where.lines_matching(_words_pattern(words - set(tokens)))
+        aliased = where.lines_naming(words - set(tokens))
         if any(not u.droppable and _any_between(aliased, u.first, u.last) for u in units):
             return None
     if all(u.keep and (u.members is None or all(m.keep for m in u.members)) for u in units):
@@ -261,6 +261,24 @@ class _Where:
     def lines_of(self, offsets: Iterable[int]) -> list[int]:
         """The lines (sorted, 1-based) holding these offsets."""
         return sorted({bisect.bisect_right(self.starts, offset) for offset in offsets})
+
+    def lines_naming(self, words: Iterable[str]) -> list[int]:
+        """Every line (sorted) on which one of ``words`` occurs as a whole word. Found with
+        ``str.find``: a pattern of alternatives that starts with a look-behind is tried at
+        every offset of the text, many times slower on a large file."""
+        text = self.text
+        covered: set[int] = set()
+        for word in words:
+            size = len(word)
+            offset = text.find(word)
+            while offset != -1:
+                end = offset + size
+                if not (offset and _is_word_char(text[offset - 1])) and not (
+                    end < len(text) and _is_word_char(text[end])
+                ):
+                    covered.add(bisect.bisect_right(self.starts, offset))
+                offset = text.find(word, offset + 1)
+        return sorted(covered)
 
     def lines_matching(self, pattern: re.Pattern[str]) -> list[int]:
         """Every line (sorted) that a match of ``pattern`` covers. A statement whose own
@@ -575,7 +593,7 @@ def _choose(
     aliases = _tape_aliases([leaf for leaf in choice.leaves if leaf.keep], tokens)
     while aliases - words:
         words |= aliases
-        matched = where.lines_matching(_words_pattern(aliases))
+        matched = where.lines_naming(aliases)
         aliases = set()
         for leaf in choice.unkept():
             if _any_between(matched, leaf.first, leaf.last):
@@ -587,7 +605,7 @@ def _choose(
     kept = [leaf for leaf in choice.leaves if leaf.keep]
     steps = _step_names(kept, tuple(words))
     if steps:
-        matched = where.lines_matching(_words_pattern(steps))
+        matched = where.lines_naming(steps)
         for leaf in choice.unkept():
             if _any_between(matched, leaf.first, leaf.last) and _loops_mention(leaf, steps):
                 choice.mark(leaf, "loop calls step", refer=False)
@@ -876,9 +894,9 @@ def _imports(node: ast.stmt) -> Iterator[tuple[str, str]]:
                 yield alias.asname or alias.name, f"{module}.{alias.name}"
 
 
-def _words_pattern(words: Iterable[str]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(w) for w in sorted(words))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+def _is_word_char(char: str) -> bool:
+    """What ``\\w`` matches (``str.isalnum`` is the same set of characters)."""
+    return char.isalnum() or char == "_"
 
 
 def _tape_aliases(units: list[_Unit], tokens: tuple[str, ...]) -> set[str]:

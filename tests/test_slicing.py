@@ -880,3 +880,18 @@ def test_fuzzer_findings_are_the_same_as_without_slicing(name: str, newline: str
     # LibCST now reads it too (tabs as single spaces), so the file has nothing to report.
     assert whole or name.startswith("tabs and spaces")
     assert analyze_unit(unit, ALL, slicing=True) == whole
+
+
+def test_lines_naming_finds_whole_words_as_a_pattern_would() -> None:
+    """The slicer finds names with ``str.find`` (a look-behind pattern is slow on a large
+    file); the lines must be exactly those a whole-word pattern matches."""
+    import re
+
+    from gradlint.analyzer.slicing import _split_lines, _Where
+
+    text = "step(x)\nmy_step = 1\nstep_two()\n  é_step; stepé\nx.step\n(step)\ntrain_\ntrain\n"
+    where = _Where(text, _split_lines(text))
+    words = {"step", "train"}
+    pattern = re.compile(r"(?<!\w)(?:step|train)(?!\w)")
+    expected = sorted({text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)})
+    assert where.lines_naming(words) == expected == [1, 5, 6, 8]
