@@ -19,6 +19,11 @@ class LintResult:
     checked: list[str] = field(default_factory=list)
 
 
+#: Named files from which on the workers start before the files are read (``pre-commit run
+#: --all-files`` passes hundreds; a commit, a few).
+EARLY_POOL_FILES = 32
+
+
 def enabled_codes(settings: Settings) -> list[str]:
     from gradlint.rules import select_codes
 
@@ -53,10 +58,11 @@ def lint_paths(paths: Iterable[str], settings: Settings | None = None) -> LintRe
         return files
 
     codes = enabled_codes(settings)
-    # A folder is walked while the workers start (their import of LibCST is half a second);
-    # named files (pre-commit's way) are listed at once, and only analyzed files start any.
-    walks = any(os.path.isdir(path) for path in paths)
-    findings = runner.run(list_files if walks else list_files(), codes, settings)
+    # A folder is walked, and a long list of files read, while the workers start (their
+    # import of LibCST is half a second); the few files of a commit (pre-commit's way)
+    # start a pool only once some of them are known to need one.
+    early = len(paths) >= EARLY_POOL_FILES or any(os.path.isdir(path) for path in paths)
+    findings = runner.run(list_files if early else list_files(), codes, settings)
     if problems and "GL000" in codes:
         findings = sorted(findings + [_problem_finding(p) for p in problems], key=_sort_key)
     findings = apply_per_file_ignores(findings, settings)

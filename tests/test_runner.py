@@ -96,16 +96,18 @@ def test_no_pool_for_a_single_file(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork pool")
-@pytest.mark.parametrize("named", ["folder", "files"])
+@pytest.mark.parametrize("named", ["folder", "files", "many files"])
 def test_a_walked_folder_starts_the_workers_before_it_is_listed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, named: str
 ) -> None:
-    """Importing LibCST in the zygote overlaps with walking the tree; named files (the way
-    pre-commit passes them) start no pool before they are known to need one."""
+    """Importing LibCST in the zygote overlaps with walking the tree (or reading a long list
+    of files); the few files of a commit (the way pre-commit passes them) start no pool
+    before they are known to need one."""
     from gradlint import api, discovery
 
     (tmp_path / "step.py").write_text(FROZEN)
     (tmp_path / "plain.py").write_text("x = 1\n")
+    monkeypatch.setattr(api, "EARLY_POOL_FILES", 2 if named == "many files" else 3)
     events: list[str] = []
     real_pool, real_listing = runner.early_pool, discovery.collect_files
 
@@ -124,7 +126,7 @@ def test_a_walked_folder_starts_the_workers_before_it_is_listed(
     result = api.lint_paths(paths, Settings(root=tmp_path, use_cache=False, jobs=2))
     assert [(f.path, f.code) for f in result.findings] == [("step.py", "GL001")]
     assert result.files_checked == 2
-    assert events == (["pool", "list"] if named == "folder" else ["list"])
+    assert events == (["list"] if named == "files" else ["pool", "list"])
     assert multiprocessing.active_children() == []
 
 
