@@ -23,7 +23,6 @@ import ast
 import contextlib
 import hashlib
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -62,10 +61,6 @@ MAX_MODULE_BYTES = 2_000_000
 #: How many bytes of a project's files one :class:`Project` keeps in memory for the caller
 #: search (:meth:`Project.files_mentioning`); files past the budget are read again each time.
 MAX_KEPT_BYTES = 64 * 2**20
-
-
-#: An identifier (what ``words`` holds).
-_WORD = re.compile(r"[^\W\d]\w*")
 
 
 def find_root(path: Path) -> Path:
@@ -107,9 +102,6 @@ class ModuleIndex:
     imports: Mapping[str, str]
     functions: frozenset[str]
     classes: Mapping[str, ClassInfo]
-    #: Every word of the module's text (a cheap "could it call X?" test: names in strings
-    #: and comments count too, which only makes it answer "maybe" more often).
-    words: frozenset[str]
 
     @property
     def package(self) -> str:
@@ -239,18 +231,7 @@ class Project:
                 bases = tuple(b for b in (_dotted(base) for base in node.bases) if b)
                 classes[node.name] = ClassInfo(bases, methods)
                 imports.pop(node.name, None)
-        # Read from the text: two walks of the tree cost as much as parsing it.
-        words = frozenset(_WORD.findall(text))
-        return ModuleIndex(
-            path,
-            name,
-            is_package,
-            digest,
-            imports,
-            frozenset(functions),
-            classes,
-            words,
-        )
+        return ModuleIndex(path, name, is_package, digest, imports, frozenset(functions), classes)
 
     # ------------------------------------------------------------------ resolution
     def module_path(self, name: str, near: Path | None = None) -> Path | None:
@@ -370,6 +351,15 @@ class Project:
             extra = [p for p in self.overrides if p not in set(found) and _inside(p, self.root)]
             self._files = found + sorted(extra)
         return self._files
+
+    def mentions(self, path: Path, word: str) -> bool:
+        """Whether the file at ``path`` contains ``word`` anywhere (a cheap "could it call
+        X?" test: a name in a string or a comment, or inside a longer name, counts too,
+        which only makes it answer "maybe" more often)."""
+        if path in self.overrides:
+            return word in self.overrides[path]
+        data = self._bytes[path] if path in self._bytes else self._read_bytes(path)
+        return data is not None and word.encode() in data
 
     def files_mentioning(self, word: str) -> Iterator[Path]:
         """Project files whose bytes contain ``word`` (the cheap first filter for callers).

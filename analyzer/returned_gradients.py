@@ -569,7 +569,7 @@ class _CallerSearch:
         name = callee.name
         for path in project.dependents(module.path):
             index = project.index(path)
-            if index is None or name not in index.words or _TEST_FILE.match(path.name):
+            if index is None or not project.mentions(path, name) or _TEST_FILE.match(path.name):
                 continue
             if not any(
                 _leads_to(project, index, local, module.path, name) for local in index.imports

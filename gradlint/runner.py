@@ -4,7 +4,9 @@ The main process reads every file, applies the cheap prefilter and the cache, an
 files left over are parsed, by a pool of worker processes when there are at least two of
 them (starting a worker costs more than analyzing one small file). Files are handed to the
 workers as soon as they are read, so parsing overlaps with reading the rest of the tree (on
-Linux the workers share one import of LibCST: :mod:`gradlint.workers`).
+Linux the workers share one import of LibCST: :mod:`gradlint.workers`). When a folder is
+walked (or a long list of files read), the pool starts before the files are listed, so that
+import overlaps with the walk too (:func:`early_pool`).
 Output never depends on the number of workers: findings are sorted at the end. A bug that
 crashes the analysis of one file becomes a ``GL000`` finding for that file; the other files
 are still analyzed.

@@ -353,3 +353,19 @@ def test_base_class_attribute_that_is_no_variable_stays_quiet(tmp_path):
         "self.encoder_optimizer.apply_gradients(zip(grads, [self.log_alpha]))",
     )
     assert lint(applied) == []
+
+
+def test_mentions_is_a_cheap_maybe_on_the_file_or_its_unsaved_text(tmp_path):
+    """The caller search's first filter: any occurrence of the name counts (in a string, a
+    comment, a longer name), on disk or in an editor's unsaved text."""
+    (tmp_path / "setup.cfg").write_text("")
+    module = tmp_path / "pkg" / "train.py"
+    module.parent.mkdir()
+    module.write_text("# calls compute_grads later\nx = 1\n")
+    project = Project(tmp_path)
+    assert project.mentions(module, "compute_grads")
+    assert project.mentions(module, "grads")  # inside a longer name: a maybe all the same
+    assert not project.mentions(module, "apply_grads")
+    edited = Project(tmp_path, overrides={module: "apply_grads(g)\n"})
+    assert edited.mentions(module.resolve(), "apply_grads")
+    assert not edited.mentions(module.resolve(), "compute_grads")
