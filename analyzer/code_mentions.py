@@ -148,36 +148,41 @@ class _InertSpans:
     each whether it may hold code (an f-string's replacement fields)."""
 
     def __init__(self, text: str, last: int) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        self.code_inside: list[bool] = []
+        # The hottest loop of the prefilter (every file that mentions a token in some
+        # form): the lists are appended to directly, and a quote with no prefix letter
+        # before it (most strings) skips the prefix search.
+        starts: list[int] = []
+        ends: list[int] = []
+        code_inside: list[bool] = []
+        self.starts, self.ends, self.code_inside = starts, ends, code_inside
         previous_end = 0
         for match in _LEXEME.finditer(text):
             start = match.start()
-            if match.group("comment") is None:
-                # The prefix: up to two prefix letters right before the quote, after the
-                # previous literal (what a pattern starting with ``[rRbBuUfF]{0,2}`` would
-                # have matched leftmost).
-                quote = start
-                while (
-                    start > previous_end
-                    and quote - start < 2
-                    and text[start - 1] in _PREFIX_LETTERS
-                ):
-                    start -= 1
+            if match.lastgroup == "comment":
+                if start > last:
+                    break
+                previous_end = match.end()
+                starts.append(start)
+                ends.append(previous_end)
+                code_inside.append(False)
+                continue
+            # The prefix: up to two prefix letters right before the quote, after the
+            # previous literal (what a pattern starting with ``[rRbBuUfF]{0,2}`` would
+            # have matched leftmost).
+            quote = start
+            while start > previous_end and quote - start < 2 and text[start - 1] in _PREFIX_LETTERS:
+                start -= 1
             if start > last:
                 break
             previous_end = match.end()
-            if match.group("comment") is not None:
-                self._add(start, match.end(), False)
-                continue
-            prefix = text[start:quote]
-            is_f = "f" in prefix or "F" in prefix
-            self._add(start, match.end(), is_f)
+            is_f = start < quote and ("f" in text[start:quote] or "F" in text[start:quote])
+            starts.append(start)
+            ends.append(previous_end)
+            code_inside.append(is_f)
             if is_f and not _balanced_fields(match.group("string")):
                 # Python 3.12 lets a replacement field reuse the string's own quote; the
                 # regular expression cannot follow that, so nothing after it is trusted.
-                self._add(match.end(), len(text) + 1, True)
+                self._add(previous_end, len(text) + 1, True)
                 break
 
     def _add(self, start: int, end: int, code_inside: bool) -> None:
