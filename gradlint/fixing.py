@@ -133,10 +133,12 @@ def _plans(jobs: list[tuple]) -> list[_Plan | FixError | None]:
                 if i in results
                 else FixError(
                     "the analysis took too long"
-                    if failures.get(i) == TIMED_OUT
+                    if failures[i] == TIMED_OUT
                     else "the analysis process crashed"
                 )
-                for i in range(len(jobs))
+                if i in failures
+                else _plan_or_error(job)  # no process could be started for it
+                for i, job in enumerate(jobs)
             ]
     return [_plan_or_error(job) for job in jobs]
 

@@ -49,6 +49,8 @@ TIMED_OUT = "timed out"
 _POLL_SECONDS = 0.25
 #: How long a pool that ends well waits for its processes before it kills them.
 _GRACE_SECONDS = 2
+#: Sent on the request pipe instead of a request: fork no more workers.
+_STOP = b"s"
 
 
 class PoolBroken(Exception):
@@ -149,12 +151,16 @@ class ForkedPool:
         self._running: dict[int, tuple[int, int, float]] = {}
         self._suspects: set[int] = set()
         self._timed_out: set[int] = set()
+        #: Since when tasks wait and nobody has said anything (None: nothing submitted).
+        self._quiet_since: float | None = None
 
     def submit(self, item: Any) -> int:
         """Queue ``item``; returns its index (results are reported by index)."""
         index = self._submitted
         self._tasks.put((index, item))
         self._submitted += 1
+        if self._quiet_since is None:
+            self._quiet_since = time.monotonic()
         if self._requested < self._workers:
             self._requested += 1
             with contextlib.suppress(OSError):  # the zygote is gone: the pipes tell
@@ -221,6 +227,7 @@ class ForkedPool:
                 if running is not None:
                     self._suspects.add(running[0])
                 continue
+            self._quiet_since = time.monotonic()
             if message[0] == "done":
                 self._done.add(message[1])
             elif message[0] == "start":
@@ -233,10 +240,24 @@ class ForkedPool:
         self._stop_overdue()
 
     def _stop_overdue(self) -> None:
-        """Kill each worker whose task has run past the time limit (its pipe then ends)."""
-        if self._time_limit is None or not self._running:
+        """Kill each worker whose task has run past the time limit (its pipe then ends).
+        Tasks waiting for the whole time limit while no worker runs one and none says
+        anything mean the zygote or a new worker is stuck before its first task (a
+        deadlocked import after fork): the zygote is killed, and its workers with it."""
+        if self._time_limit is None:
             return
         now = time.monotonic()
+        if (
+            not self._running
+            and self._quiet_since is not None
+            and len(self._results) < self._submitted
+            and now - self._quiet_since > self._time_limit
+        ):
+            self._quiet_since = None
+            self._zygote.kill()
+            return
+        if not self._running:
+            return
         for index, pid, started in list(self._running.values()):
             if now - started > self._time_limit and index not in self._timed_out:
                 self._timed_out.add(index)
@@ -244,11 +265,21 @@ class ForkedPool:
                     os.kill(pid, signal.SIGKILL)
 
     def _close_tasks(self) -> None:
+        """No more tasks: one stop per forked worker, and a stop byte for the zygote (not
+        just the pipe's end, which another pool's zygote forked meanwhile may hold off).
+        The workers never asked for will not exist, so their pipes are not waited on."""
         if not self._closed:
             self._closed = True
             for _ in range(self._requested):
                 self._tasks.put(None)
-            self._requests.close()  # the zygote forks no more workers
+            with contextlib.suppress(OSError):  # the zygote is gone: the pipes tell
+                self._requests.send_bytes(_STOP)
+            self._requests.close()
+            for number in range(self._requested, self._workers):
+                self._done.add(number)
+                pipe = self._pipes.pop(number, None)
+                if pipe is not None:
+                    pipe.close()
 
 
 def _zygote(
@@ -273,7 +304,8 @@ def _zygote(
             warm_up()
         for number in range(len(pipes)):
             try:
-                read.recv_bytes()
+                if read.recv_bytes() == _STOP:
+                    break
             except EOFError:
                 break
             worker = context.Process(
@@ -286,7 +318,8 @@ def _zygote(
             pipes[number].close()
         read.close()
         for number in range(len(forked), len(pipes)):
-            pipes[number].send(("done", number))
+            with contextlib.suppress(OSError):  # the main process closed it: not wanted
+                pipes[number].send(("done", number))
             pipes[number].close()
         for worker in forked:
             worker.join()
@@ -390,10 +423,14 @@ def run_tasks(
     Returns the items (``items`` may be a generator still reading), their results by index,
     and for the tasks without one why (:data:`CRASHED` or :data:`TIMED_OUT`). A task that was
     running in a worker that died is run once more alone in a fresh process, so only the
-    task that kills its process is lost; the rest go to a new pool. ``on_broken(n)`` is
-    told how many tasks are left each time a pool breaks. Raises ``OSError`` when no
-    process can be started (the caller then decides what to do). ``pool``: one started
-    earlier for the same task, used for the first round.
+    task that kills its process is lost; the rest go to a new pool. A pool that breaks
+    before it answers or starts anything may have a warm-up that fails: the next pools go
+    without it. ``on_broken(n)`` is told how many tasks are left each time a pool breaks.
+    Raises ``OSError`` when the first pool cannot be started (the caller then decides what
+    to do); when a later one cannot, the tasks it was for have neither a result nor a
+    failure (the caller decides for those too), except a task that may have killed its
+    worker, which is :data:`CRASHED` rather than given to a process that cannot risk it.
+    ``pool``: one started earlier for the same task, used for the first round.
     """
     submitted: list[Any] = []
     results: dict[int, Any] = {}
@@ -402,36 +439,54 @@ def run_tasks(
     iterator = iter(items)
     if pool is None:
         pool = ForkedPool(workers, task, warm_up, **limits)
-    try:
-        for item in iterator:
-            submitted.append(item)
-            pool.submit(item)
-        results.update(pool.results())
-        return submitted, results, failures
-    except PoolBroken as broken:
-        results.update(broken.args[0])
-        failures.update(dict.fromkeys(broken.timed_out, TIMED_OUT))
-        suspects = sorted(broken.suspects)
-    except BaseException:
-        pool.shutdown(kill=True)
-        raise
-    submitted.extend(iterator)  # what was not read yet when the pool broke
-    left = [i for i in range(len(submitted)) if i not in results and i not in failures]
-    if on_broken is not None and left:
-        on_broken(len(left))
-    alone = [i for i in left if i in suspects] or left[:1]  # progress, whatever broke it
-    for index in alone:
-        single = ForkedPool(1, task, None, **limits)
-        single.submit(submitted[index])
+    #: Which item each of the current pool's task indexes is (None: the first round).
+    order: list[int] | None = None
+    while True:
         try:
-            results[index] = single.results()[0]
-        except PoolBroken as again:
-            failures[index] = TIMED_OUT if again.timed_out else CRASHED
-    rest = [i for i in left if i not in alone]
-    if rest:
-        _, more, more_failures = run_tasks(
-            [submitted[i] for i in rest], task, min(workers, len(rest)), warm_up, **limits
-        )
-        results.update({rest[i]: result for i, result in more.items()})
-        failures.update({rest[i]: why for i, why in more_failures.items()})
-    return submitted, results, failures
+            if order is None:
+                for item in iterator:
+                    submitted.append(item)
+                    pool.submit(item)
+            else:
+                for index in order:
+                    pool.submit(submitted[index])
+            answered = pool.results()
+            broken: PoolBroken | None = None
+        except PoolBroken as why:
+            answered, broken = why.args[0], why
+        except BaseException:
+            pool.shutdown(kill=True)
+            raise
+        submitted.extend(iterator)  # what was not read yet when the pool broke
+        placed = order if order is not None else range(len(submitted))
+        results.update({placed[i]: result for i, result in answered.items()})
+        if broken is None:
+            return submitted, results, failures
+        failures.update({placed[i]: TIMED_OUT for i in broken.timed_out})
+        suspects = [placed[i] for i in sorted(broken.suspects)]
+        left = [i for i in range(len(submitted)) if i not in results and i not in failures]
+        if not left:
+            return submitted, results, failures
+        if on_broken is not None:
+            on_broken(len(left))
+        if not answered and not broken.suspects and not broken.timed_out:
+            warm_up = None  # nothing ran at all: perhaps the warm-up itself fails
+        alone = [i for i in left if i in suspects] or left[:1]  # progress, whatever broke it
+        for index in alone:
+            try:
+                single = ForkedPool(1, task, None, **limits)
+            except OSError:
+                failures.update({i: CRASHED for i in alone if i in suspects and i not in results})
+                return submitted, results, failures
+            single.submit(submitted[index])
+            try:
+                results[index] = single.results()[0]
+            except PoolBroken as again:
+                failures[index] = TIMED_OUT if again.timed_out else CRASHED
+        order = [i for i in left if i not in alone]
+        if not order:
+            return submitted, results, failures
+        try:
+            pool = ForkedPool(min(workers, len(order)), task, warm_up, **limits)
+        except OSError:
+            return submitted, results, failures

@@ -281,3 +281,152 @@ def test_shutting_down_twice_is_harmless() -> None:
     pool.shutdown(kill=True)
     pool.shutdown(kill=True)
     pool.shutdown()
+
+
+class _Hung(Exception):
+    pass
+
+
+class _alarm:
+    """Fails the test instead of hanging the suite when the pool under test hangs."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+
+    def __enter__(self) -> None:
+        def ring(signum, frame):
+            raise _Hung(f"no answer within {self.seconds} s")
+
+        self.previous = signal.signal(signal.SIGALRM, ring)
+        signal.alarm(self.seconds)
+
+    def __exit__(self, *exc: object) -> None:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self.previous)
+
+
+def _times_ten(item: int) -> int:
+    return item * 10
+
+
+def test_a_second_pool_open_meanwhile_does_not_keep_the_first_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The second zygote inherits this process's end of the first pool's request pipe; the
+    first zygote must still learn that no more workers are wanted (regression: it waited
+    for that pipe's end, so the pool ended only when killed after the grace period)."""
+    monkeypatch.setattr(workers, "_GRACE_SECONDS", 30)
+    first = ForkedPool(4, _times_ten, lambda: None)
+    first.submit(1)
+    second = ForkedPool(4, _times_ten, lambda: None)
+    try:
+        started = time.monotonic()
+        with _alarm(60):
+            assert first.results() == {0: 10}
+        assert time.monotonic() - started < 15  # well under the grace period
+    finally:
+        second.shutdown(kill=True)
+
+
+def test_a_missing_result_breaks_the_pool_while_another_pool_is_open() -> None:
+    """Workers never forked hold no pipe: when every forked worker has ended well and a
+    result is still missing, the pool is broken, not waiting for ever on those pipes."""
+    first = ForkedPool(4, _times_ten, lambda: None)
+    first.submit(1)
+    first._submitted += 1  # a task that never reached a worker (a dropped send)
+    second = ForkedPool(4, _times_ten, lambda: None)
+    try:
+        with _alarm(60), pytest.raises(PoolBroken) as raised:
+            first.results()
+        assert raised.value.args[0] == {0: 10}
+    finally:
+        second.shutdown(kill=True)
+
+
+def test_a_warm_up_that_always_fails_costs_a_few_pools_not_one_per_item(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression: each broken pool gave one item a pool of its own and the rest a new pool
+    with the same warm-up: a pool per item, and a RecursionError past ~1,000 items."""
+    pools = []
+    real = workers.ForkedPool
+
+    def counted(*args, **kwargs):
+        pools.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "ForkedPool", counted)
+    items = list(range(1200))
+    with _alarm(120):
+        submitted, results, failures = workers.run_tasks(iter(items), _times_ten, 2, _fail_warm_up)
+    assert submitted == items and failures == {}
+    assert results == {i: i * 10 for i in items}
+    assert len(pools) <= 3
+
+
+def _never_warm() -> None:
+    time.sleep(3600)  # a deadlocked import after fork
+
+
+def test_a_zygote_stuck_before_its_first_worker_is_stopped_at_the_time_limit() -> None:
+    with _alarm(60):
+        _, results, failures = workers.run_tasks(
+            iter(range(5)), _times_ten, 2, _never_warm, time_limit=1
+        )
+    assert results == {i: i * 10 for i in range(5)} and failures == {}
+
+
+def test_when_no_retry_pool_can_start_what_arrived_is_kept_and_the_suspect_is_not_rerun(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression: one retry pool failing to start (EAGAIN) dropped every result that had
+    arrived, and the caller analyzed all the files itself, the one that kills its
+    process too."""
+    real = workers.ForkedPool
+    started = []
+
+    def only_the_first(*args, **kwargs):
+        if started:
+            raise OSError("no processes left")
+        started.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers, "ForkedPool", only_the_first)
+    with _alarm(60):
+        submitted, results, failures = workers.run_tasks(
+            iter(range(8)), _die_on_three, 1, lambda: None
+        )
+    assert submitted == list(range(8))
+    assert failures == {3: workers.CRASHED}
+    assert results == {0: 0, 1: 10, 2: 20}  # one worker: the tasks before the deadly one
+
+
+def test_when_no_retry_pool_can_start_the_file_that_killed_a_worker_is_not_analyzed_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_analyze = runner.safe_analyze
+    here: list[str] = []
+
+    def deadly(unit: SourceUnit, codes: list[str]):
+        if os.getpid() == MAIN_PID:
+            here.append(unit.path)
+        elif unit.path == "2.py":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_analyze(unit, codes)
+
+    real_pool = workers.ForkedPool
+    started = []
+
+    def only_the_first(*args, **kwargs):
+        if started:
+            raise OSError("no processes left")
+        started.append(1)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "safe_analyze", deadly)
+    monkeypatch.setattr(workers, "ForkedPool", only_the_first)
+    units = [SourceUnit(path=f"{i}.py", text=FROZEN) for i in range(5)]
+    with _alarm(60):
+        results = runner.analyze_units(iter(units), ALL, jobs=2)
+    assert "2.py" not in here
+    assert [found[0].code for found in results] == ["GL001", "GL001", "GL000", "GL001", "GL001"]
