@@ -36,6 +36,8 @@ _LEXEME = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+#: The first character of every lexeme.
+_LEXEME_START = re.compile(r"[#'\"]")
 #: The letters of a string prefix; a prefix has at most two.
 _PREFIX_LETTERS = frozenset("rRbBuUfF")
 
@@ -156,7 +158,20 @@ class _InertSpans:
         code_inside: list[bool] = []
         self.starts, self.ends, self.code_inside = starts, ends, code_inside
         previous_end = 0
-        for match in _LEXEME.finditer(text):
+        search, lexeme = _LEXEME_START.search, _LEXEME.match
+        position = 0
+        while True:
+            # Where a lexeme may start (one of three characters: a search in C that is
+            # several times faster than the full pattern's), then the lexeme itself: the
+            # same leftmost matches as ``finditer``, since every lexeme starts so.
+            candidate = search(text, position)
+            if candidate is None:
+                break
+            match = lexeme(text, candidate.start())
+            if match is None:
+                position = candidate.start() + 1
+                continue
+            position = match.end()
             start = match.start()
             if match.lastgroup == "comment":
                 if start > last:

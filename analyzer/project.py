@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -190,19 +191,24 @@ class Project:
         return result
 
     def _build_index(self, path: Path, text: str) -> ModuleIndex | None:
-        from gradlint.analyzer.python_ast import parse_python
+        from gradlint.analyzer.python_ast import outline, parse_python
 
         digest = text_digest(text)
-        tree = parse_python(text)  # the analyzed file's tree is the slicer's
-        if tree is None:
-            return None
+        # The analyzed file's statements are the slicer's (parsed, or stubs of the ones
+        # it did not need to parse).
+        body = outline(text)
+        if body is None:
+            tree = parse_python(text)
+            if tree is None:
+                return None
+            body = tree.body
         is_package = path.name == "__init__.py"
         name = self.module_name(path)
         package = name if is_package else name.rpartition(".")[0]
         imports: dict[str, str] = {}
         functions: set[str] = set()
         classes: dict[str, ClassInfo] = {}
-        for node in _top_level(tree.body):
+        for node in _top_level(body):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -251,21 +257,25 @@ class Project:
         )
 
     def _module_path(self, name: str, near: Path | None) -> Path | None:
-        relative = Path(*name.split("."))
+        # Strings, not ``Path`` objects: asked for every dotted name every analyzed file
+        # calls through an import (a few hundred times in a large tree).
+        parts = name.split(".")
+        root = str(self.root)
+        prefix = root.rstrip(os.sep) + os.sep
         bases = []
         if near is not None:
-            bases.append(Path(os.path.abspath(near)).parent)
-        bases += [self.root / "src", self.root]
+            bases.append(os.path.dirname(os.path.abspath(near)))
+        bases += [os.path.join(root, "src"), root]
         for base in dict.fromkeys(bases):
-            if not _inside(base, self.root):
-                continue
-            for candidate in (base / relative.with_suffix(".py"), base / relative / "__init__.py"):
-                # Asked for every dotted name a file's code calls through an import: within
-                # one run each candidate is looked up on disk once, not once per call.
-                if candidate in self.overrides or _remembered(
-                    "is_file", str(candidate), candidate.is_file
+            if base != root and not base.startswith(prefix):
+                continue  # outside the project
+            stem = os.path.join(base, *parts)
+            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+                # Within one run each candidate is looked up on disk once, not once per call.
+                if (self.overrides and Path(candidate) in self.overrides) or _remembered(
+                    "is_file", candidate, functools.partial(os.path.isfile, candidate)
                 ):
-                    return candidate
+                    return Path(candidate)
         return None
 
     def resolve(self, dotted: str, near: Path | None = None, _seen: frozenset = frozenset()):

@@ -26,6 +26,33 @@ def parse_python(text: str) -> ast.Module | None:
     return tree
 
 
+def parse_part(text: str) -> ast.Module | None:
+    """A part of a file (not kept for others: nobody else asks for it)."""
+    return _parse(text)
+
+
+#: A file's top-level statements where the slicer parsed only some of them (the others as
+#: stubs that name what they define): enough for the project index, and only for it.
+_outlines: dict[str, list[ast.stmt]] = {}
+
+
+def remember_outline(text: str, body: list[ast.stmt] | None) -> None:
+    _outlines.pop(text, None)
+    if body is not None:
+        _outlines[text] = body
+        while len(_outlines) > _KEEP:
+            del _outlines[next(iter(_outlines))]
+
+
+def forget_outline(text: str) -> None:
+    _outlines.pop(text, None)
+
+
+def outline(text: str) -> list[ast.stmt] | None:
+    """The top-level statements :func:`remember_outline` was given for ``text``, if any."""
+    return _outlines.get(text)
+
+
 def _parse(text: str) -> ast.Module | None:
     try:
         with warnings.catch_warnings():

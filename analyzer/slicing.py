@@ -46,6 +46,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from gradlint.analyzer.outline import Piece, cut
+from gradlint.analyzer.python_ast import forget_outline, remember_outline
 from gradlint.analyzer.sources import LINE_BREAK
 
 if TYPE_CHECKING:
@@ -108,14 +110,71 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
         return None  # tabs and spaces: LibCST's tokenizer may reject what CPython accepts
     if ("\\\n" in text or "\\\r" in text) and _LONE_BACKSLASH.search(text):
         return None  # a line that is only a continuation: LibCST rejects it
-    tree = _parse(text)
-    if tree is None or len(tree.body) < 2:
-        return None
     lines = _split_lines(text)
     where = _Where(text, lines)
     offsets = code_mentions(text, tokens)
+    pieces = cut(text, lines, where.starts, offsets)
+    items = _parse_pieces(text, pieces) if pieces is not None else None
+    if items is None:
+        tree = _parse(text)
+        if tree is None:
+            return None
+        items = tree.body
+    if len(items) < 2:
+        return None
     mentions = where.lines_of(offsets)
-    units = [_Unit(node, lines, None) for node in tree.body]
+    while True:
+        chosen = _slice_units(items, lines, tokens, offsets, mentions, where)
+        if chosen is None:
+            return None
+        units, words, held, needed = chosen
+        if not needed:
+            break
+        # The slicer may keep statements it was not given: parse them, and choose again.
+        items = _parse_needed(text, items, needed)
+        if items is None:
+            tree = _parse(text)
+            if tree is None:
+                return None
+            items = tree.body
+    if not any(isinstance(item, Piece) for item in items):
+        forget_outline(text)
+    else:
+        remember_outline(text, _index_body(items))
+    opaque_definitions = [u.bound for u in units if u.opaque]
+    if not held:
+        return Slice(
+            "",
+            0,
+            len(lines),
+            _import_facts((u.statements for u in units), opaque_definitions),
+            (),
+            empty=True,
+        )
+    if len(words) > len(tokens):
+        # A tape class imported under another name: module-level code that uses that name
+        # holds a tape too, and then the module is a script after all.
+        aliased = where.lines_naming(words - set(tokens))
+        if any(not u.droppable and _any_between(aliased, u.first, u.last) for u in units):
+            return None
+    return _assemble(units, lines, where, opaque_definitions)
+
+
+def _slice_units(
+    items: list,
+    lines: list[str],
+    tokens: tuple[str, ...],
+    offsets: list[int],
+    mentions: list[int],
+    where: _Where,
+) -> tuple[list[_Unit], set[str], bool, set[_Unit]] | None:
+    """The module's units with what to keep marked, the words that name a tape class,
+    whether a token is held, and the opaque units the choice needs parsed; None for a
+    script (nothing is sliced)."""
+    units = [
+        _OpaqueUnit(item, lines) if isinstance(item, Piece) else _Unit(item, lines, None)
+        for item in items
+    ]
     for index, unit in enumerate(units):
         if (
             isinstance(unit.node, ast.Import | ast.ImportFrom)
@@ -129,15 +188,14 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
     if any(not u.droppable and u.mentions(mentions) for u in units):
         return None  # a script: module-level code holds the tape and reads everything
     _assign_regions(units, lines, 0, len(lines) + 1)
-    words, held = _choose(units, tokens, offsets, where)
-    if not held:
-        return Slice("", 0, len(lines), _import_facts(u.statements for u in units), (), empty=True)
-    if len(words) > len(tokens):
-        # A tape class imported under another name: module-level code that uses that name
-        # holds a tape too, and then the module is a script after all.
-        aliased = where.lines_naming(words - set(tokens))
-        if any(not u.droppable and _any_between(aliased, u.first, u.last) for u in units):
-            return None
+    words, held, needed = _choose(units, tokens, offsets, where)
+    return units, words, held, needed
+
+
+def _assemble(
+    units: list[_Unit], lines: list[str], where: _Where, opaque_definitions: list[set[str]]
+) -> Slice | None:
+    """The slice's text and line map from the units marked to keep."""
     if all(u.keep and (u.members is None or all(m.keep for m in u.members)) for u in units):
         return None
     keep_line = [True] * (len(lines) + 1)
@@ -169,7 +227,7 @@ def slice_source(text: str, tokens: Iterable[str]) -> Slice | None:
                 line_map.append(number)
         else:
             dropped[-1] = (dropped[-1][0], number)
-    facts = _import_facts(unit.statements for unit in units)
+    facts = _import_facts((unit.statements for unit in units), opaque_definitions)
     if any(_libcst_rejects(stmt) for unit in units for stmt in unit.statements):
         return None
     sliced_classes = [
@@ -216,11 +274,16 @@ def _libcst_rejects(stmt: ast.stmt) -> bool:
     return False
 
 
-def _import_facts(statement_lists: Iterable[list[ast.stmt]]) -> ImportFacts:
+def _import_facts(
+    statement_lists: Iterable[list[ast.stmt]], more_definitions: Iterable[set[str]] = ()
+) -> ImportFacts:
+    """``more_definitions``: the names opaque statements define (they import nothing)."""
     from gradlint.analyzer.names import ImportFacts
 
     aliases: dict[str, str] = {}
     definitions: set[str] = set()
+    for names in more_definitions:
+        definitions |= names
     imports: list[ast.Import | ast.ImportFrom] = []
     for statements in statement_lists:
         for node in statements:  # statements only: imports and defs are never inside
@@ -309,6 +372,9 @@ def _split_lines(text: str) -> list[str]:
 
 class _Unit:
     """A statement of the module body, or of a class body: what can be kept or dropped."""
+
+    #: A statement not parsed (see :class:`_OpaqueUnit`).
+    opaque = False
 
     def __init__(self, node: ast.stmt, lines: list[str], parent: _Unit | None) -> None:
         self.node = node
@@ -475,6 +541,111 @@ class _Unit:
         return self._bound
 
 
+class _OpaqueUnit(_Unit):
+    """A large top-level ``def``/``class`` that was not parsed (:mod:`.outline`): what the
+    slicer asks of a statement it drops, read from the text. Marking it to keep asks for
+    its parse instead (:attr:`_Choice.needed`)."""
+
+    opaque = True
+
+    def __init__(self, piece: Piece, lines: list[str]) -> None:
+        self.piece = piece
+        self.node = None  # type: ignore[assignment]
+        self.lines = lines
+        self._parent = None
+        self.droppable = True
+        self.first, self.last = piece.first, piece.last
+        self.body_indent = piece.body_indent
+        self.block = len(piece.body_indent or "")
+        self.keep = False
+        self.why = ""
+        self.start = self.first
+        self.end = self.last
+        self.indented_after = False
+        self.members = None
+        self._text = None
+        self._statements = list(piece.imports)  # all its statements a question may read
+        self._references = set()
+        self._attributes = set()
+        self._bound = set(piece.defined)
+        self._assigned = set()
+        self._any_assigned = set()
+        #: Attributes it may assign (a superset: anything that reads like a target).
+        self.may_assign = set(piece.may_assign)
+
+
+def _parse_pieces(text: str, pieces: list[Piece]) -> list | None:
+    """The module's statements: ``ast`` nodes for each run of parsed pieces, the opaque
+    pieces as they are; None when a run does not parse (the whole file is then parsed,
+    and decides)."""
+    items: list = []
+    run: list[Piece] = []
+
+    def flush() -> bool:
+        if run:
+            body = _parse_lines(text, run[0].first, run[0].start, run[-1].end)
+            if body is None:
+                return False
+            items.extend(body)
+            run.clear()
+        return True
+
+    for piece in pieces:
+        if piece.opaque:
+            if not flush():
+                return None
+            items.append(piece)
+        else:
+            run.append(piece)
+    return items if flush() else None
+
+
+def _parse_lines(text: str, first: int, start: int, end: int) -> list[ast.stmt] | None:
+    """The statements of ``text[start:end]`` (which begins line ``first``), numbered as in
+    the file."""
+    from gradlint.analyzer.python_ast import parse_part
+
+    tree = parse_part("\n" * (first - 1) + text[start:end])
+    return None if tree is None else tree.body
+
+
+def _parse_needed(text: str, items: list, needed: set[_Unit]) -> list | None:
+    wanted = {id(unit.piece) for unit in needed}  # type: ignore[attr-defined]
+    result: list = []
+    for item in items:
+        if isinstance(item, Piece) and id(item) in wanted:
+            body = _parse_lines(text, item.first, item.start, item.end)
+            if body is None:
+                return None
+            result.extend(body)
+        else:
+            result.append(item)
+    return result
+
+
+def _index_body(items: list) -> list[ast.stmt] | None:
+    """The module's top-level statements for :class:`~gradlint.analyzer.project.Project`'s
+    index (imports, functions, classes with their bases and methods), with each opaque
+    piece as a stub that says only that; None when a stub does not parse."""
+    from gradlint.analyzer.python_ast import parse_part
+
+    body: list[ast.stmt] = []
+    for item in items:
+        if not isinstance(item, Piece):
+            body.append(item)
+            continue
+        if item.kind == "class":
+            members = "".join(f" def {name}(): pass\n" for name in item.methods) or " pass\n"
+            source = f"{item.header}\n{members}"
+        else:
+            source = f"def {item.name}(): pass\n"
+        stub = parse_part(source)
+        if stub is None or len(stub.body) != 1:
+            return None
+        body.append(stub.body[0])
+    return body
+
+
 def _self_attributes(targets: list[ast.expr]) -> set[str]:
     """``X`` for each ``self.X`` (or ``cls.X``) among assignment targets, unpacked."""
     names: set[str] = set()
@@ -521,6 +692,8 @@ class _Choice:
         self.attributes: set[str] = set()
         #: Classes whose members are kept for any assignment of an attribute kept code reads.
         self.thorough: set[_Unit] = set()
+        #: Opaque units the choice would keep, or could keep, had they been parsed.
+        self.needed: set[_Unit] = set()
         for leaf in self.leaves:
             if leaf.keep:
                 self._refer(leaf)
@@ -536,6 +709,9 @@ class _Choice:
     def mark(self, leaf: _Unit, why: str, *, refer: bool = True) -> None:
         """Keep ``leaf`` (and the frame of its class). ``refer=False`` keeps it only for a
         fact it states, so what it names is not pulled in: no rule analyzes it as code."""
+        if leaf.opaque:
+            self.needed.add(leaf)  # parsed, and the choice made again
+            return
         if leaf.members is not None:
             leaf = leaf.members[0]  # a class sliced by members: keep its frame
         if leaf.keep and (leaf.parent is None or leaf.parent.keep):
@@ -556,7 +732,7 @@ class _Choice:
                     self._refer(member)
 
     def unkept(self) -> list[_Unit]:
-        return [leaf for leaf in self.leaves if not leaf.keep]
+        return [leaf for leaf in self.leaves if not leaf.keep and leaf not in self.needed]
 
 
 def _any_between(lines: list[int], first: int, last: int) -> bool:
@@ -566,7 +742,7 @@ def _any_between(lines: list[int], first: int, last: int) -> bool:
 
 def _choose(
     units: list[_Unit], tokens: tuple[str, ...], offsets: list[int], where: _Where
-) -> tuple[set[str], bool]:
+) -> tuple[set[str], bool, set[_Unit]]:
     """Marks what to keep; returns the words that name a tape class (tokens and aliases),
     and whether any statement was kept for a token (else no rule has anything to read).
 
@@ -607,7 +783,9 @@ def _choose(
     if steps:
         matched = where.lines_naming(steps)
         for leaf in choice.unkept():
-            if _any_between(matched, leaf.first, leaf.last) and _loops_mention(leaf, steps):
+            if _any_between(matched, leaf.first, leaf.last) and _loops_mention(
+                leaf, steps, matched
+            ):
                 choice.mark(leaf, "loop calls step", refer=False)
     choice.mark(units[0], "first statement")
     while (
@@ -616,7 +794,7 @@ def _choose(
         | _keep_first_indent(units, choice)
     ):
         pass
-    return words, held
+    return words, held, choice.needed
 
 
 def _bindings(units: list[_Unit]) -> dict[str, set[str]]:
@@ -624,8 +802,14 @@ def _bindings(units: list[_Unit]) -> dict[str, set[str]]:
     (relative imports keep their dots)."""
     bindings: dict[str, set[str]] = {}
     for unit in units:
-        if "import" in unit.text:
-            for local, imported in _imports(unit.node):
+        if unit.opaque:
+            nodes = unit.statements  # its imports, read by the outline
+        elif "import" in unit.text:
+            nodes = [unit.node]
+        else:
+            continue
+        for node in nodes:
+            for local, imported in _imports(node):
                 bindings.setdefault(local, set()).add(imported)
     return bindings
 
@@ -716,6 +900,12 @@ def _close_over_references(choice: _Choice) -> bool:
             if why:
                 choice.mark(leaf, "refers to " + ", ".join(sorted(why)))
                 added = changed = True
+            elif leaf.opaque:
+                # Its members, had it been parsed: methods named by an attribute kept code
+                # reads, and members that may assign one.
+                if choice.attributes & (leaf.bound | leaf.may_assign):
+                    choice.mark(leaf, "members")
+                    added = changed = True
             elif leaf.parent is not None:
                 bound = (
                     leaf.any_assigned_attributes
@@ -740,11 +930,15 @@ def _keep_first_indent(units: list[_Unit], choice: _Choice) -> bool:
     if first_kept is not None and _indent_text(first_kept) == _indent_text(indented[0]):
         return False
     unit = indented[0]
+    if unit in choice.needed:
+        return False
     choice.mark(unit, "first indent")
     return True
 
 
 def _indent_text(unit: _Unit) -> str | None:
+    if unit.opaque:
+        return unit.body_indent  # type: ignore[attr-defined]
     for clause in _clauses(unit.node):
         if clause and _starts_line(clause[0], unit.lines):
             line = unit.lines[clause[0].lineno - 1]
@@ -762,7 +956,12 @@ def _keep_comment_owners(units: list[_Unit], choice: _Choice) -> bool:
     for sequence in sequences:
         for index, unit in enumerate(sequence):
             following = sequence[index + 1] if index + 1 < len(sequence) else None
-            if not unit.keep and unit.indented_after and (following is None or following.keep):
+            if (
+                not unit.keep
+                and unit not in choice.needed
+                and unit.indented_after
+                and (following is None or following.keep)
+            ):
                 choice.mark(unit, "comment owner")
                 added = True
     return added
@@ -904,7 +1103,7 @@ def _tape_aliases(units: list[_Unit], tokens: tuple[str, ...]) -> set[str]:
     (``from tensorflow import GradientTape as T`` makes ``T`` a tape class module-wide)."""
     aliases: set[str] = set()
     for unit in units:
-        if "import" in unit.text:
+        if not unit.opaque and "import" in unit.text:
             for local, imported in _imports(unit.node):
                 if not imported.endswith(f".{local}") and any(t in imported for t in tokens):
                     aliases.add(local)
@@ -930,7 +1129,9 @@ def _step_names(units: list[_Unit], tokens: tuple[str, ...]) -> set[str]:
     return names
 
 
-def _loops_mention(unit: _Unit, names: set[str]) -> bool:
+def _loops_mention(unit: _Unit, names: set[str], lines: list[int]) -> bool:
+    if unit.opaque:  # ``lines``: where the names occur
+        return unit.piece.loop_may_name(lines)  # type: ignore[attr-defined]
     for stmt in unit.statements:
         if isinstance(stmt, _LOOPS) and names & set(_WORD.findall(unit.segment(stmt))):
             return True
