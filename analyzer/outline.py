@@ -262,14 +262,14 @@ def _read_opaque(piece: Piece, code: str, text: str, starts: list[int], lines: l
             next_line = code.find("\n", offset, piece.end)
             if next_line == -1:
                 return
-            text = code[offset:next_line]
+            decorator = code[offset:next_line]
             depth += (
-                text.count("(")
-                + text.count("[")
-                + text.count("{")
-                - text.count(")")
-                - text.count("]")
-                - text.count("}")
+                decorator.count("(")
+                + decorator.count("[")
+                + decorator.count("{")
+                - decorator.count(")")
+                - decorator.count("]")
+                - decorator.count("}")
             )
             offset = next_line + 1
             if depth <= 0:

@@ -207,19 +207,24 @@ def test_an_opaque_statement_the_slice_needs_is_parsed_and_kept(
     assert "def other(self)" not in outlined.text and "def mentions_only" not in outlined.text
 
 
+@pytest.mark.parametrize(
+    ("text", "cls", "methods"),
+    [(HELPER_NEEDED, "Unused", {"other"}), (TRICKY, "Decorated", {"run"})],
+    ids=["classes", "decorated class"],
+)
 def test_the_project_index_from_the_outline_is_the_whole_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    text: str, cls: str, methods: set[str], tmp_path: Path
 ) -> None:
     path = tmp_path / "module.py"
-    path.write_text(HELPER_NEEDED)
+    path.write_text(text)
     project = Project(tmp_path)
-    python_ast.forget_outline(HELPER_NEEDED)
-    whole = project._build_index(path, HELPER_NEEDED)
-    assert slicing.slice_source(HELPER_NEEDED, TOKENS) is not None
-    assert python_ast.outline(HELPER_NEEDED) is not None
-    outlined = project._build_index(path, HELPER_NEEDED)
+    python_ast.forget_outline(text)
+    whole = project._build_index(path, text)
+    assert slicing.slice_source(text, TOKENS) is not None
+    assert python_ast.outline(text) is not None  # regression: a decorator hid the header
+    outlined = project._build_index(path, text)
     assert outlined == whole
-    assert outlined.classes["Unused"].methods == frozenset({"other"})
+    assert outlined.classes[cls].methods == methods
 
 
 def test_a_piece_that_does_not_parse_leaves_the_decision_to_the_whole_file() -> None:
