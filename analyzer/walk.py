@@ -10,6 +10,7 @@ from a ``visit_`` method skips the node's children).
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Callable, Iterator
 
 import libcst as cst
@@ -43,13 +44,20 @@ _FORMATTING = (
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+def _may_hold_a_node(annotation: object) -> bool:
+    """Whether a field of this declared type can hold a node: not ``str`` (``Name.value``)
+    or a ``Literal`` of strings (``Arg.star``). Leaves then have no field to look into."""
+    return annotation is not str and typing.get_origin(annotation) is not typing.Literal
+
+
 def _fields(cls: type) -> tuple[str, ...]:
     names = _FIELDS.get(cls)
     if names is None:
         names = tuple(
             f.name
             for f in dataclasses.fields(cls)
-            if not f.name.startswith(
+            if _may_hold_a_node(f.type)
+            and not f.name.startswith(
                 (
                     "whitespace",
                     "lpar",
@@ -112,29 +120,43 @@ class FastVisitor:
 
     def walk(self, node: cst.CSTNode) -> None:
         # The hottest loop of the analysis: children are found inline (no generator), and
-        # each node type is looked up once per visitor class.
-        node_cls = type(node)
-        entry = self._dispatch.get(node_cls)
-        if entry is None:
-            name = node_cls.__name__
-            entry = self._dispatch[node_cls] = (
-                getattr(type(self), "visit_" + name, None),
-                getattr(type(self), "leave_" + name, None),
-                _fields(node_cls),
-            )
+        # each node type is looked up once per visitor class. A child this visitor has
+        # nothing to do with (a formatting node, or a leaf such as a ``Name`` it neither
+        # visits nor leaves) is not even entered.
+        dispatch = self._dispatch
+        entry = dispatch.get(type(node)) or self._entry(type(node))
+        if entry is _SKIP:
+            return
         visit, leave, fields = entry
         if visit is not None and visit(self, node) is False:
             return
-        kinds = _KIND
         for field_name in fields:
             value = getattr(node, field_name)
             value_cls = type(value)
             if value_cls is list or value_cls is tuple:
                 for item in value:
-                    item_cls = type(item)
-                    if (kinds.get(item_cls) or _kind(item_cls)) == 2:
+                    if (dispatch.get(type(item)) or self._entry(type(item))) is not _SKIP:
                         self.walk(item)
-            elif (kinds.get(value_cls) or _kind(value_cls)) == 2:
+            elif (dispatch.get(value_cls) or self._entry(value_cls)) is not _SKIP:
                 self.walk(value)
         if leave is not None:
             leave(self, node)
+
+    def _entry(self, node_cls: type) -> tuple:
+        """What walking a node of this type means for this visitor (:data:`_SKIP`: nothing)."""
+        if _kind(node_cls) != 2:
+            entry: tuple = _SKIP
+        else:
+            name = node_cls.__name__
+            visit = getattr(type(self), "visit_" + name, None)
+            leave = getattr(type(self), "leave_" + name, None)
+            fields = _fields(node_cls)
+            entry = (
+                _SKIP if visit is None and leave is None and not fields else (visit, leave, fields)
+            )
+        self._dispatch[node_cls] = entry
+        return entry
+
+
+#: A node (or value) a visitor does not enter (truthy, so that a cached one is found).
+_SKIP: tuple = ("skip",)
