@@ -9,6 +9,7 @@ editor's wait after a keystroke. The trees are shared read-only: nobody may chan
 from __future__ import annotations
 
 import ast
+import threading
 import warnings
 
 #: The last few texts parsed (a file, its slice, a notebook's code): enough for one file's
@@ -36,16 +37,21 @@ def parse_part(text: str) -> ast.Module | None:
 _outlines: dict[str, list[ast.stmt]] = {}
 
 
+_outlines_lock = threading.Lock()  # an editor or an API user may lint from several threads
+
+
 def remember_outline(text: str, body: list[ast.stmt] | None) -> None:
-    _outlines.pop(text, None)
-    if body is not None:
-        _outlines[text] = body
-        while len(_outlines) > _KEEP:
-            del _outlines[next(iter(_outlines))]
+    with _outlines_lock:
+        _outlines.pop(text, None)
+        if body is not None:
+            _outlines[text] = body
+            while len(_outlines) > _KEEP:
+                del _outlines[next(iter(_outlines))]
 
 
 def forget_outline(text: str) -> None:
-    _outlines.pop(text, None)
+    with _outlines_lock:
+        _outlines.pop(text, None)
 
 
 def outline(text: str) -> list[ast.stmt] | None:

@@ -32,6 +32,12 @@ Only whole top-level statements (and members of top-level classes) are dropped, 
 comments LibCST would attach to them, so each kept statement keeps its own comments (rules
 read commented-out code). When ``ast`` cannot parse the text, nothing is sliced and LibCST
 reports the error exactly as before.
+
+In a large file, ``ast`` itself does not parse every statement: :mod:`.outline` cuts the text
+where top-level statements begin, and a large ``def``/``class`` without a token is read from
+the text only (an :class:`_OpaqueUnit`). If the choice would keep one, or cannot tell without
+its tree, it is parsed and the choice is made again, so the slice is the one the whole file's
+``ast`` gives.
 """
 
 from __future__ import annotations
