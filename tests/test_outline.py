@@ -238,3 +238,29 @@ def test_a_syntax_error_inside_an_opaque_statement_is_not_parsed_like_an_unread_
     broken = _big_class("Broken", _filler("run") + "        value = = 1\n") + "\n\n" + STEP
     sliced = slicing.slice_source("import tensorflow as tf\n" + broken, TOKENS)
     assert sliced is not None and "class Broken" not in sliced.text
+
+
+def test_every_rule_example_has_the_same_findings_with_every_statement_it_can_leave_opaque(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rules' valid and invalid examples, with the outline leaving every ``def`` and
+    ``class`` it can unparsed (thresholds at zero), against the outline off."""
+    from gradlint import engine
+    from gradlint.rules import RULE_MODULES
+
+    root = Path(__file__).resolve().parent.parent
+    files = sorted((root / "rules" / "examples").rglob("*.py"))
+    assert len(files) > 100
+    codes = list(RULE_MODULES)
+
+    def findings() -> list[str]:
+        found = []
+        for path in files:
+            for f in engine.analyze_file(path, str(path), codes):
+                found.append(f"{path.name}:{f.line}:{f.column} {f.code} {f.message}")
+        return found
+
+    monkeypatch.setattr(outline, "OPAQUE_MIN_CHARS", 0)
+    with_outline = findings()
+    monkeypatch.setattr(outline, "ENABLED", False)
+    assert findings() == with_outline
