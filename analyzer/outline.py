@@ -123,14 +123,7 @@ class Piece:
         for line in range(self.first, last + 1):
             text = code[starts[line - 1] : starts[line]]
             flags.append(depth == 0 and text[:1] != _FILL and bool(text.strip()))
-            depth += (
-                text.count("(")
-                + text.count("[")
-                + text.count("{")
-                - text.count(")")
-                - text.count("]")
-                - text.count("}")
-            )
+            depth += _net_brackets(text)
         return flags
 
 
@@ -166,6 +159,18 @@ def cut(text: str, lines: list[str], starts: list[int], offsets: list[int]) -> l
     if not any(piece.opaque for piece in pieces):
         return None
     return pieces
+
+
+def _net_brackets(code: str) -> int:
+    """Brackets ``code`` opens minus those it closes."""
+    return (
+        code.count("(")
+        + code.count("[")
+        + code.count("{")
+        - code.count(")")
+        - code.count("]")
+        - code.count("}")
+    )
 
 
 def _blank(text: str, spans) -> str:
@@ -205,14 +210,7 @@ def _statement_lines(lines: list[str], starts: list[int], code: str, spans) -> l
             if index is not None and spans.starts[index] != offset:
                 continue  # inside a string literal (one that starts here is a statement)
         segment = code[counted:offset]
-        depth += (
-            segment.count("(")
-            + segment.count("[")
-            + segment.count("{")
-            - segment.count(")")
-            - segment.count("]")
-            - segment.count("}")
-        )
+        depth += _net_brackets(segment)
         counted = offset
         if depth < 0:
             return None
@@ -263,14 +261,7 @@ def _read_opaque(piece: Piece, code: str, text: str, starts: list[int], lines: l
             if next_line == -1:
                 return
             decorator = code[offset:next_line]
-            depth += (
-                decorator.count("(")
-                + decorator.count("[")
-                + decorator.count("{")
-                - decorator.count(")")
-                - decorator.count("]")
-                - decorator.count("}")
-            )
+            depth += _net_brackets(decorator)
             offset = next_line + 1
             if depth <= 0:
                 break

@@ -466,6 +466,13 @@ def one_snapshot() -> Iterator[None]:
             _snapshot.reset(token)
 
 
+def begin_snapshot() -> None:
+    """Start a snapshot that lasts as long as this process (a worker zygote started before
+    the run's own :func:`one_snapshot`, which its workers then share)."""
+    if _snapshot.get() is None:
+        _snapshot.set({})
+
+
 def _remembered(kind: str, name: str, measure: Callable[[], T]) -> T:
     memory = _snapshot.get()
     if memory is None:

@@ -50,6 +50,9 @@ def main() -> None:
         if not {"-q", "--quiet"} & set(args):
             sys.stdout.write(all_clear_line(len(files)) + "\n")
         sys.exit(0)
+    from gradlint import prestart
+
+    prestart.start(args)  # the workers' imports overlap with the command line's own
     from gradlint.cli import main as full_main
 
     full_main(prog_name="gradlint")

@@ -73,13 +73,17 @@ def _run(
 
         # Before any worker is forked: they inherit it.
         set_summary_backend(cache.summaries() if cache is not None else None)
-    pool = early_pool(task_codes, settings.jobs) if callable(files) else None
+    backend = cache.summaries() if settings.project and cache is not None else None
+    pool = early_pool(task_codes, settings.jobs, backend) if callable(files) else None
     try:
         listed = files() if callable(files) else files
         return _run_files(listed, codes, task_codes, settings, cache, pool)
     finally:
         if pool is not None:
             pool.shutdown(kill=True)  # never used (nothing to analyze), or already done
+        from gradlint import prestart
+
+        prestart.discard()  # started by the entry point, not needed by this run
 
 
 def _run_files(
@@ -315,15 +319,34 @@ def _failure_finding(unit: SourceUnit, why: str) -> Finding:
     )
 
 
-def early_pool(codes: list[str], jobs: int | None) -> ForkedPool | None:
+def early_pool(codes: list[str], jobs: int | None, backend: Any = None) -> ForkedPool | None:
     """A pool of warmed-up workers started before the files are known (Linux, more than
     one worker): it forks its other workers only as tasks wait for them. None where
-    :func:`analyze_units` would start none, or no process can be started."""
+    :func:`analyze_units` would start none, or no process can be started. The pool the
+    entry point started (:mod:`gradlint.prestart`) is used when it is large enough; its
+    zygote is told the task, and the summary store (``backend``) its workers use."""
+    from gradlint import prestart
+
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or not sys.platform.startswith("linux"):
         return None
     from gradlint.workers import ForkedPool
 
+    started = prestart.take()
+    if started is not None:
+        if workers <= started._workers:
+            try:
+                started.configure(
+                    functools.partial(_worker_task, codes=codes),
+                    functools.partial(_configure_zygote, codes, backend),
+                    workers=workers,
+                    time_limit=_time_limit(),
+                    memory_limit=_memory_limit(),
+                )
+                return started
+            except OSError:
+                pass  # its zygote is gone: start another
+        started.shutdown(kill=True)
     try:
         return ForkedPool(
             workers,
@@ -444,6 +467,18 @@ def _warm_up(codes: list[str]) -> None:
     safe_analyze(SourceUnit(path="<warm-up>.py", text=_WARM_UP_SOURCE), codes)
     safe_analyze(SourceUnit(path="<warm-up-torch>.py", text=_WARM_UP_TORCH_SOURCE), codes)
     collect_between_files()  # before the other workers are forked from this one
+
+
+def _configure_zygote(codes: list[str], backend: Any) -> None:
+    """In a zygote started before the run (:mod:`gradlint.prestart`): what a zygote forked
+    inside the run inherits, the summary store and a snapshot of its own for its workers'
+    look-ups (:func:`gradlint.analyzer.project.one_snapshot`), then the warm-up."""
+    from gradlint.analyzer.project import begin_snapshot
+    from gradlint.engine import set_summary_backend
+
+    set_summary_backend(backend)
+    begin_snapshot()
+    _warm_up(codes)
 
 
 def _worker_task(unit: SourceUnit, codes: list[str]) -> list[Finding]:

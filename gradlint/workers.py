@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import multiprocessing.queues
+import multiprocessing.util
 import os
 import signal
 import time
@@ -85,16 +86,22 @@ class ForkedPool:
     ``warm_up`` runs once in the zygote before it forks the other workers: whatever it
     imports, every worker has. A task running longer than ``time_limit`` seconds is killed
     with its worker, and one allocating more than ``memory_limit`` bytes fails there.
+
+    With ``task`` None the pool is started before its work is known (a command line that
+    walks a folder starts it before it has even read its options): the zygote runs
+    ``prepare`` (the imports), then waits for :meth:`configure` to send the task, the
+    warm-up and the memory limit (all picklable), and ends quietly if none comes.
     """
 
     def __init__(
         self,
         workers: int,
-        task: Callable[[Any], Any],
+        task: Callable[[Any], Any] | None,
         warm_up: Callable[[], None] | None,
         *,
         time_limit: float | None = None,
         memory_limit: int | None = None,
+        prepare: Callable[[], None] | None = None,
     ) -> None:
         context = multiprocessing.get_context("fork")
         self._tasks = _TaskQueue(ctx=context)
@@ -109,6 +116,13 @@ class ForkedPool:
         pipes = [context.Pipe(duplex=False) for _ in range(workers)]
         #: One byte per worker the zygote is to fork; its end tells the zygote to fork no more.
         requests, self._requests = context.Pipe(duplex=False)
+        #: Where :meth:`configure` sends what a pool started early needs.
+        setup: tuple[Connection, Connection] | None = None
+        self._setup: Connection | None = None
+        if task is None:
+            setup = context.Pipe(duplex=False)
+            self._setup = setup[1]
+        self._configured = task is not None
         self._zygote = context.Process(
             target=_zygote,
             args=(
@@ -120,6 +134,8 @@ class ForkedPool:
                 context,
                 os.getpid(),
                 memory_limit,
+                setup,
+                prepare,
             ),
             name="gradlint-zygote",
         )
@@ -130,12 +146,17 @@ class ForkedPool:
                 warnings.filterwarnings("ignore", ".*fork.*", DeprecationWarning)
                 self._zygote.start()
         except BaseException:
-            for pair in [*pipes, (requests, self._requests)]:
+            for pair in [*pipes, (requests, self._requests), *([setup] if setup else [])]:
                 for end in pair:
                     end.close()
             self._tasks.close()
             raise
         requests.close()
+        if setup is not None:
+            setup[0].close()
+            # At exit multiprocessing joins its children: a zygote still waiting to be
+            # configured must learn first that it never will be (or the exit waits for it).
+            multiprocessing.util.Finalize(self, _close_quietly, (setup[1],), exitpriority=10)
         for _, write in pipes:
             write.close()  # each worker holds the only write end of its own pipe
         # Nor does this process read tasks: with its copy of the read end closed, a task
@@ -154,8 +175,32 @@ class ForkedPool:
         #: Since when tasks wait and nobody has said anything (None: nothing submitted).
         self._quiet_since: float | None = None
 
+    def configure(
+        self,
+        task: Callable[[Any], Any],
+        warm_up: Callable[[], None] | None,
+        *,
+        workers: int | None = None,
+        time_limit: float | None = None,
+        memory_limit: int | None = None,
+    ) -> None:
+        """Give a pool started without its task what it needs (before any :meth:`submit`);
+        ``workers``: at most this many of its workers are forked. Raises ``OSError`` when
+        the zygote is gone."""
+        assert self._setup is not None and not self._configured
+        if workers is not None:
+            self._workers = max(1, min(self._workers, workers))
+        self._time_limit = time_limit
+        try:
+            self._setup.send((task, warm_up, memory_limit))
+        finally:
+            self._setup.close()
+            self._setup = None
+        self._configured = True
+
     def submit(self, item: Any) -> int:
         """Queue ``item``; returns its index (results are reported by index)."""
+        assert self._configured, "configure() a pool started without its task first"
         index = self._submitted
         self._tasks.put((index, item))
         self._submitted += 1
@@ -195,6 +240,9 @@ class ForkedPool:
         if self._shut:
             return
         self._shut = True
+        if self._setup is not None:  # never configured: the zygote ends on its own
+            self._setup.close()
+            self._setup = None
         self._close_tasks()
         if kill:
             self._zygote.kill()
@@ -282,6 +330,11 @@ class ForkedPool:
                     pipe.close()
 
 
+def _close_quietly(connection: Connection) -> None:
+    with contextlib.suppress(OSError):
+        connection.close()
+
+
 def _zygote(
     tasks,
     pipes: list[Connection],
@@ -291,15 +344,26 @@ def _zygote(
     context,
     parent: int,
     memory_limit,
+    setup: tuple[Connection, Connection] | None = None,
+    prepare=None,
 ) -> None:
     """Warm up, then fork a worker for each request until the main process stops asking;
     say "done" for the workers never asked for, and wait for the others (they die with
-    this process)."""
+    this process). A pool started without its task first prepares, then is told it."""
     read, write = requests
     write.close()  # only the main process asks: its closing is the end of the requests
     forked = []
     try:
         _die_with_parent(parent)
+        if setup is not None:
+            setup[1].close()  # only the main process configures
+            if prepare is not None:
+                prepare()
+            try:
+                task, warm_up, memory_limit = setup[0].recv()
+            except EOFError:  # never configured: not needed after all
+                os._exit(0)
+            setup[0].close()
         if warm_up is not None:
             warm_up()
         for number in range(len(pipes)):

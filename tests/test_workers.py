@@ -430,3 +430,56 @@ def test_when_no_retry_pool_can_start_the_file_that_killed_a_worker_is_not_analy
         results = runner.analyze_units(iter(units), ALL, jobs=2)
     assert "2.py" not in here
     assert [found[0].code for found in results] == ["GL001", "GL001", "GL000", "GL001", "GL001"]
+
+
+PREPARED: list[int] = []
+
+
+def _prepare() -> None:
+    PREPARED.append(os.getpid())
+
+
+def _prepared_and_warmed(item: int) -> tuple[int, list[int], list[int]]:
+    return item * 10, list(PREPARED), list(WARMED)
+
+
+def test_a_pool_started_before_its_task_prepares_then_runs_what_it_is_told() -> None:
+    pool = ForkedPool(4, None, None, prepare=_prepare)
+    pool.configure(_prepared_and_warmed, _warm, workers=2, time_limit=30)
+    for item in range(6):
+        pool.submit(item)
+    results = pool.results()
+    assert sorted(r[0] for r in results.values()) == [0, 10, 20, 30, 40, 50]
+    prepared = {tuple(r[1]) for r in results.values()}
+    warmed = {tuple(r[2]) for r in results.values()}
+    assert len(prepared) == 1 and len(warmed) == 1  # once, in the zygote, before the fork
+    assert prepared == warmed  # the same process did both
+    assert PREPARED == [] and WARMED == []  # never in this process
+    assert pool._workers == 2
+
+
+def test_a_pool_started_early_and_never_configured_ends_without_a_trace(tmp_path: Path) -> None:
+    pool = ForkedPool(2, None, None, prepare=_prepare)
+    zygote = pool._zygote.pid
+    started = time.monotonic()
+    pool.shutdown()
+    assert time.monotonic() - started < workers._GRACE_SECONDS  # it ended by itself
+    assert not _alive(zygote)
+    # And when the process that started it ends without a word:
+    script = textwrap.dedent(
+        """\
+        import time
+        from gradlint.workers import ForkedPool
+        pool = ForkedPool(2, None, None, prepare=lambda: time.sleep(0.2))
+        print(pool._zygote.pid, flush=True)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    orphan = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(orphan):
+        time.sleep(0.05)
+    assert not _alive(orphan)
+    assert done.stderr == ""
